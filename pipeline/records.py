@@ -1,0 +1,241 @@
+"""Frozen records that cross stage boundaries.
+
+extract: front end (text | pdf) -> ``Layout`` -> parser (cqpm | rncp) -> ``Document`` -> load.
+No loose dicts cross a stage boundary: every stage takes and returns these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+# ---------------------------------------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A box on a page in PDF points, origin top-left (pdfplumber's ``top``/``bottom``)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class BlockKind(StrEnum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST_ITEM = "list_item"
+    TABLE_ROW = "table_row"
+
+
+class Marker(StrEnum):
+    """What introduces a paragraph inside a table cell."""
+
+    CHECKBOX = "checkbox"  # ☐ / <input type="checkbox"/>: starts a new criterion
+    BULLET = "bullet"  # •, -, – : a sub-item that stays inside its parent item
+
+
+@dataclass(frozen=True)
+class Para:
+    """One paragraph inside a table cell (a <p>, a checkbox item, a bullet, a PDF line group)."""
+
+    text: str
+    marker: Marker | None = None
+    page: int | None = None
+    bbox: BBox | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    paras: tuple[Para, ...] = ()
+    bbox: BBox | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.paras if p.text)
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of the page: heading, paragraph, list item or table row.
+
+    ``text`` is clean text (markup, checkbox glyphs and list markers removed).  For a list item,
+    ``marker`` holds the list marker as printed ("-", "•", "1)", "a)").  For a table row,
+    ``cells`` holds the cells, ``table`` numbers the table in the document (a table that runs
+    over pages keeps one number when the front end can tell) and ``header`` marks a header row
+    (repeated headers included: parsers skip them).
+    """
+
+    kind: BlockKind
+    text: str
+    page: int | None
+    order: int
+    bbox: BBox | None = None
+    marker: str | None = None
+    cells: tuple[Cell, ...] = ()
+    table: int | None = None
+    header: bool = False
+    gap_before: bool = True  # a blank line / vertical gap precedes it (False: a wrapped continuation)
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    """Values printed in page headers/footers, removed from the body by the PDF front end."""
+
+    number: str | None = None
+    qualification_id: str | None = None
+    category: str | None = None
+    last_modified: date | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    sha256: str
+    format: str  # "pdf" | "text"
+    pages: int | None
+    size: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    source: Source
+    blocks: tuple[Block, ...]
+    furniture: PageFurniture = field(default_factory=PageFurniture)
+
+
+# ---------------------------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from in its source: page (None for text files), reading order, bbox."""
+
+    page: int | None
+    order: int
+    bbox: BBox | None = None
+
+
+@dataclass(frozen=True)
+class TextItem:
+    text: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class CodedText:
+    """A code with its text or label: an RNCP activity (A1), capacity (C1), ROME or NSF code."""
+
+    code: str
+    text: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class CqpmCapacity:
+    number: int
+    title: str
+    conditions: tuple[TextItem, ...]
+    criteria: tuple[TextItem, ...]
+    assessment: tuple[TextItem, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class CqpmDocument:
+    number: str | None
+    qualification_id: str | None
+    category: str | None
+    last_modified: date | None
+    level: str | None
+    title: str | None
+    objective: str | None
+    missions: tuple[TextItem, ...]
+    capacities: tuple[CqpmCapacity, ...]
+    assessment_methods: tuple[TextItem, ...]
+    # the "doit être capable de : 1) … 2) …" list of section I, kept to check it against the table
+    listed_capacities: tuple[CodedText, ...] = ()
+    layout_variant: str = "classic"  # "classic" (I/II/III/IV) | "activites" (1./2./3. newer layout)
+
+
+@dataclass(frozen=True)
+class RncpBlock:
+    number: int
+    title: str
+    capacities: tuple[str, ...]  # RNCP capacity codes ("C7"), even where the fiche wrote "7)"
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Registration:
+    decision: date | None = None
+    journal_officiel: date | None = None
+    effective: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    cqpm_number: str | None = None
+    qualification_id: str | None = None
+    first_validated: str | None = None
+    version_date: date | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class RncpFiche:
+    code: str
+    title: str | None
+    certifiers: tuple[TextItem, ...]
+    conventions: tuple[CodedText, ...]
+    nsf: tuple[CodedText, ...]
+    formacodes: tuple[CodedText, ...]
+    activities: tuple[CodedText, ...]
+    capacities: tuple[CodedText, ...]
+    jobs: tuple[TextItem, ...]
+    rome: tuple[CodedText, ...]
+    blocks: tuple[RncpBlock, ...]
+    validity: str | None
+    new_caledonia: bool | None
+    french_polynesia: bool | None
+    registration: Registration
+    awards_per_year: int | None
+    history: History
+
+
+class Kind(StrEnum):
+    CQPM = "cqpm"
+    RNCP = "rncp"
+
+
+class Status(StrEnum):
+    LOADED = "loaded"  # every field of the contract was read
+    PARTIAL = "partial"  # recognised, but only what is certain was read (reasons say what is missing)
+    REJECTED = "rejected"  # nothing loaded (reasons say why)
+
+
+@dataclass(frozen=True)
+class Document:
+    source: Source
+    kind: Kind
+    cqpm: CqpmDocument | None = None
+    rncp: RncpFiche | None = None
+    status: Status = Status.LOADED
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return document_id(self.source.sha256)
+
+
+def document_id(sha256: str) -> str:
+    """A document is its bytes: the id is a prefix of the source's sha256."""
+    return sha256[:16]
