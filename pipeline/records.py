@@ -28,6 +28,7 @@ class BlockKind(StrEnum):
     PARAGRAPH = "paragraph"
     LIST_ITEM = "list_item"
     TABLE_ROW = "table_row"
+    FOOTNOTE = "footnote"  # "¹ Le terme générique …": kept in the layout, skipped by parsers
 
 
 class Marker(StrEnum):

@@ -1,0 +1,101 @@
+"""The canonical JSON of a document (the contract of ``refpipe show DOC --json``).
+
+``show`` rebuilds a ``Document`` from the warehouse tables and renders it here, so this module is
+the one place where the contract's shape is written down in code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pipeline.records import CodedText, CqpmDocument, Document, RncpFiche, TextItem
+
+JSON = dict[str, Any]
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _texts(items: tuple[TextItem, ...]) -> list[str]:
+    return [i.text for i in items]
+
+
+def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str]]:
+    return [{"code": i.code, value: i.text} for i in items]
+
+
+def cqpm_to_json(c: CqpmDocument) -> JSON:
+    return {
+        "number": c.number,
+        "qualification_id": c.qualification_id,
+        "category": c.category,
+        "last_modified": _iso(c.last_modified),
+        "level": c.level,
+        "title": c.title,
+        "objective": c.objective,
+        "missions": _texts(c.missions),
+        "capacities": [
+            {
+                "number": cap.number,
+                "title": cap.title,
+                "conditions": _texts(cap.conditions),
+                "criteria": _texts(cap.criteria),
+                "assessment": _texts(cap.assessment),
+            }
+            for cap in c.capacities
+        ],
+        "assessment_methods": _texts(c.assessment_methods),
+    }
+
+
+def rncp_to_json(r: RncpFiche) -> JSON:
+    reg, hist = r.registration, r.history
+    return {
+        "code": r.code,
+        "title": r.title,
+        "certifiers": _texts(r.certifiers),
+        "conventions": _coded(r.conventions, "label"),
+        "nsf": _coded(r.nsf, "label"),
+        "formacodes": [f.code if not f.text else f"{f.code} {f.text}" for f in r.formacodes],
+        "activities": _coded(r.activities, "text"),
+        "capacities": _coded(r.capacities, "text"),
+        "jobs": _texts(r.jobs),
+        "rome": _coded(r.rome, "label"),
+        "blocks": [{"number": b.number, "title": b.title, "capacities": list(b.capacities)} for b in r.blocks],
+        "validity": r.validity,
+        "new_caledonia": r.new_caledonia,
+        "french_polynesia": r.french_polynesia,
+        "registration": {
+            "decision": _iso(reg.decision),
+            "journal_officiel": _iso(reg.journal_officiel),
+            "effective": _iso(reg.effective),
+            "end": _iso(reg.end),
+        },
+        "awards_per_year": r.awards_per_year,
+        "history": {
+            "cqpm_number": hist.cqpm_number,
+            "qualification_id": hist.qualification_id,
+            "first_validated": hist.first_validated,
+            "version_date": _iso(hist.version_date),
+            "category": hist.category,
+        },
+    }
+
+
+def document_to_json(doc: Document) -> JSON:
+    return {
+        "id": doc.id,
+        "kind": doc.kind.value,
+        "status": doc.status.value,
+        "reasons": list(doc.reasons),
+        "source": {
+            "path": doc.source.path,
+            "sha256": doc.source.sha256,
+            "format": doc.source.format,
+            "pages": doc.source.pages,
+        },
+        "cqpm": cqpm_to_json(doc.cqpm) if doc.cqpm else None,
+        "rncp": rncp_to_json(doc.rncp) if doc.rncp else None,
+    }
