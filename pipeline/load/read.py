@@ -1,0 +1,156 @@
+"""The warehouse, read side: rebuild the frozen ``Document`` (with provenance) from the tables.
+
+Never touches raw files and never re-parses: what ``load`` wrote is what comes back, lists in ``ord``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import PipelineError
+from pipeline.records import (
+    BBox,
+    CodedText,
+    CqpmCapacity,
+    CqpmDocument,
+    Document,
+    History,
+    Kind,
+    Provenance,
+    Registration,
+    RncpBlock,
+    RncpFiche,
+    Source,
+    Status,
+    TextItem,
+)
+
+_PROV = "ord, reading_order, page, x0, top, x1, bottom"
+
+
+class DocumentNotFound(PipelineError, LookupError):
+    """No document (or no single document) answers to the reference given."""
+
+    def __init__(self, message: str, ref: str | None = None) -> None:
+        self.ref = ref
+        super().__init__(message)
+
+
+class AmbiguousReference(DocumentNotFound):
+    """The reference (an id prefix, a path) matches several documents."""
+
+    def __init__(self, message: str, ref: str, candidates: Sequence[str]) -> None:
+        self.candidates = tuple(candidates)
+        super().__init__(message, ref)
+
+
+def _prov(row: Sequence[Any]) -> Provenance:
+    """Provenance from (ord, reading_order, page, x0, top, x1, bottom) at the start of ``row``."""
+    _, order, page, x0, top, x1, bottom = row[:7]
+    bbox = BBox(x0, top, x1, bottom) if None not in (x0, top, x1, bottom) else None
+    return Provenance(page=page, order=order, bbox=bbox)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str, columns: str, doc_id: str,
+          parent: str | None = None) -> list[tuple[Any, ...]]:
+    """Rows of a list table, provenance columns first; with ``parent``, that column comes last."""
+    select = f"{_PROV}, {columns}" + (f", {parent}" if parent else "")
+    order = f"{parent}, ord" if parent else "ord"
+    sql = f"SELECT {select} FROM {table} WHERE document_id = ? ORDER BY {order}"
+    return con.execute(sql, [doc_id]).fetchall()
+
+
+def _texts(con: duckdb.DuckDBPyConnection, table: str, doc_id: str) -> tuple[TextItem, ...]:
+    return tuple(TextItem(r[7], _prov(r)) for r in _rows(con, table, "text", doc_id))
+
+
+def _coded(con: duckdb.DuckDBPyConnection, table: str, value: str, doc_id: str) -> tuple[CodedText, ...]:
+    return tuple(CodedText(r[7], r[8], _prov(r)) for r in _rows(con, table, f"code, {value}", doc_id))
+
+
+def _children(con: duckdb.DuckDBPyConnection, table: str, doc_id: str) -> dict[int, tuple[TextItem, ...]]:
+    grouped: dict[int, list[TextItem]] = defaultdict(list)
+    for r in _rows(con, table, "text", doc_id, parent="capacity_ord"):
+        grouped[r[8]].append(TextItem(r[7], _prov(r)))
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def _read_cqpm(con: duckdb.DuckDBPyConnection, doc_id: str) -> CqpmDocument | None:
+    row = con.execute(
+        "SELECT number, qualification_id, category, last_modified, level, title, objective, layout_variant "
+        "FROM cqpm_referentiels WHERE document_id = ?", [doc_id]).fetchone()
+    if row is None:
+        return None
+    number, qid, category, last_modified, level, title, objective, variant = row
+    conditions = _children(con, "cqpm_conditions", doc_id)
+    criteria = _children(con, "cqpm_criteria", doc_id)
+    assessments = _children(con, "cqpm_assessments", doc_id)
+    capacities = tuple(
+        CqpmCapacity(number=r[7], title=r[8], conditions=conditions.get(r[0], ()),
+                     criteria=criteria.get(r[0], ()), assessment=assessments.get(r[0], ()), prov=_prov(r))
+        for r in _rows(con, "cqpm_capacities", "number, title", doc_id)
+    )
+    return CqpmDocument(
+        number=number, qualification_id=qid, category=category, last_modified=last_modified, level=level,
+        title=title, objective=objective, missions=_texts(con, "cqpm_missions", doc_id),
+        capacities=capacities,
+        assessment_methods=_texts(con, "cqpm_assessment_methods", doc_id),
+        listed_capacities=_coded(con, "cqpm_listed_capacities", "text", doc_id), layout_variant=variant,
+    )
+
+
+def _read_rncp(con: duckdb.DuckDBPyConnection, doc_id: str) -> RncpFiche | None:
+    row = con.execute(
+        "SELECT code, title, validity, new_caledonia, french_polynesia, registration_decision, "
+        "registration_journal_officiel, registration_effective, registration_end, awards_per_year, "
+        "history_cqpm_number, history_qualification_id, history_first_validated, history_version_date, "
+        "history_category FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
+    if row is None:
+        return None
+    codes: dict[int, list[str]] = defaultdict(list)
+    for r in _rows(con, "rncp_block_capacities", "capacity_code", doc_id, parent="block_ord"):
+        codes[r[8]].append(r[7])
+    blocks = tuple(RncpBlock(number=r[7], title=r[8], capacities=tuple(codes.get(r[0], ())), prov=_prov(r))
+                   for r in _rows(con, "rncp_blocks", "number, title", doc_id))
+    return RncpFiche(
+        code=row[0], title=row[1],
+        certifiers=_texts(con, "rncp_certifiers", doc_id),
+        conventions=_coded(con, "rncp_conventions", "label", doc_id),
+        nsf=_coded(con, "rncp_nsf", "label", doc_id),
+        formacodes=_coded(con, "rncp_formacodes", "label", doc_id),
+        activities=_coded(con, "rncp_activities", "text", doc_id),
+        capacities=_coded(con, "rncp_capacities", "text", doc_id),
+        jobs=_texts(con, "rncp_jobs", doc_id),
+        rome=_coded(con, "rncp_rome", "label", doc_id),
+        blocks=blocks,
+        validity=row[2], new_caledonia=row[3], french_polynesia=row[4],
+        registration=Registration(decision=row[5], journal_officiel=row[6], effective=row[7], end=row[8]),
+        awards_per_year=row[9],
+        history=History(cqpm_number=row[10], qualification_id=row[11], first_validated=row[12],
+                        version_date=row[13], category=row[14]),
+    )
+
+
+def read_document(con: duckdb.DuckDBPyConnection, document_id: str) -> Document:
+    """The document stored under ``document_id`` (exact id), as the frozen records ``load`` was given."""
+    head = con.execute(
+        "SELECT d.kind, d.status, d.reasons, s.path, s.sha256, s.format, s.pages, s.size "
+        "FROM documents d JOIN sources s ON s.sha256 = d.source_sha256 WHERE d.id = ?", [document_id],
+    ).fetchone()
+    if head is None:
+        raise DocumentNotFound(f"no document with id {document_id!r} in the warehouse", document_id)
+    kind, status, reasons, path, sha, fmt, pages, size = head
+    source = Source(path=path, sha256=sha, format=fmt, pages=pages, size=size if size is not None else 0)
+    doc_kind = Kind(kind)
+    return Document(
+        source=source,
+        kind=doc_kind,
+        cqpm=_read_cqpm(con, document_id) if doc_kind is Kind.CQPM else None,
+        rncp=_read_rncp(con, document_id) if doc_kind is Kind.RNCP else None,
+        status=Status(status),
+        reasons=tuple(reasons or ()),
+    )
