@@ -110,6 +110,7 @@ class Layout:
     source: Source
     blocks: tuple[Block, ...]
     furniture: PageFurniture = field(default_factory=PageFurniture)
+    notes: tuple[str, ...] = ()  # what the front end had to decide (e.g. an encoding it transcoded)
 
 
 # ---------------------------------------------------------------------------------------------- documents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -30,8 +31,7 @@ def extract(path: Path | str) -> Layout:
         return extract_pdf(path, data, source_of(path, data, "pdf"))
     from pipeline.extract.text import extract_text
 
-    layout, _note = extract_text(path, data, source_of(path, data, "text"))
-    return layout
+    return extract_text(path, data, source_of(path, data, "text"))
 
 
 def parse(layout: Layout) -> Document:
@@ -40,10 +40,14 @@ def parse(layout: Layout) -> Document:
     if kind is Kind.CQPM:
         from pipeline.extract.cqpm import parse_cqpm
 
-        return parse_cqpm(layout)
-    from pipeline.extract.rncp import parse_rncp
+        document = parse_cqpm(layout)
+    else:
+        from pipeline.extract.rncp import parse_rncp
 
-    return parse_rncp(layout)
+        document = parse_rncp(layout)
+    if layout.notes:
+        document = dataclasses.replace(document, reasons=document.reasons + layout.notes)
+    return document
 
 
 def extract_document(path: Path | str) -> Document:

@@ -8,6 +8,7 @@ criterion), ``•`` starts a bullet paragraph (a sub-item that stays in its crit
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -142,9 +143,10 @@ def _line_block(line: str, order: int, gap: bool) -> Block:
     return Block(kind=BlockKind.PARAGRAPH, text=clean_inline(stripped), page=None, order=order, gap_before=gap)
 
 
-def extract_text(path: Path, data: bytes, source: Source) -> tuple[Layout, str | None]:
-    """Layout of a text conversion, with a note when the encoding had to be guessed."""
+def extract_text(path: Path, data: bytes, source: Source) -> Layout:
+    """Layout of a text conversion; its notes say when the encoding had to be transcoded."""
     text, note = decode(data, str(path))
     if not text.strip():
         raise RejectedInput(str(path), "empty file (no text)")
-    return layout_from_text(text, source), note
+    layout = layout_from_text(text, source)
+    return dataclasses.replace(layout, notes=(note,)) if note else layout

@@ -1,0 +1,1 @@
+"""The ``refpipe`` command line (a thin layer over ``pipeline`` and ``flows``)."""

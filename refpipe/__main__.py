@@ -1,0 +1,3 @@
+from refpipe.cli import main
+
+main()

@@ -1,0 +1,217 @@
+"""refpipe command line: parse arguments, call the pipeline, print; errors become clean messages.
+
+Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 2 usage error;
+75 a transient failure (for example the warehouse is locked by another process): try again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import PipelineError, TransientError
+
+DEFAULT_WAREHOUSE = Path("warehouse/referentiels.duckdb")
+DEFAULT_RAW = Path("raw")
+EXIT_TRANSIENT = 75
+
+app = typer.Typer(
+    name="refpipe",
+    help="Turn CQPM référentiels and RNCP fiches (PDF or text) into a DuckDB warehouse you can query.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+WarehouseOpt = Annotated[
+    Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _exit_for(exc: PipelineError) -> typer.Exit:
+    return _fail(str(exc), EXIT_TRANSIENT if isinstance(exc, TransientError) else 1)
+
+
+def _quiet_prefect() -> None:
+    """Keep Prefect's run logs and telemetry out of the user's summary (set before prefect imports)."""
+    for key, value in {
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command(epilog="Example: `refpipe ingest raw/ --warehouse warehouse/referentiels.duckdb`")
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest (default: raw/).")] = None,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """Ingest documents into the warehouse and print a summary.
+
+    Runs the Prefect flow (ephemeral, or against the server in `PREFECT_API_URL` when set).
+    Files already ingested (same bytes) add nothing. Exit code 1 when any file was rejected
+    or failed; the other files are still loaded.
+    """
+    _quiet_prefect()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.ingest import ingest_flow
+    from pipeline.batch import FileOutcome
+    from pipeline.load import warehouse as wh
+
+    roots = [str(p) for p in (paths or [DEFAULT_RAW])]
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+    bar = progress.add_task("ingesting", total=None)
+
+    def on_file(outcome: FileOutcome) -> None:
+        progress.update(bar, advance=1, description=f"ingesting {Path(outcome.path).name}")
+
+    try:
+        with progress:
+            outcomes = ingest_flow(roots, str(warehouse), on_file=on_file,
+                                   on_discovered=lambda n: progress.update(bar, total=n))
+    except PipelineError as exc:
+        raise _exit_for(exc) from exc
+    try:
+        con = wh.connect(warehouse, read_only=True)
+    except PipelineError as exc:
+        raise _exit_for(exc) from exc
+    try:
+        _print_summary(outcomes, wh.summary(con), warehouse)
+    finally:
+        con.close()
+    if any(o.status in ("rejected", "failed") for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    run = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
+    out.print(f"[bold]This run:[/] {len(outcomes)} file(s): {run}")
+    table = Table(title=f"Warehouse {warehouse}", title_justify="left")
+    for column in ("kind", "status", "documents"):
+        table.add_column(column, justify="right" if column == "documents" else "left")
+    for (kind, status), n in sorted(summary.by_kind_status.items()):
+        table.add_row(kind, status, str(n))
+    out.print(table)
+    out.print(f"CQPM capacities: {summary.cqpm_capacities}   criteria: {summary.cqpm_criteria}   "
+              f"RNCP capacities: {summary.rncp_capacities}   blocks: {summary.rncp_blocks}   "
+              f"rejected sources: {len(summary.rejected)}")
+    failures = [o for o in outcomes if o.status in ("rejected", "failed", "partial")]
+    if failures:
+        out.print("[bold]Needs attention:[/]")
+        for o in failures:
+            out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {o.reason or o.path}")
+
+
+@app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`")
+def show(
+    doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, or a file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the canonical contract JSON.")] = False,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
+    from pipeline.load import show as show_mod
+    from pipeline.load import warehouse as wh
+
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            data = show_mod.show_json(con, doc)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise _exit_for(exc) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_document(data)
+
+
+def _print_document(data: dict[str, Any]) -> None:
+    src = data["source"]
+    out.print(f"[bold]{data['kind'].upper()}[/] {data['id']}  ({data['status']})  {src['path']}")
+    if data.get("reasons"):
+        out.print("  " + "; ".join(data["reasons"]))
+    if data.get("cqpm"):
+        c = data["cqpm"]
+        out.print(f"[bold]{c['title']}[/]  number={c['number']} category={c['category']} "
+                  f"last_modified={c['last_modified']}")
+        for cap in c["capacities"]:
+            out.print(f"  {cap['number']}. {cap['title']}  "
+                      f"[dim]({len(cap['conditions'])} conditions, {len(cap['criteria'])} criteria)[/]")
+    if data.get("rncp"):
+        r = data["rncp"]
+        out.print(f"[bold]{r['code']}[/] {r['title']}")
+        for cap in r["capacities"]:
+            out.print(f"  {cap['code']} {cap['text']}")
+        for block in r["blocks"]:
+            out.print(f"  bloc {block['number']}: {block['title']} -> {', '.join(block['capacities'])}")
+
+
+@app.command(epilog='Example: `refpipe sql "SELECT kind, count(*) FROM documents GROUP BY kind" --csv`')
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query (DuckDB dialect), run read-only.")],
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")] = False,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    import duckdb
+
+    from pipeline.load import warehouse as wh
+
+    try:
+        con = wh.connect(warehouse, read_only=True)
+    except PipelineError as exc:
+        raise _exit_for(exc) from exc
+    try:
+        cursor = con.execute(query)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    except duckdb.Error as exc:
+        raise _fail(f"query failed: {exc}") from exc
+    finally:
+        con.close()
+    if as_json:
+        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
+                                    indent=2, default=str) + "\n")
+    elif csv:
+        import csv as csv_mod
+
+        writer = csv_mod.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        out.print(table)
+        out.print(f"[dim]{len(rows)} row(s)[/]")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

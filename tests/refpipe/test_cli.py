@@ -1,0 +1,91 @@
+"""The console script, run as a user runs it: ingest, show --json against the gold, sql, help."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from golden import FIXTURES, assert_same_document, load_gold
+
+from refpipe.cli import app
+
+REFPIPE = Path(sys.executable).parent / "refpipe"
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    work = tmp_path_factory.mktemp("cli")
+    inbox = work / "inbox"
+    inbox.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, inbox / seed.name)
+    shutil.copy(FIXTURES / "bad" / "png_named.pdf", inbox / "png_named.pdf")
+    warehouse = work / "w.duckdb"
+    result = run("ingest", str(inbox), "--warehouse", str(warehouse))
+    return inbox, warehouse, result
+
+
+def test_ingest_summarises_and_exits_1_on_rejection(ingested) -> None:
+    _, _, result = ingested
+    assert result.returncode == 1, result.stderr
+    assert "4 loaded" in result.stdout and "1 partial" in result.stdout and "1 rejected" in result.stdout
+    assert "new_caledonia" in result.stdout  # the partial document says what it could not read
+    assert "png_named.pdf" in result.stdout and "PNG" in result.stdout
+    assert "CQPM capacities: 26" in result.stdout and "RNCP capacities: 16" in result.stdout
+    assert "INFO" not in result.stdout  # Prefect's log lines stay out of the summary
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_show_json_matches_gold(ingested, seed: Path) -> None:
+    inbox, warehouse, _ = ingested
+    result = run("show", str(inbox / seed.name), "--json", "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    assert_same_document(json.loads(result.stdout), load_gold(FIXTURES / "gold" / f"{seed.stem}.json"), seed.stem)
+
+
+def test_show_by_id_and_unknown_document(ingested) -> None:
+    inbox, warehouse, _ = ingested
+    doc = json.loads(run("show", str(inbox / SEEDS[1].name), "--json", "-w", str(warehouse)).stdout)
+    by_id = run("show", doc["id"], "-w", str(warehouse))
+    assert by_id.returncode == 0 and "Coordonnateur" in by_id.stdout
+    missing = run("show", "no-such-document", "-w", str(warehouse))
+    assert missing.returncode == 1 and "no-such-document" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_sql_formats(ingested) -> None:
+    _, warehouse, _ = ingested
+    query = "SELECT kind, count(*) AS n FROM documents GROUP BY kind ORDER BY kind"
+    as_json = run("sql", query, "--json", "-w", str(warehouse))
+    assert json.loads(as_json.stdout) == [{"kind": "cqpm", "n": 3}, {"kind": "rncp", "n": 2}]
+    as_csv = run("sql", query, "--csv", "-w", str(warehouse))
+    assert as_csv.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    bad = run("sql", "SELECT * FROM nowhere", "-w", str(warehouse))
+    assert bad.returncode == 1 and "nowhere" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ingest_twice_adds_nothing(ingested) -> None:
+    inbox, warehouse, _ = ingested
+    count = "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM cqpm_criteria) AS n"
+    before = run("sql", count, "--json", "-w", str(warehouse)).stdout
+    again = run("ingest", str(inbox), "-w", str(warehouse))
+    assert "5 unchanged" in again.stdout
+    assert run("sql", count, "--json", "-w", str(warehouse)).stdout == before
+
+
+@pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])  # type: ignore[union-attr]
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "Example" in result.stdout and f"refpipe {command}" in result.stdout
