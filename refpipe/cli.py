@@ -1,60 +1,21 @@
 """refpipe command line: parse arguments, call the pipeline, print; errors become clean messages.
 
-Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 2 usage error;
-75 a transient failure (for example the warehouse is locked by another process): try again.
+Core commands live here; feature commands live in ``refpipe/cmd_*.py`` and register themselves on
+the shared ``app`` when imported at the bottom of this module.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pipeline.errors import PipelineError, TransientError
-
-DEFAULT_WAREHOUSE = Path("warehouse/referentiels.duckdb")
-DEFAULT_RAW = Path("raw")
-EXIT_TRANSIENT = 75
-
-app = typer.Typer(
-    name="refpipe",
-    help="Turn CQPM référentiels and RNCP fiches (PDF or text) into a DuckDB warehouse you can query.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="markdown",
-)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-WarehouseOpt = Annotated[
-    Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
-]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
-
-
-def _exit_for(exc: PipelineError) -> typer.Exit:
-    return _fail(str(exc), EXIT_TRANSIENT if isinstance(exc, TransientError) else 1)
-
-
-def _quiet_prefect() -> None:
-    """Keep Prefect's run logs and telemetry out of the user's summary (set before prefect imports)."""
-    for key, value in {
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
-    }.items():
-        os.environ.setdefault(key, value)
+from pipeline.errors import PipelineError
+from refpipe.app import DEFAULT_RAW, DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, quiet_prefect
 
 
 @app.command(epilog="Example: `refpipe ingest raw/ --warehouse warehouse/referentiels.duckdb`")
@@ -68,7 +29,7 @@ def ingest(
     Files already ingested (same bytes) add nothing. Exit code 1 when any file was rejected
     or failed; the other files are still loaded.
     """
-    _quiet_prefect()
+    quiet_prefect()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import ingest_flow
@@ -88,11 +49,11 @@ def ingest(
             outcomes = ingest_flow(roots, str(warehouse), on_file=on_file,
                                    on_discovered=lambda n: progress.update(bar, total=n))
     except PipelineError as exc:
-        raise _exit_for(exc) from exc
+        raise exit_for(exc) from exc
     try:
         con = wh.connect(warehouse, read_only=True)
     except PipelineError as exc:
-        raise _exit_for(exc) from exc
+        raise exit_for(exc) from exc
     try:
         _print_summary(outcomes, wh.summary(con), warehouse)
     finally:
@@ -140,7 +101,7 @@ def show(
         finally:
             con.close()
     except PipelineError as exc:
-        raise _exit_for(exc) from exc
+        raise exit_for(exc) from exc
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -183,13 +144,13 @@ def sql(
     try:
         con = wh.connect(warehouse, read_only=True)
     except PipelineError as exc:
-        raise _exit_for(exc) from exc
+        raise exit_for(exc) from exc
     try:
         cursor = con.execute(query)
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
     except duckdb.Error as exc:
-        raise _fail(f"query failed: {exc}") from exc
+        raise fail(f"query failed: {exc}") from exc
     finally:
         con.close()
     if as_json:
@@ -207,6 +168,10 @@ def sql(
             table.add_row(*("" if v is None else str(v) for v in r))
         out.print(table)
         out.print(f"[dim]{len(rows)} row(s)[/]")
+
+
+# feature commands (each module registers its commands on ``app``)
+from refpipe import cmd_features  # noqa: E402,F401
 
 
 def main() -> None:

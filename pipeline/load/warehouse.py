@@ -59,7 +59,10 @@ class WarehouseError(PipelineError):
 
 
 def schema_sql() -> str:
-    return (resources.files("pipeline.load") / "schema.sql").read_text(encoding="utf-8")
+    """schema.sql, then every schema_<feature>.sql (links, versions, …) in name order."""
+    folder = resources.files("pipeline.load")
+    names = sorted(f.name for f in folder.iterdir() if f.name.startswith("schema_") and f.name.endswith(".sql"))
+    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in ["schema.sql", *names])
 
 
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,55 @@
+"""The typer application and what every command shares: consoles, options, error mapping.
+
+Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 2 usage error;
+75 a transient failure (for example the warehouse is locked by another process): try again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pipeline.errors import PipelineError, TransientError
+
+DEFAULT_WAREHOUSE = Path("warehouse/referentiels.duckdb")
+DEFAULT_RAW = Path("raw")
+EXIT_TRANSIENT = 75
+
+app = typer.Typer(
+    name="refpipe",
+    help="Turn CQPM référentiels and RNCP fiches (PDF or text) into a DuckDB warehouse you can query.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+WarehouseOpt = Annotated[
+    Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clean error (no traceback) and return the Exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def exit_for(exc: PipelineError) -> typer.Exit:
+    return fail(str(exc), EXIT_TRANSIENT if isinstance(exc, TransientError) else 1)
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's run logs and telemetry out of the user's summary (set before prefect imports)."""
+    for key, value in {
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+    }.items():
+        os.environ.setdefault(key, value)

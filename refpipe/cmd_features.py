@@ -1,0 +1,1 @@
+"""Imports every feature command module so that its commands register on the shared app."""
