@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest import ingest_flow
 
+# the words of each MANIFEST reason that our reason must also say
+BAD_REASON_WORDS = {
+    "empty.pdf": "empty", "truncated.pdf": "truncated", "encrypted.pdf": "password",
+    "image_only.pdf": "no text layer", "png_named.pdf": "PNG", "letter.pdf": "not a CQPM référentiel or RNCP fiche",
+}
 TABLES_WITH_ROWS = ("sources", "documents", "cqpm_capacities", "cqpm_criteria", "rncp_capacities", "rncp_blocks")
 
 
@@ -56,3 +62,38 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
     again = ingest_flow([str(inbox)], str(warehouse))
     assert {o.status for o in again if o.kind} == {"unchanged"}
     assert _counts(warehouse) == first
+
+
+def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: Path) -> None:
+    inbox = tmp_path / "bad"
+    manifest = json.loads((FIXTURES / "bad" / "MANIFEST.json").read_text(encoding="utf-8"))
+    inbox.mkdir()
+    for entry in manifest["files"]:
+        shutil.copy(FIXTURES / "bad" / entry["file"], inbox / entry["file"])
+    shutil.copy(FIXTURES / "seeds" / "002_59b883e404a36628.txt", inbox / "good.txt")
+    warehouse = tmp_path / "w.duckdb"
+
+    outcomes = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+
+    for name, words in BAD_REASON_WORDS.items():
+        assert outcomes[name].status == "rejected", name
+        assert words in (outcomes[name].reason or "") and name in (outcomes[name].reason or ""), name
+    # the Latin-1 text is transcoded and loaded whole (2 capacities, 4 criteria), never with mojibake
+    latin1 = outcomes["latin1_referentiel.txt"]
+    assert latin1.status == "loaded" and "Latin-1" in (latin1.reason or "")
+    assert outcomes["good.txt"].status == "loaded"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rejected = con.execute("SELECT count(*) FROM sources WHERE status = 'rejected'").fetchone()
+        assert rejected == (len(BAD_REASON_WORDS),)
+        # no row of any rejected file in any document table
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
+        titles = [r[0] for r in con.execute(
+            "SELECT title FROM cqpm_capacities c JOIN documents d ON d.id = c.document_id "
+            "JOIN sources s ON s.sha256 = d.source_sha256 WHERE s.path LIKE '%latin1%' ORDER BY c.ord").fetchall()]
+        assert titles == ["Réaliser une intervention de maintenance préventive",
+                          "Diagnostiquer une défaillance d'un équipement"]
+        criteria = con.execute("SELECT string_agg(text, ' ') FROM cqpm_criteria").fetchone()
+        assert criteria is not None and "Ã" not in criteria[0] and "\ufffd" not in criteria[0]
+    finally:
+        con.close()
