@@ -15,6 +15,7 @@ from pipeline.batch import FileOutcome, Rejection, SourceFile, attempt, discover
 from pipeline.errors import TransientError
 from pipeline.extract import extract_document
 from pipeline.ingest import load_outcome, rejection_outcome
+from pipeline.load.links_store import RecomputeSummary, recompute_warehouse
 from pipeline.normalize.document import normalize_document
 from pipeline.records import Document
 
@@ -46,6 +47,11 @@ def reject_task(source: SourceFile, rejection: Rejection, warehouse: str) -> Fil
     return rejection_outcome(source, rejection, Path(warehouse))
 
 
+@task(name="link", retries=2, retry_delay_seconds=1)
+def link_task(warehouse: str) -> RecomputeSummary:
+    return recompute_warehouse(warehouse)
+
+
 @flow(name="refpipe-ingest", validate_parameters=False)
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Callable[[int], None] | None = None) -> list[FileOutcome]:
@@ -59,6 +65,8 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
+    if any(o.status in ("loaded", "partial") for o in outcomes):  # links and findings follow the documents
+        link_task(warehouse)
     return outcomes
 
 

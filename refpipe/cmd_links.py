@@ -1,0 +1,127 @@
+"""``refpipe links`` and ``refpipe quality``: the cross-links and data-quality findings of the warehouse."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from pipeline.errors import PipelineError
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out
+
+
+@app.command(epilog="Example: `refpipe links --json`")
+def links(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the contract's links JSON.")] = False,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """List the links between RNCP fiches and CQPM référentiels, with their capacity maps.
+
+    A link is found from the documents: the CQPM number named in the fiche's history, the similarity
+    of the capacities and of the titles. `method` says which evidence decided. The same link seen in
+    several renderings of a document (text, PDF) is listed once; `documents` in the JSON lists them all.
+    """
+    from pipeline.load import links_store
+    from pipeline.load import warehouse as wh
+    from pipeline.normalize.link_json import contract_links
+
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            found, stale = links_store.current_links(con)
+            unlinked = links_store.unlinked_fiches(con, found)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    if stale:
+        err.print("[yellow]note:[/] the stored links predate some documents; computed them afresh "
+                  "(the next `refpipe ingest` stores them)")
+    entries = contract_links(found)
+    if as_json:
+        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_links(entries, unlinked)
+
+
+def _print_links(entries: list[dict[str, Any]], unlinked: list[tuple[str, str, str]]) -> None:
+    for e in entries:
+        inferred = " [dim](inferred)[/]" if e["cqpm_number_source"] == "inferred" else ""
+        out.print(f"[bold]{e['rncp']} ↔ CQPM {e['cqpm'] or '?'}[/]{inferred}  method={e['method']}  "
+                  f"score={e['score']:.3f}")
+        more = len(e["documents"]) - 1
+        out.print(f"  {e['rncp_source']}  ↔  {e['cqpm_source']}"
+                  + (f"  [dim](+{more} more document pair(s) with the same link)[/]" if more else ""))
+        out.print("  " + ("  ".join(f"{m['rncp']}→{m['cqpm']}" for m in e["capacity_map"]) or "no capacity map"))
+        out.print(f"  [dim]{e['reason']}[/]")
+    out.print(f"{len(entries)} link(s)")
+    for code, path, why in unlinked:
+        out.print(f"[dim]not linked:[/] {code} ({path}): {why}")
+
+
+@app.command(epilog="Examples: `refpipe quality`, `refpipe quality --json --as-of 2024-01-01`")
+def quality(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of findings.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Evaluate date rules (registration expired) at this date, YYYY-MM-DD, instead of "
+                        "the date of the last ingest; computed in memory, nothing is written.")] = None,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """List the data-quality findings: section I vs table, RNCP blocks, linked capacity counts, dates.
+
+    Findings are computed after every ingest; severities are error, warning and info.
+    """
+    from pipeline.load import warehouse as wh
+
+    day: date | None = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError as exc:
+            raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            rows = _findings(con, day)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    colour = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for r in rows:
+        where = r["source_path"] + (f" (page {r['page']})" if r["page"] else "")
+        out.print(f"[{colour[r['severity']]}]{r['severity']:<7}[/] [bold]{r['rule']}[/]  {where}")
+        out.print(f"        {r['message']}")
+    out.print(f"{len(rows)} finding(s)" + (f", as of {rows[0]['as_of']}" if rows else ""))
+
+
+_COLUMNS = ("severity", "rule", "document_id", "source_path", "subject", "message", "related_document_id",
+            "page", "reading_order", "x0", "top", "x1", "bottom", "as_of")
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
+    """Stored findings, or (stale tables, or another date asked) findings computed in memory."""
+    from pipeline.load import links_store
+
+    if day is None and links_store.is_current(con):
+        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM v_quality_findings").fetchall()
+        return [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+    derived = links_store.derive(links_store.read_all(con), day)
+    found: list[dict[str, Any]] = []
+    for f in derived.findings:
+        p, b = f.prov, f.prov.bbox if f.prov else None
+        found.append({"severity": f.severity, "rule": f.rule, "document_id": f.document_id,
+                      "source_path": f.source_path, "subject": f.subject, "message": f.message,
+                      "related_document_id": f.related_document_id, "page": p.page if p else None,
+                      "reading_order": p.order if p else None, "x0": b.x0 if b else None,
+                      "top": b.top if b else None, "x1": b.x1 if b else None, "bottom": b.bottom if b else None,
+                      "as_of": derived.as_of})
+    found.sort(key=lambda r: (_RANK[r["severity"]], r["source_path"], r["rule"], r["subject"]))
+    return found

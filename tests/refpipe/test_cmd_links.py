@@ -1,0 +1,157 @@
+"""`refpipe links` and `refpipe quality`, on warehouses filled by the real flow (one file at a time, in
+two orders) and by the pipeline functions; the links JSON is scored against the contract's gold."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from golden import FIXTURES, load_gold
+from typer.testing import CliRunner
+
+from pipeline.extract import extract_document
+from pipeline.load import links_store
+from pipeline.load import warehouse as wh
+from pipeline.normalize.document import normalize_document
+from refpipe.cli import app
+
+REFPIPE = Path(sys.executable).parent / "refpipe"
+SCORE = Path(__file__).resolve().parents[3] / "shared" / "tools" / "score.py"  # ../shared/tools/score.py
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+GOLD_PATH = FIXTURES / "gold" / "links.json"
+ORDERS = {"forward": SEEDS, "backward": list(reversed(SEEDS))}
+runner = CliRunner()
+
+
+def pairs_and_maps(links: list[dict[str, object]]) -> tuple[set[tuple[str, str]], set[tuple[str, str, object]]]:
+    pairs = {(str(x["rncp"]), str(x["cqpm"])) for x in links}
+    maps = {(str(x["rncp"]), str(m["rncp"]), m["cqpm"]) for x in links for m in x["capacity_map"]}  # type: ignore[attr-defined]
+    return pairs, maps
+
+
+def score(pred: Path) -> str:
+    """The shared scorer's summary line (``links: pair_f1=… capmap_f1=…``)."""
+    assert SCORE.is_file(), f"the conformance scorer is missing: {SCORE}"
+    result = subprocess.run([sys.executable, str(SCORE), "links", str(GOLD_PATH), str(pred)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return next(line for line in result.stdout.splitlines() if line.startswith("links:"))
+
+
+@pytest.fixture(scope="module")
+def flow_warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One warehouse per order, each seed ingested by its own flow run (links recomputed every time)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.ingest import ingest_flow
+
+    out = {}
+    with prefect_test_harness(server_startup_timeout=60):
+        for name, order in ORDERS.items():
+            warehouse = tmp_path_factory.mktemp(name) / "w.duckdb"
+            for path in order:
+                outcomes = ingest_flow([str(path)], str(warehouse))
+                assert [o.status for o in outcomes] in (["loaded"], ["partial"])
+            out[name] = warehouse
+    return out
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_links_json_scores_f1_1_whatever_the_ingest_order(flow_warehouses: dict[str, Path], order: str,
+                                                           tmp_path: Path) -> None:
+    result = subprocess.run([str(REFPIPE), "links", "--json", "-w", str(flow_warehouses[order])],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "note:" not in result.stderr  # the flow stored the links: nothing computed on the fly
+    links = json.loads(result.stdout)
+    assert pairs_and_maps(links) == pairs_and_maps(load_gold(GOLD_PATH))
+    assert [(x["method"], x["cqpm_number_source"]) for x in links] == [("capacities", "inferred")]
+    assert Path(links[0]["rncp_source"]).name == SEEDS[3].name and Path(links[0]["cqpm_source"]).name == SEEDS[1].name
+    pred = tmp_path / "links.json"
+    pred.write_text(result.stdout, encoding="utf-8")
+    assert re.search(r"pair_f1=1\.000 capmap_f1=1\.000", score(pred))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    warehouse = tmp_path_factory.mktemp("seeded") / "w.duckdb"
+    con = wh.connect(warehouse)
+    try:
+        for path in SEEDS:
+            wh.load(normalize_document(extract_document(str(path))), con)
+        links_store.recompute(con, as_of=date(2025, 1, 1))
+    finally:
+        con.close()
+    return warehouse
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def test_links_prints_a_readable_summary(seeded: Path) -> None:
+    code, output = invoke("links", "-w", str(seeded))
+    assert code == 0, output
+    assert "RNCP28242 ↔ CQPM 0195 (inferred)  method=capacities" in output
+    assert "C1→1  C2→4  C3→5  C4→2  C5→3  C6→6  C7→7  C8→8" in output
+    assert "not linked: RNCP28235" in output and "CQPM 0264" in output
+
+
+def test_quality_lists_the_stored_findings(seeded: Path) -> None:
+    code, output = invoke("quality", "--json", "-w", str(seeded))
+    assert code == 0, output
+    rows = json.loads(output)
+    assert [(r["severity"], r["rule"], Path(r["source_path"]).name, r["as_of"]) for r in rows] == [
+        ("warning", "registration_expired", SEEDS[3].name, "2025-01-01"),
+        ("warning", "registration_expired", SEEDS[4].name, "2025-01-01"),
+        ("info", "capacity_list_wording", SEEDS[1].name, "2025-01-01"),
+    ]
+    code, output = invoke("quality", "-w", str(seeded))
+    assert code == 0 and "3 finding(s), as of 2025-01-01" in output and "'oeuvre' / 'œuvre'" in output
+
+
+def test_quality_as_of_another_date(seeded: Path) -> None:
+    code, output = invoke("quality", "--json", "--as-of", "2020-01-01", "-w", str(seeded))
+    assert code == 0, output
+    assert [r["rule"] for r in json.loads(output)] == ["capacity_list_wording"]
+    code, output = invoke("quality", "--as-of", "yesterday", "-w", str(seeded))
+    assert code == 2 and "not a date" in output
+
+
+def test_stale_links_are_computed_on_the_fly_without_writing(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    con = wh.connect(warehouse)
+    try:
+        for path in SEEDS:  # loaded without the flow: no recompute
+            wh.load(normalize_document(extract_document(str(path))), con)
+    finally:
+        con.close()
+    result = runner.invoke(app, ["links", "--json", "-w", str(warehouse)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    links = json.loads(result.stdout)
+    assert pairs_and_maps(links) == pairs_and_maps(load_gold(GOLD_PATH))
+    con = wh.connect(warehouse, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM links").fetchone() == (0,)
+    finally:
+        con.close()
+
+
+def test_missing_warehouse_is_a_clean_error(tmp_path: Path) -> None:
+    for command in ("links", "quality"):
+        code, output = invoke(command, "-w", str(tmp_path / "nothing.duckdb"))
+        assert code == 1 and "does not exist" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", ["links", "quality"])
+def test_help_has_an_example(command: str) -> None:
+    result = subprocess.run([str(REFPIPE), command, "--help"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0 and "Example" in result.stdout and f"refpipe {command}" in result.stdout
