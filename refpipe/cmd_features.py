@@ -1,1 +1,5 @@
 """Imports every feature command module so that its commands register on the shared app."""
+from refpipe import (
+    cmd_diff,  # noqa: F401
+    cmd_links,  # noqa: F401
+)

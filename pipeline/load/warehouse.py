@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
+from pipeline.load.versions import assign_version, with_version
 from pipeline.records import (
     CodedText,
     CqpmDocument,
@@ -175,7 +176,10 @@ def load(document: Document, con: duckdb.DuckDBPyConnection, *, replace: bool = 
                 raise WarehouseError(f"document id {doc_id} already belongs to sha256 {found[0]}, not {sha}")
             if not replace:
                 return False
+        version = assign_version(con, document)  # before a replace deletes it: a replaced document keeps it
+        if found is not None:
             delete_document_rows(con, doc_id)
+        rows["documents"] = with_version(rows["documents"], version)
         s = document.source
         reason = "; ".join(document.reasons) or None
         con.execute(

@@ -1,0 +1,113 @@
+"""The frozen records of a diff: one ``Change`` per difference, a ``DiffReport`` for a comparison.
+
+A change says what happened (``kind``) to what (``entity``), where (``key``, the numbering and the
+provenance of the item in each version) and the two values.  Values are text, a number, a boolean, a
+tuple of codes (block capacity lists) or None (the side where the item does not exist).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pipeline.records import Provenance
+
+Value = str | int | bool | tuple[str, ...] | None
+DetailValue = str | int | tuple[str, ...] | None
+
+#: bumped whenever the diff algorithm changes what it reports (stored with each run)
+DIFFER_VERSION = "1"
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    MOVED = "moved"  # same content, other number (a renumbered capacity or block)
+
+
+class Entity(StrEnum):
+    CAPACITY = "capacity"
+    CRITERION = "criterion"
+    CONDITION = "condition"
+    ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
+    BLOCK = "block"
+    FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    entity: Entity
+    key: str  # locator in v1 terms ("capacity 8, criterion 3", "C6", "block 1", "registration.decision")
+    old: Value
+    new: Value
+    capacity: str | None = None  # title of the capacity the item belongs to (CQPM)
+    old_number: str | None = None  # numbering in the old version ("8.3", "C6", "2"), None when absent
+    new_number: str | None = None
+    old_prov: Provenance | None = None  # where the item is in each version (page, bbox)
+    new_prov: Provenance | None = None
+    detail: tuple[tuple[str, DetailValue], ...] = ()  # an added/removed capacity or block, in full
+
+    @property
+    def old_page(self) -> int | None:
+        return self.old_prov.page if self.old_prov else None
+
+    @property
+    def new_page(self) -> int | None:
+        return self.new_prov.page if self.new_prov else None
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of the two versions compared, as the warehouse knows it."""
+
+    document_id: str
+    kind: str
+    path: str
+    title: str | None
+    reference: str | None  # CQPM number or RNCP code as printed
+    key: str | None = None
+    version: int | None = None
+    valid_from: date | None = None
+    valid_from_printed: bool = False  # the document's own date (else: the ingestion date)
+    pages: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.key}@{self.version}" if self.key and self.version else self.document_id
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    old: Side
+    new: Side
+    changes: tuple[Change, ...]
+    run_id: str | None = None
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """How many changes by (entity, kind)."""
+        return dict(Counter((c.entity.value, c.kind.value) for c in self.changes))
+
+    def kind_counts(self) -> dict[str, int]:
+        found = Counter(c.kind.value for c in self.changes)
+        return {k.value: found.get(k.value, 0) for k in ChangeKind}
+
+
+@dataclass(frozen=True)
+class Locus:
+    """Where one matched (or unmatched) item sits in each version: numbering, provenance, capacity."""
+
+    old_number: str | None = None
+    new_number: str | None = None
+    old_prov: Provenance | None = None
+    new_prov: Provenance | None = None
+    capacity: str | None = None
+
+    def change(self, kind: ChangeKind, entity: Entity, key: str, old: Value, new: Value,
+               detail: tuple[tuple[str, DetailValue], ...] = ()) -> Change:
+        return Change(kind, entity, key, old, new, capacity=self.capacity, old_number=self.old_number,
+                      new_number=self.new_number, old_prov=self.old_prov, new_prov=self.new_prov,
+                      detail=detail)

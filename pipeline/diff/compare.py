@@ -1,0 +1,88 @@
+"""``compare(con, OLD, NEW)``: find (or ingest) the two versions, diff them, store the run.
+
+A reference is ``KEY@VERSION`` (``CQPM-0195@2``, ``RNCP28242@latest``), a key alone (its latest
+version), a file (looked up by its bytes; a file not yet in the warehouse is ingested on the fly:
+extract, normalize, load, without the Prefect flow), or whatever ``refpipe show`` accepts (document id,
+unique id prefix, stored source path).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from pipeline.diff.changes import DiffReport, Side
+from pipeline.diff.structured import diff_documents
+from pipeline.errors import RejectedInput
+from pipeline.load import warehouse as wh
+from pipeline.load.diff_store import store_diff
+from pipeline.load.read import DocumentNotFound, read_document
+from pipeline.load.show import resolve
+from pipeline.load.versions import find_version, printed_date, stored_version
+from pipeline.records import Document, Status
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Extract, normalize and load one file (its id); a rejected file is recorded and raised."""
+    from pipeline.extract import extract_document
+    from pipeline.normalize.document import normalize_document
+
+    try:
+        document = normalize_document(extract_document(path))
+        if document.status is Status.REJECTED:
+            raise RejectedInput(str(path), "; ".join(document.reasons) or "rejected")
+        wh.load(document, con)
+    except RejectedInput as exc:
+        wh.record_rejection(path, str(exc), con)
+        raise
+    return document.id
+
+
+def resolve_ref(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, ingest: bool = True) -> str:
+    """The document id ``ref`` designates (see the module doc)."""
+    text = os.fspath(ref).strip()
+    path = Path(text).expanduser()
+    if path.is_file():
+        row = con.execute("SELECT id FROM documents WHERE source_sha256 = ?", [wh.file_sha256(path)]).fetchone()
+        if row:
+            return str(row[0])
+        if ingest:
+            return ingest_file(con, path)
+    if "@" in text:
+        key, _, version = text.rpartition("@")
+        if version.lower() in ("", "latest", "dernière", "derniere"):
+            found = find_version(con, key)
+        elif version.isdigit():
+            found = find_version(con, key, int(version))
+        else:
+            raise DocumentNotFound(f"{text!r}: the version after @ must be a number or 'latest'", text)
+        if found is None:
+            raise DocumentNotFound(f"no version {version or 'latest'} of {key!r} in the warehouse "
+                                   "(refpipe versions lists them)", text)
+        return found
+    return find_version(con, text) or resolve(con, text)
+
+
+def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:
+    info = stored_version(con, document.id)
+    content = document.cqpm or document.rncp
+    reference = document.cqpm.number if document.cqpm else document.rncp.code if document.rncp else None
+    return Side(document_id=document.id, kind=document.kind.value, path=document.source.path,
+                title=content.title if content else None, reference=reference,
+                key=info.key if info else None, version=info.version if info else None,
+                valid_from=info.valid_from if info else printed_date(document),
+                valid_from_printed=printed_date(document) is not None, pages=document.source.pages)
+
+
+def compare(con: duckdb.DuckDBPyConnection, old_ref: str | os.PathLike[str], new_ref: str | os.PathLike[str],
+            *, store: bool = True) -> DiffReport:
+    """Diff the two versions (``old_ref`` resolved, and ingested if needed, first); stored unless told."""
+    old_id = resolve_ref(con, old_ref)
+    new_id = resolve_ref(con, new_ref)
+    old, new = read_document(con, old_id), read_document(con, new_id)
+    report = DiffReport(old=side(con, old), new=side(con, new), changes=diff_documents(old, new))
+    if store:
+        report = DiffReport(report.old, report.new, report.changes, run_id=store_diff(con, report))
+    return report

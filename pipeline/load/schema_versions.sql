@@ -1,0 +1,121 @@
+-- Versions and diffs (applied after schema.sql; every statement idempotent).
+--
+-- Versions: documents.key groups the versions of one référentiel or fiche ('CQPM-0195', 'RNCP28242',
+-- 'CQPM-T<10 hex>' for a CQPM référentiel that prints no number: a hash of its normalised title);
+-- documents.version is 1, 2, … in ingestion order within a key (stored as text, exposed as INTEGER
+-- by the views); documents.previous_id is the version ingested just before it; valid_from is the
+-- document's own date (CQPM "Dernière modification", RNCP date of the registration decision, else
+-- its effective / Journal officiel date) or, when it prints none, the ingestion date.  Rows are never
+-- overwritten: a changed file is a new document and a new version.  See pipeline/load/versions.py.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS previous_id VARCHAR;
+
+-- One row per comparison (refpipe diff OLD NEW).  document_id / source_sha256 are those of the NEW
+-- document (the version the diff describes); the provenance columns exist only so that every table
+-- carries them, and are always NULL (a run is not on a page).
+CREATE TABLE IF NOT EXISTS diff_runs (
+    run_id             VARCHAR PRIMARY KEY,   -- sha256(old id, new id, differ)[:16]
+    document_id        VARCHAR NOT NULL,      -- NEW document
+    source_sha256      VARCHAR NOT NULL,
+    old_document_id    VARCHAR NOT NULL,
+    old_source_sha256  VARCHAR NOT NULL,
+    old_key            VARCHAR,
+    old_version        INTEGER,
+    new_key            VARCHAR,
+    new_version        INTEGER,
+    differ             VARCHAR NOT NULL,      -- version of the diff algorithm
+    changes            INTEGER NOT NULL,
+    added              INTEGER NOT NULL,
+    removed            INTEGER NOT NULL,
+    changed            INTEGER NOT NULL,
+    moved              INTEGER NOT NULL,
+    created_at         TIMESTAMP NOT NULL,
+    ord INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE
+);
+
+-- One row per change of a run, in report order (ord, 0-based).  page/bbox: where the item is in the
+-- NEW version (in the OLD one for a removed item); old_page/new_page give both.  old_value/new_value:
+-- text as printed, numbers and dates as text, block capacity lists as a JSON array; NULL on the side
+-- where the item does not exist.
+CREATE TABLE IF NOT EXISTS diff_items (
+    run_id         VARCHAR NOT NULL,
+    document_id    VARCHAR NOT NULL,
+    source_sha256  VARCHAR NOT NULL,
+    ord            INTEGER NOT NULL,
+    page           INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    kind           VARCHAR NOT NULL CHECK (kind IN ('added', 'removed', 'changed', 'moved')),
+    entity         VARCHAR NOT NULL,          -- capacity | criterion | condition | assessment | block | field
+    key            VARCHAR NOT NULL,          -- 'capacity 8, criterion 3', 'C6', 'block 1', 'last_modified'
+    capacity       VARCHAR,                   -- title of the CQPM capacity the item belongs to
+    old_value      VARCHAR,
+    new_value      VARCHAR,
+    old_number     VARCHAR,                   -- numbering in each version ('8.3', 'C6', '2')
+    new_number     VARCHAR,
+    old_page       INTEGER,
+    new_page       INTEGER,
+    detail         VARCHAR,                   -- JSON: an added/removed capacity or block in full
+    PRIMARY KEY (run_id, ord)
+);
+
+CREATE OR REPLACE VIEW v_versions AS
+SELECT
+    d.key,
+    TRY_CAST(d.version AS INTEGER)            AS version,
+    d.id                                      AS document_id,
+    d.kind,
+    d.status,
+    COALESCE(c.number, f.code)                AS reference,
+    COALESCE(c.title, f.title)                AS title,
+    d.valid_from,
+    CASE
+        WHEN c.last_modified IS NOT NULL AND d.valid_from = c.last_modified THEN 'last_modified'
+        WHEN f.registration_decision IS NOT NULL AND d.valid_from = f.registration_decision
+            THEN 'registration.decision'
+        WHEN f.registration_effective IS NOT NULL AND d.valid_from = f.registration_effective
+            THEN 'registration.effective'
+        WHEN f.registration_journal_officiel IS NOT NULL AND d.valid_from = f.registration_journal_officiel
+            THEN 'registration.journal_officiel'
+        ELSE 'ingested_at'
+    END                                       AS valid_from_source,
+    d.previous_id,
+    TRY_CAST(p.version AS INTEGER)            AS previous_version,
+    TRY_CAST(d.version AS INTEGER) = max(TRY_CAST(d.version AS INTEGER)) OVER (PARTITION BY d.key)
+                                              AS is_latest,
+    d.loaded_at,
+    s.path                                    AS source_path,
+    s.sha256                                  AS source_sha256
+FROM documents d
+JOIN sources s ON s.sha256 = d.source_sha256
+LEFT JOIN documents p ON p.id = d.previous_id
+LEFT JOIN cqpm_referentiels c ON c.document_id = d.id
+LEFT JOIN rncp_fiches f ON f.document_id = d.id
+WHERE d.key IS NOT NULL;
+
+COMMENT ON VIEW v_versions IS
+    'Every version of every référentiel/fiche: key (CQPM-<number>, RNCP<code>, or CQPM-T<hash of the title> for a référentiel without a printed number), version (1, 2, … in ingestion order), valid_from (the document''s own date, valid_from_source says which, else the ingestion date), previous version; old versions stay queryable.';
+
+CREATE OR REPLACE VIEW v_latest AS
+SELECT * EXCLUDE (is_latest) FROM v_versions WHERE is_latest;
+
+COMMENT ON VIEW v_latest IS
+    'The latest version (highest version number) of each key: one row per référentiel or fiche.';
+
+CREATE OR REPLACE VIEW v_diff_changes AS
+SELECT
+    r.run_id, r.old_document_id, r.document_id AS new_document_id,
+    COALESCE(od.key, r.old_key) AS old_key,                       -- current key (a chain may be re-keyed)
+    COALESCE(TRY_CAST(od.version AS INTEGER), r.old_version) AS old_version,
+    COALESCE(nd.key, r.new_key) AS new_key,
+    COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
+    r.created_at,
+    i.ord + 1 AS change_number, i.kind, i.entity, i.key, i.capacity,
+    i.old_value, i.new_value, i.old_number, i.new_number, i.old_page, i.new_page, i.detail
+FROM diff_items i
+JOIN diff_runs r ON r.run_id = i.run_id
+LEFT JOIN documents od ON od.id = r.old_document_id
+LEFT JOIN documents nd ON nd.id = r.document_id;
+
+COMMENT ON VIEW v_diff_changes IS
+    'Every stored change of every diff run (refpipe diff OLD NEW), with both versions'' keys and numbering: kind added/removed/changed/moved, entity capacity/criterion/condition/assessment/block/field.';
+
+COMMENT ON TABLE diff_runs IS 'One row per stored comparison of two documents (document_id = the new one), with change counts.';
+COMMENT ON TABLE diff_items IS 'The changes of each diff run, in report order, with the page of the item in each version.';

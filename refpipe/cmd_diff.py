@@ -1,0 +1,97 @@
+"""``refpipe diff OLD NEW`` (a version diff report) and ``refpipe versions [KEY]`` (the versions held)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipeline.errors import PipelineError
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+
+
+class Format(StrEnum):
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+
+
+@app.command(epilog="Example: `refpipe diff CQPM-0195@1 CQPM-0195@2 --format html --output diff.html`, "
+                    "`refpipe diff old.pdf new.pdf --format json`")
+def diff(
+    old: Annotated[str, typer.Argument(help="Old version: KEY@VERSION, a key (latest), a document id, or a file.")],
+    new: Annotated[str, typer.Argument(help="New version, same forms as OLD.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.MD,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """Compare two versions of a référentiel or fiche and print the changes.
+
+    Capacities, criteria, conditions, blocks and metadata are matched by content, so a renumbered
+    capacity is reported as moved. Files not yet in the warehouse are ingested first (OLD before
+    NEW, so they become consecutive versions). The diff is stored (`diff_runs`, `diff_items`).
+    `--format html` is a self-contained, printable report in French.
+    """
+    from pipeline.diff.compare import compare
+    from pipeline.diff.render_html import render_html
+    from pipeline.diff.render_json import render_json
+    from pipeline.diff.render_md import render_md
+    from pipeline.load import warehouse as wh
+
+    try:
+        con = wh.connect(warehouse)
+        try:
+            report = compare(con, old, new)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    render = {Format.JSON: render_json, Format.MD: render_md, Format.HTML: render_html}[fmt]
+    text = render(report)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc}") from exc
+    out.print(f"{len(report.changes)} change(s) between {report.old.label} and {report.new.label}: {output}")
+
+
+@app.command(epilog="Examples: `refpipe versions`, `refpipe versions CQPM-0195 --json`")
+def versions(
+    key: Annotated[str | None, typer.Argument(help="A key (CQPM-0195, RNCP28242, CQPM-T…); all keys if omitted.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """List the versions held in the warehouse: key, version, valid-from date, document, previous one."""
+    from pipeline.load import warehouse as wh
+    from pipeline.load.versions import list_versions
+
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            rows = list_versions(con, key)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    if key and not rows:
+        raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    table = Table("key", "version", "valid_from", "document", "previous", "title", "source",
+                  title=f"Versions in {warehouse}", title_justify="left")
+    for r in rows:
+        table.add_row(r.key, f"{r.version}{' (latest)' if r.is_latest else ''}",
+                      f"{r.valid_from or ''} ({r.valid_from_source})", r.document_id, r.previous_id or "",
+                      r.title or "", r.source_path)
+    out.print(table)
