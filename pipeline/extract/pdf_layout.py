@@ -370,8 +370,9 @@ def _text_item(p: PageData, pl: ParaLines, margin_right: float) -> _Text:
     if pl.marker is Marker.BULLET:
         return _Text(BlockKind.LIST_ITEM, para_text(pl), pl.marker_text, p.number, bbox, pl.gap_before,
                      list_class="bullet", wrap=wrap)
-    if pl.marker is None and pl.marker_text:  # an enumerator: "1) Préparer …"
-        return _Text(BlockKind.LIST_ITEM, para_text(pl, strip_marker=False), pl.marker_text, p.number, bbox,
+    if pl.marker is None and pl.marker_text:  # an enumerator: marker "1)", text "Préparer …" (layout model)
+        text = para_text(pl, strip_marker=False).removeprefix(pl.marker_text).lstrip()
+        return _Text(BlockKind.LIST_ITEM, text, pl.marker_text, p.number, bbox,
                      pl.gap_before, list_class="enum", wrap=wrap)
     return _Text(BlockKind.PARAGRAPH, para_text(pl), None, p.number, bbox, pl.gap_before, wrap=wrap)
 

@@ -290,7 +290,7 @@ def line_marker(line: Line) -> tuple[Marker | None, str | None, float]:
 
 
 def enumerator(line: Line) -> str | None:
-    """``1)`` / ``a)`` opening a line (kept in the text, like the text front end keeps it)."""
+    """``1)`` / ``a)`` opening a line (it becomes the list item's marker)."""
     first = line.words[0].text
     return first if _ENUM_RE.match(first) and len(line.words) > 1 else None
 

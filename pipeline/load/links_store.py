@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from pipeline.load import warehouse as wh
+from pipeline.load.versions import refine_keys
 from pipeline.load.read import read_document
 from pipeline.normalize import quality
 from pipeline.normalize.link import (
@@ -83,7 +84,7 @@ def recompute(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> R
     """Rebuild the derived tables from the documents in the warehouse, in one transaction."""
     derived = derive(read_all(con), as_of)
     rows = _rows(derived)
-    with wh._transaction(con):  # one transaction, rolled back on error, lock errors typed
+    with wh.transaction(con):  # one transaction, rolled back on error, lock errors typed
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
         for table, table_rows in rows.items():
@@ -91,6 +92,8 @@ def recompute(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None) -> R
                 columns = _COLUMNS[table]
                 con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
                                 f"VALUES ({', '.join('?' for _ in columns)})", table_rows)
+        # a référentiel that prints no number joins its number's version chain once a link infers it
+        refine_keys(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [_STATE_KEY, _state(con)])
     return RecomputeSummary(
         documents=len(derived.documents), links=len(rows["links"]), capacity_links=len(rows["capacity_links"]),

@@ -138,7 +138,7 @@ def _database_name(con: str | duckdb.DuckDBPyConnection) -> str:
 
 
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One transaction: committed when the block ends, rolled back on any exception."""
     with _duckdb_errors(con):
         con.begin()
@@ -169,7 +169,7 @@ def load(document: Document, con: duckdb.DuckDBPyConnection, *, replace: bool = 
     rows = document_rows(document)
     _check_text(document, rows)
     doc_id, sha = document.id, document.source.sha256
-    with _transaction(con):
+    with transaction(con):
         found = con.execute("SELECT source_sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
         if found is not None:
             if found[0] != sha:
@@ -361,7 +361,7 @@ def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckD
         sha = sha256 or file_sha256(path)
         size = os.path.getsize(path) if os.path.isfile(path) else None
         src = Source(path=path, sha256=sha, format="unknown", pages=None, size=size or 0)
-    with _transaction(con):
+    with transaction(con):
         row = con.execute("SELECT status, reason FROM sources WHERE sha256 = ?", [src.sha256]).fetchone()
         if row is None:
             con.execute(

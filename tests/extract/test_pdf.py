@@ -535,3 +535,16 @@ def build(pages: list[Page]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, len(objs), xref)
     return bytes(out)
+
+
+@pytest.mark.parametrize("pdf", sorted(p.name for p in (FIXTURES / "pdf").glob("00[012]_*.pdf")))
+def test_numbered_list_items_carry_their_number_as_marker_not_in_text(pdf: str) -> None:
+    """Section I's "1) …" list reads the same from the PDF as from its text twin (layout model rule)."""
+    from pipeline.extract import extract_document
+    from pipeline.normalize.text import comparison_key
+
+    twin = extract_document(FIXTURES / "seeds" / (pdf.split(".")[0] + ".txt")).cqpm
+    got = extract_document(FIXTURES / "pdf" / pdf).cqpm
+    assert twin is not None and got is not None and got.listed_capacities
+    assert [(c.code, comparison_key(c.text)) for c in got.listed_capacities] == [
+        (c.code, comparison_key(c.text)) for c in twin.listed_capacities]

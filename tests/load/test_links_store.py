@@ -184,3 +184,13 @@ def test_recompute_warehouse_opens_and_closes_the_file(tmp_path: Path) -> None:
         assert links_store.is_current(c)
     finally:
         c.close()
+
+
+def test_recompute_moves_an_unnumbered_referentiel_under_its_inferred_number(con) -> None:
+    wh.load(doc(QSE), con)
+    (key_before,) = con.execute("SELECT key FROM documents").fetchone()
+    assert key_before.startswith("CQPM-T")  # seed 001 prints no number: a title key at first
+    wh.load(doc(RNCP_QSE), con)
+    links_store.recompute(con, as_of=AS_OF)
+    keys = dict(con.execute("SELECT kind, key FROM documents").fetchall())
+    assert keys == {"cqpm": "CQPM-0195", "rncp": "RNCP28242"}
