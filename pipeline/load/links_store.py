@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 
 from pipeline.load import warehouse as wh
-from pipeline.load.versions import refine_keys
 from pipeline.load.read import read_document
+from pipeline.load.versions import refine_keys
 from pipeline.normalize import quality
 from pipeline.normalize.link import (
     CapacityLink,
