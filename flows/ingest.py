@@ -1,11 +1,23 @@
-"""The ingestion flow: discover -> extract -> normalize -> load, one document at a time.
+"""The ingestion flow: discover -> (skip known bytes) -> extract -> normalize -> load, one document at a time.
 
 Tasks are one-call wrappers around ``pipeline``; the flow only routes each file's outcome.  Bad
-files end as rejections recorded in the warehouse, never as a crashed batch.
+files end as rejections recorded in the warehouse (the quarantine), never as a crashed batch.
+
+Unattended runs (see the README, "Scheduled ingestion"):
+
+* incremental: the sha256 of every file is looked up first; bytes already loaded are ``unchanged``,
+  bytes already rejected are ``quarantined``, both without being parsed; a changed file has new bytes
+  and loads as a new version; a deleted file deletes nothing;
+* limits: extraction runs in a child process under ``pipeline.limits.Limits`` (size, pages, time);
+* crash-safe and reader-safe: the run writes into a staging copy under the writer lock and publishes
+  it atomically (``pipeline.load.publish``); a kill -9 leaves the published warehouse as it was at the
+  last publish, and readers holding it open are never in the way;
+* every completed run leaves a row in ``runs`` (``refpipe status``).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +25,13 @@ from prefect import flow, task
 
 from pipeline.batch import FileOutcome, Rejection, SourceFile, attempt, discover
 from pipeline.errors import TransientError
-from pipeline.extract import extract_document
-from pipeline.ingest import load_outcome, rejection_outcome
+from pipeline.executor import extract_limited, shutdown
+from pipeline.ingest import known_sources, links_stale, load_outcome, rejection_outcome, remember, skip_outcome
+from pipeline.limits import Limits
+from pipeline.load import warehouse as wh
 from pipeline.load.links_store import RecomputeSummary, recompute_warehouse
+from pipeline.load.publish import writing
+from pipeline.load.runs import RunRecord, count_outcomes, record_run, utc_now
 from pipeline.normalize.document import normalize_document
 from pipeline.records import Document
 
@@ -28,8 +44,8 @@ def discover_task(paths: list[str]) -> list[SourceFile]:
 
 
 @task(name="extract")
-def extract_task(path: str) -> Document | Rejection:
-    return attempt(extract_document, path)
+def extract_task(path: str, limits: Limits) -> Document | Rejection:
+    return extract_limited(path, limits)
 
 
 @task(name="normalize")
@@ -52,26 +68,54 @@ def link_task(warehouse: str) -> RecomputeSummary:
     return recompute_warehouse(warehouse)
 
 
+@task(name="record-run")
+def record_run_task(warehouse: str, run: RunRecord) -> None:
+    con = wh.connect(warehouse)
+    try:
+        record_run(con, run)
+    finally:
+        con.close()
+
+
 @flow(name="refpipe-ingest", validate_parameters=False)
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
-                on_discovered: Callable[[int], None] | None = None) -> list[FileOutcome]:
-    """Ingest every file under ``paths`` into the DuckDB file ``warehouse``."""
+                on_discovered: Callable[[int], None] | None = None, limits: Limits | None = None,
+                retry_quarantined: bool = False, trigger: str = "flow") -> list[FileOutcome]:
+    """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (see the module doc)."""
+    limits = limits or Limits.from_env()
+    started = utc_now()
     sources = discover_task(paths)
     if on_discovered:
         on_discovered(len(sources))
-    outcomes = []
-    for source in sources:
-        outcome = ingest_one(source, warehouse)
-        outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
-    if any(o.status in ("loaded", "partial") for o in outcomes):  # links and findings follow the documents
-        link_task(warehouse)
+    outcomes: list[FileOutcome] = []
+    try:
+        with writing(warehouse, command=f"refpipe ingest ({trigger})") as session:
+            staging = str(session.path)
+            known = known_sources(session.path)
+            for source in sources:
+                outcome = (skip_outcome(source, known, retry_quarantined=retry_quarantined)
+                           or ingest_one(source, staging, limits))
+                remember(known, outcome)
+                outcomes.append(outcome)
+                if outcome.status in ("loaded", "partial", "rejected"):  # the staging file changed
+                    session.document_done()
+                if on_file:
+                    on_file(outcome)
+            if links_stale(session.path):  # links and findings follow the documents (even a crashed run's)
+                link_task(staging)
+            prev = session.interrupted
+            note = (f"the previous writer (pid {prev.pid}, {prev.command}, started {prev.started_at}) was "
+                    "interrupted; what it had not published was discarded") if prev else None
+            record_run_task(staging, RunRecord(
+                run_id=_run_id(), started_at=started, finished_at=utc_now(), trigger=trigger,
+                paths=tuple(paths), counts=count_outcomes(outcomes), limits=limits, note=note))
+    finally:
+        shutdown()  # the extraction process
     return outcomes
 
 
-def ingest_one(source: SourceFile, warehouse: str) -> FileOutcome:
-    step: Document | Rejection = extract_task(source.path)
+def ingest_one(source: SourceFile, warehouse: str, limits: Limits) -> FileOutcome:
+    step: Document | Rejection = extract_task(source.path, limits)
     if isinstance(step, Document):
         step = normalize_task(step)
     try:
@@ -80,3 +124,10 @@ def ingest_one(source: SourceFile, warehouse: str) -> FileOutcome:
         return load_task(step, warehouse)
     except TransientError as exc:  # still failing after the retries: report it, go on with the batch
         return FileOutcome(path=source.path, sha256=source.sha256, status="failed", reason=str(exc))
+
+
+def _run_id() -> str:
+    from prefect.runtime import flow_run
+
+    run_id = flow_run.id
+    return str(run_id) if run_id else uuid.uuid4().hex

@@ -2,6 +2,11 @@
 
 Each stage is wrapped by ``attempt`` so that a bad file ends as a ``Rejection`` value instead of an
 exception: the batch goes on, and every file ends with a status and a reason.
+
+Outcomes: ``loaded`` / ``partial`` (a new document), ``unchanged`` (these bytes are already loaded:
+skipped without parsing), ``rejected`` (a new rejection, recorded with its reason), ``quarantined``
+(these bytes were rejected before: skipped without parsing), ``failed`` (a transient error, e.g. the
+warehouse stayed locked: nothing recorded, retried next run).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class Rejection:
 class FileOutcome:
     path: str
     sha256: str
-    status: str  # loaded | partial | unchanged | rejected | failed
+    status: str  # loaded | partial | unchanged | rejected | quarantined | failed
     kind: str | None = None
     document_id: str | None = None
     reason: str | None = None

@@ -18,24 +18,44 @@ from pipeline.errors import PipelineError
 from refpipe.app import DEFAULT_RAW, DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, quiet_prefect
 
 
-@app.command(epilog="Example: `refpipe ingest raw/ --warehouse warehouse/referentiels.duckdb`")
+@app.command(epilog="Example: `refpipe ingest raw/ --warehouse warehouse/referentiels.duckdb --time-limit 60`")
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest (default: raw/).")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    max_bytes: Annotated[str | None, typer.Option(
+        "--max-bytes", help="Reject files larger than this (50M, 2G; 0: no limit). "
+                            "Default: $REFPIPE_MAX_BYTES or 50M.")] = None,
+    max_pages: Annotated[int | None, typer.Option(
+        "--max-pages", min=0, help="Reject PDFs with more pages (0: no limit). Default: $REFPIPE_MAX_PAGES or 500.")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0, help="Seconds allowed to read one document; stopped and rejected after that "
+                                    "(0: no limit). Default: $REFPIPE_TIME_LIMIT or 120.")] = None,
+    retry_quarantined: Annotated[bool, typer.Option(
+        "--retry-quarantined", help="Parse again the files whose bytes were rejected before (e.g. after raising "
+                                    "a limit).")] = False,
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
     Runs the Prefect flow (ephemeral, or against the server in `PREFECT_API_URL` when set).
-    Files already ingested (same bytes) add nothing. Exit code 1 when any file was rejected
-    or failed; the other files are still loaded.
+    Files already ingested (same bytes) are skipped without being parsed; files rejected before
+    (same bytes) stay in quarantine (`refpipe status`). A file over a limit is rejected with that
+    reason. Exit code 1 when a file was newly rejected or failed; the other files are still loaded.
+    Exit code 75 when another process is writing the warehouse: try again.
     """
     quiet_prefect()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import ingest_flow
     from pipeline.batch import FileOutcome
+    from pipeline.limits import Limits, parse_size
     from pipeline.load import warehouse as wh
 
+    try:
+        size = parse_size(max_bytes, "--max-bytes") if max_bytes is not None else None
+        limits = Limits.from_env().override(max_bytes=size, max_pages=max_pages, seconds=time_limit)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from exc
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True)
@@ -47,7 +67,8 @@ def ingest(
     try:
         with progress:
             outcomes = ingest_flow(roots, str(warehouse), on_file=on_file,
-                                   on_discovered=lambda n: progress.update(bar, total=n))
+                                   on_discovered=lambda n: progress.update(bar, total=n), limits=limits,
+                                   retry_quarantined=retry_quarantined, trigger="cli")
     except PipelineError as exc:
         raise exit_for(exc) from exc
     try:
@@ -58,7 +79,7 @@ def ingest(
         _print_summary(outcomes, wh.summary(con), warehouse)
     finally:
         con.close()
-    if any(o.status in ("rejected", "failed") for o in outcomes):
+    if any(o.status in ("rejected", "failed") for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
 
 
@@ -82,6 +103,9 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
         out.print("[bold]Needs attention:[/]")
         for o in failures:
             out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {o.reason or o.path}")
+    if counts.get("quarantined"):
+        out.print(f"[dim]{counts['quarantined']} file(s) rejected by an earlier run were skipped (quarantine: "
+                  "`refpipe status`; `--retry-quarantined` parses them again)[/]")
 
 
 @app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`")

@@ -38,18 +38,13 @@ def diff(
     NEW, so they become consecutive versions). The diff is stored (`diff_runs`, `diff_items`).
     `--format html` is a self-contained, printable report in French.
     """
-    from pipeline.diff.compare import compare
+    from pipeline.diff.compare import compare_warehouse
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json
     from pipeline.diff.render_md import render_md
-    from pipeline.load import warehouse as wh
 
     try:
-        con = wh.connect(warehouse)
-        try:
-            report = compare(con, old, new)
-        finally:
-            con.close()
+        report = compare_warehouse(warehouse, old, new)
     except PipelineError as exc:
         raise exit_for(exc) from exc
     render = {Format.JSON: render_json, Format.MD: render_md, Format.HTML: render_html}[fmt]

@@ -4,6 +4,9 @@ A reference is ``KEY@VERSION`` (``CQPM-0195@2``, ``RNCP28242@latest``), a key al
 version), a file (looked up by its bytes; a file not yet in the warehouse is ingested on the fly:
 extract, normalize, load, without the Prefect flow), or whatever ``refpipe show`` accepts (document id,
 unique id prefix, stored source path).
+
+``compare_warehouse`` is the entry point on a warehouse file: it writes through the writer lock and a
+staging copy published atomically (``pipeline.load.publish``), like every writer.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import duckdb
 
 from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.structured import diff_documents
-from pipeline.errors import RejectedInput
+from pipeline.errors import PipelineError, RejectedInput
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
+from pipeline.load.publish import write_connection
 from pipeline.load.read import DocumentNotFound, read_document
 from pipeline.load.show import resolve
 from pipeline.load.versions import find_version, printed_date, stored_version
@@ -86,3 +90,11 @@ def compare(con: duckdb.DuckDBPyConnection, old_ref: str | os.PathLike[str], new
     if store:
         report = DiffReport(report.old, report.new, report.changes, run_id=store_diff(con, report))
     return report
+
+
+def compare_warehouse(warehouse: Path | str, old_ref: str | os.PathLike[str], new_ref: str | os.PathLike[str]
+                      ) -> DiffReport:
+    """``compare`` on the warehouse file, as its single writer; what it ingested or recorded (a rejection)
+    is published even when the comparison then fails with a ``PipelineError``."""
+    with write_connection(warehouse, command="refpipe diff", keep_on=(PipelineError,)) as con:
+        return compare(con, old_ref, new_ref)

@@ -9,7 +9,8 @@ pages, paragraphs and list items, table rows with cells of paragraphs, rows cut 
 stitched back together.
 
 Rejections are ``RejectedInput`` with a reason a user can act on; no partial document is ever
-returned: if any page cannot be read, the whole file is rejected.
+returned: if any page cannot be read, the whole file is rejected.  A PDF with more pages than the
+page limit (``pipeline.limits``) is rejected from its page tree, before any page is parsed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pipeline.errors import RejectedInput
 from pipeline.extract.pdf_layout import PageData, build_layout
 from pipeline.extract.pdf_lines import Word, word_from_pdfplumber
 from pipeline.extract.pdf_tables import RawTable, find_page_tables
+from pipeline.limits import active, over_pages
 from pipeline.records import Layout, Source
 
 WORD_ATTRS = ["fontname", "size"]
@@ -53,6 +55,8 @@ def extract_pdf(path: Path, data: bytes, source: Source) -> Layout:
             raise RejectedInput(where, f"corrupt PDF: page tree unreadable ({_describe(exc)})") from exc
         if not page_list:
             raise RejectedInput(where, "PDF has no pages")
+        if (too_many := over_pages(len(page_list), active())) is not None:  # before any page is parsed
+            raise RejectedInput(where, too_many)
         pages: list[PageData] = []
         prev: RawTable | None = None
         for number, page in enumerate(page_list, start=1):

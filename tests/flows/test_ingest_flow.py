@@ -1,4 +1,6 @@
-"""The ingestion flow under Prefect's test harness: real seeds plus bad inputs, run twice."""
+"""The ingestion flow under Prefect's test harness: real seeds plus bad inputs, run twice; incremental
+runs (unchanged and quarantined bytes are not parsed again, a changed file is a new version, a deleted
+file deletes nothing); per-document limits."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import pytest
 from golden import FIXTURES
 from prefect.testing.utilities import prefect_test_harness
 
+import flows.ingest
 from flows.ingest import ingest_flow
+from pipeline.executor import extract_limited
+from pipeline.limits import Limits
 
 # the words of each MANIFEST reason that our reason must also say
 BAD_REASON_WORDS = {
@@ -61,7 +66,11 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
 
     again = ingest_flow([str(inbox)], str(warehouse))
     assert {o.status for o in again if o.kind} == {"unchanged"}
-    assert _counts(warehouse) == first
+    assert {Path(o.path).name: o.status for o in again if not o.kind} == {"notes.txt": "quarantined",
+                                                                          "empty.pdf": "quarantined"}
+    after = _counts(warehouse)
+    assert (first.pop("runs"), after.pop("runs")) == (1, 2)  # every completed run leaves a row
+    assert after == first
 
 
 def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: Path) -> None:
@@ -97,3 +106,93 @@ def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: P
         assert criteria is not None and "Ã" not in criteria[0] and "\ufffd" not in criteria[0]
     finally:
         con.close()
+
+
+def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the flow record (and fail) any extraction: what an incremental run must not parse."""
+    parsed: list[str] = []
+
+    def spy(path: str, limits: Limits):  # noqa: ANN202
+        parsed.append(Path(path).name)
+        return extract_limited(path, limits)
+
+    monkeypatch.setattr(flows.ingest, "extract_limited", spy)
+    return parsed
+
+
+def test_the_whole_bad_corpus_ends_in_quarantine_and_is_not_parsed_again(
+        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = tmp_path / "bad"
+    shutil.copytree(FIXTURES / "bad", inbox)
+    (inbox / "MANIFEST.json").unlink()
+    warehouse = tmp_path / "w.duckdb"
+    first = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+    assert {n for n, o in first.items() if o.status == "rejected"} == set(BAD_REASON_WORDS)
+
+    parsed = _forbid_extraction(monkeypatch)
+    again = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+    assert parsed == []  # nothing read again: known bytes are skipped on their sha256
+    assert {n: o.status for n, o in again.items()} == {**dict.fromkeys(BAD_REASON_WORDS, "quarantined"),
+                                                      "latin1_referentiel.txt": "unchanged"}
+    for name, words in BAD_REASON_WORDS.items():
+        assert again[name].reason == first[name].reason and words in (again[name].reason or "")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        quarantine = dict(con.execute("SELECT path, reason FROM v_quarantine").fetchall())
+        runs = con.execute("SELECT rejected, quarantined, unchanged, loaded FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    assert {Path(p).name for p in quarantine} == set(BAD_REASON_WORDS)
+    assert all(words in quarantine[str(inbox / name)] for name, words in BAD_REASON_WORDS.items())
+    assert runs == [(6, 0, 0, 1), (0, 6, 1, 0)]
+
+    parsed.clear()  # --retry-quarantined parses them again (and they are rejected again, nothing new)
+    retried = ingest_flow([str(inbox)], str(warehouse), retry_quarantined=True)
+    assert sorted(parsed) == sorted(BAD_REASON_WORDS)
+    assert {o.status for o in retried if Path(o.path).name in BAD_REASON_WORDS} == {"rejected"}
+
+
+def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
+        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seeds = sorted((FIXTURES / "seeds").glob("00[0-2]*.txt"))
+    for seed in seeds:
+        shutil.copy(seed, inbox / seed.name)
+    warehouse = tmp_path / "w.duckdb"
+    ingest_flow([str(inbox)], str(warehouse))
+    before = _counts(warehouse)
+
+    changed = inbox / seeds[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new bytes, same words
+    (inbox / seeds[1].name).unlink()
+    parsed = _forbid_extraction(monkeypatch)
+    outcomes = {Path(o.path).name: o.status for o in ingest_flow([str(inbox)], str(warehouse))}
+
+    assert outcomes == {seeds[0].name: "loaded", seeds[2].name: "unchanged"}
+    assert parsed == [seeds[0].name]
+    after = _counts(warehouse)
+    assert after["documents"] == before["documents"] + 1 and after["sources"] == before["sources"] + 1
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        versions = con.execute("SELECT key, version, is_latest FROM v_versions WHERE source_path = ? "
+                               "OR document_id IN (SELECT previous_id FROM documents WHERE previous_id IS NOT NULL) "
+                               "ORDER BY version", [str(changed)]).fetchall()
+        deleted = con.execute("SELECT count(*) FROM sources WHERE path = ?", [str(inbox / seeds[1].name)]).fetchone()
+    finally:
+        con.close()
+    assert [(v, latest) for _, v, latest in versions] == [(1, False), (2, True)] and versions[0][0] == versions[1][0]
+    assert deleted == (1,)  # the deleted file's document stays
+
+
+def test_files_over_a_limit_are_rejected_with_that_reason_and_the_batch_goes_on(harness, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(FIXTURES / "pdf" / "000_8d1bcbb53b7e0a76.rl-portrait-grid.pdf", inbox / "long.pdf")
+    shutil.copy(FIXTURES / "seeds" / "002_59b883e404a36628.txt", inbox / "fine.txt")
+    (inbox / "big.txt").write_bytes((inbox / "fine.txt").read_bytes() + b" " * 40_000)
+    limits = Limits(max_bytes=40_000, max_pages=2, seconds=60)  # the PDF has 35 KB and 4 pages
+    outcomes = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(tmp_path / "w.duckdb"), limits=limits)}
+    assert outcomes["long.pdf"].status == "rejected" and "page limit of 2" in (outcomes["long.pdf"].reason or "")
+    assert outcomes["big.txt"].status == "rejected" and "size limit" in (outcomes["big.txt"].reason or "")
+    assert outcomes["fine.txt"].status == "loaded"
