@@ -116,6 +116,10 @@ LEFT JOIN documents nd ON nd.id = r.document_id;
 
 COMMENT ON VIEW v_diff_changes IS
     'Every stored change of every diff run (refpipe diff OLD NEW), with both versions'' keys and numbering: kind added/removed/changed/moved, entity capacity/criterion/condition/assessment/block/field.';
+COMMENT ON COLUMN v_diff_changes.kind IS 'What happened to the item: added, removed, changed or moved.';
+COMMENT ON COLUMN v_diff_changes.key IS 'Which item changed, in words: ''capacity 8, criterion 3'', ''C6'', ''block 1'', ''last_modified''.';
+COMMENT ON COLUMN v_diff_changes.old_value IS 'The item in the old version (text as printed; numbers and dates as text; NULL when added).';
+COMMENT ON COLUMN v_diff_changes.new_value IS 'The item in the new version (NULL when removed).';
 
 COMMENT ON TABLE diff_runs IS 'One row per stored comparison of two documents (document_id = the new one), with change counts.';
 COMMENT ON TABLE diff_items IS 'The changes of each diff run, in report order, with the page of the item in each version.';

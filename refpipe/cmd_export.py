@@ -1,0 +1,104 @@
+"""``refpipe export`` (the views as Parquet or CSV datasets) and ``refpipe dictionary`` (docs/warehouse.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.errors import PipelineError
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+
+FORMATS = ("parquet", "csv")
+
+
+@app.command(epilog="Examples: `refpipe export parquet exports/today`, `refpipe export csv exports/today`, "
+                    "`refpipe export exports/today --format csv`")
+def export(
+    target: Annotated[list[str], typer.Argument(
+        metavar="[FORMAT] OUT_DIR", show_default=False,
+        help="The format (parquet, the default, or csv), which may be left out, then the folder to write: "
+             "new, empty, or a previous export (replaced).")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet or csv (same as FORMAT).")] = None,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+) -> None:
+    """Export every analysts' view (v_*) as one dataset, plus manifest.json.
+
+    Parquet: one folder per view (`capacities/`, `criteria/`, …), hive-partitioned by `kind` where a view
+    mixes CQPM and RNCP rows; read it with pandas, pyarrow, polars or Spark. CSV: one UTF-8 file per view.
+    Exporting an unchanged warehouse again gives byte-identical data files. manifest.json gives the schema
+    and refpipe versions, the time, row counts, file hashes and the sha256 of every source.
+    The folder is replaced as a whole at the end, so it never holds half an export.
+    """
+    from pipeline.load import export as export_mod
+    from pipeline.load import warehouse as wh
+
+    if len(target) > 2:
+        raise fail("too many arguments: refpipe export [FORMAT] OUT_DIR", 2)
+    chosen, out_dir = (target[0], Path(target[1])) if len(target) == 2 else (None, Path(target[0]))
+    if chosen is not None and chosen not in FORMATS:
+        raise fail(f"unknown format {chosen!r}: use parquet or csv (refpipe export [FORMAT] OUT_DIR)", 2)
+    if fmt is not None and fmt not in FORMATS:
+        raise fail(f"--format {fmt!r}: use parquet or csv", 2)
+    if chosen and fmt and chosen != fmt:
+        raise fail(f"two formats given ({chosen} and --format {fmt})", 2)
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            manifest = export_mod.export(con, out_dir, chosen or fmt or "parquet", warehouse=str(warehouse))
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    datasets = manifest["datasets"]
+    for d in datasets:
+        parts = f"  [dim](partitioned by {', '.join(d['partition_by'])})[/]" if d["partition_by"] else ""
+        out.print(f"{d['name']:<24} {d['rows']:>7} row(s){parts}")
+    out.print(f"[bold]{len(datasets)} dataset(s)[/] ({manifest['format']}, schema version "
+              f"{manifest['schema_version']}) written to {out_dir}")
+
+
+@app.command(epilog="Examples: `refpipe dictionary --output docs/warehouse.md`, `refpipe dictionary --check`")
+def dictionary(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the markdown here "
+                                                "(default: print it).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when OUTPUT (default docs/warehouse.md) is not "
+                                        "up to date; write nothing.")] = False,
+    warehouse: Annotated[Path | None, typer.Option("--warehouse", "-w", help="Describe this warehouse's views "
+                                                   "(default: the schema of this refpipe, no file needed).")
+                         ] = None,
+) -> None:
+    """Generate the data dictionary of the analysts' views from the live schema (markdown).
+
+    Lists every v_* view with its comment, and its columns with type and description, as read from
+    DuckDB's catalog (duckdb_views(), duckdb_columns()).
+    """
+    from pipeline.load import dictionary as dict_mod
+    from pipeline.load import warehouse as wh
+
+    try:
+        if warehouse is None:
+            text = dict_mod.schema_only_markdown()
+        else:
+            con = wh.connect(warehouse, read_only=True)
+            try:
+                text = dict_mod.markdown(dict_mod.describe(con), dict_mod.warehouse_schema_version(con) or "?")
+            finally:
+                con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+    if check:
+        target = output or Path("docs/warehouse.md")
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current != text:
+            raise fail(f"{target} is not up to date: run `refpipe dictionary --output {target}`")
+        out.print(f"{target} is up to date")
+        return
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    out.print(f"wrote {output}")
