@@ -6,14 +6,22 @@ Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from pipeline.errors import PipelineError, TransientError
+
+if TYPE_CHECKING:
+    import duckdb
+
+T = TypeVar("T")
 
 DEFAULT_WAREHOUSE = Path("warehouse/referentiels.duckdb")
 DEFAULT_RAW = Path("raw")
@@ -53,3 +61,21 @@ def quiet_prefect() -> None:
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
     }.items():
         os.environ.setdefault(key, value)
+
+
+def read_warehouse(warehouse: Path, query: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``query`` on a read-only connection to the published warehouse; pipeline errors exit cleanly."""
+    from pipeline.load import warehouse as wh
+
+    try:
+        con = wh.connect(warehouse, read_only=True)
+        try:
+            return query(con)
+        finally:
+            con.close()
+    except PipelineError as exc:
+        raise exit_for(exc) from exc
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -15,7 +15,19 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_RAW, DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, quiet_prefect
+from refpipe.app import (
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    WarehouseOpt,
+    app,
+    err,
+    exit_for,
+    fail,
+    out,
+    print_json,
+    quiet_prefect,
+    read_warehouse,
+)
 
 
 @app.command(epilog="Example: `refpipe ingest raw/ --warehouse warehouse/referentiels.duckdb --time-limit 60`")
@@ -71,14 +83,7 @@ def ingest(
                                    retry_quarantined=retry_quarantined, trigger="cli")
     except PipelineError as exc:
         raise exit_for(exc) from exc
-    try:
-        con = wh.connect(warehouse, read_only=True)
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
-    try:
-        _print_summary(outcomes, wh.summary(con), warehouse)
-    finally:
-        con.close()
+    _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
     if any(o.status in ("rejected", "failed") for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
 
@@ -116,18 +121,10 @@ def show(
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
     from pipeline.load import show as show_mod
-    from pipeline.load import warehouse as wh
 
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            data = show_mod.show_json(con, doc)
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc))
     if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        print_json(data)
         return
     _print_document(data)
 
@@ -163,20 +160,15 @@ def sql(
     """Run a read-only SQL query against the warehouse and print the result."""
     import duckdb
 
-    from pipeline.load import warehouse as wh
 
-    try:
-        con = wh.connect(warehouse, read_only=True)
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
-    try:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    except duckdb.Error as exc:
-        raise fail(f"query failed: {exc}") from exc
-    finally:
-        con.close()
+    def run(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
+        try:
+            cursor = con.execute(query)
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except duckdb.Error as exc:
+            raise fail(f"query failed: {exc}") from exc
+
+    columns, rows = read_warehouse(warehouse, run)
     if as_json:
         sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
                                     indent=2, default=str) + "\n")

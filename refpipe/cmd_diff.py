@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out, read_warehouse
 
 
 class Format(StrEnum):
@@ -67,17 +67,9 @@ def versions(
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """List the versions held in the warehouse: key, version, valid-from date, document, previous one."""
-    from pipeline.load import warehouse as wh
     from pipeline.load.versions import list_versions
 
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            rows = list_versions(con, key)
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    rows = read_warehouse(warehouse, lambda con: list_versions(con, key))
     if key and not rows:
         raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
     if as_json:

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
 
 FORMATS = ("parquet", "csv")
 
@@ -33,7 +32,6 @@ def export(
     The folder is replaced as a whole at the end, so it never holds half an export.
     """
     from pipeline.load import export as export_mod
-    from pipeline.load import warehouse as wh
 
     if len(target) > 2:
         raise fail("too many arguments: refpipe export [FORMAT] OUT_DIR", 2)
@@ -44,14 +42,8 @@ def export(
         raise fail(f"--format {fmt!r}: use parquet or csv", 2)
     if chosen and fmt and chosen != fmt:
         raise fail(f"two formats given ({chosen} and --format {fmt})", 2)
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            manifest = export_mod.export(con, out_dir, chosen or fmt or "parquet", warehouse=str(warehouse))
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    fmt_ = chosen or fmt or "parquet"
+    manifest = read_warehouse(warehouse, lambda con: export_mod.export(con, out_dir, fmt_, warehouse=str(warehouse)))
     datasets = manifest["datasets"]
     for d in datasets:
         parts = f"  [dim](partitioned by {', '.join(d['partition_by'])})[/]" if d["partition_by"] else ""
@@ -76,19 +68,12 @@ def dictionary(
     DuckDB's catalog (duckdb_views(), duckdb_columns()).
     """
     from pipeline.load import dictionary as dict_mod
-    from pipeline.load import warehouse as wh
 
-    try:
-        if warehouse is None:
-            text = dict_mod.schema_only_markdown()
-        else:
-            con = wh.connect(warehouse, read_only=True)
-            try:
-                text = dict_mod.markdown(dict_mod.describe(con), dict_mod.warehouse_schema_version(con) or "?")
-            finally:
-                con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    if warehouse is None:
+        text = dict_mod.schema_only_markdown()
+    else:
+        text = read_warehouse(warehouse, lambda con: dict_mod.markdown(
+            dict_mod.describe(con), dict_mod.warehouse_schema_version(con) or "?"))
     if check:
         target = output or Path("docs/warehouse.md")
         current = target.read_text(encoding="utf-8") if target.is_file() else None

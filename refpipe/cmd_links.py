@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, fail, out, print_json, read_warehouse
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @app.command(epilog="Example: `refpipe links --json`")
@@ -25,24 +25,19 @@ def links(
     several renderings of a document (text, PDF) is listed once; `documents` in the JSON lists them all.
     """
     from pipeline.load import links_store
-    from pipeline.load import warehouse as wh
     from pipeline.normalize.link_json import contract_links
 
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            found, stale = links_store.current_links(con)
-            unlinked = links_store.unlinked_fiches(con, found)
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Any, bool, Any]:
+        found, stale = links_store.current_links(con)
+        return found, stale, links_store.unlinked_fiches(con, found)
+
+    found, stale, unlinked = read_warehouse(warehouse, read)
     if stale:
         err.print("[yellow]note:[/] the stored links predate some documents; computed them afresh "
                   "(the next `refpipe ingest` stores them)")
     entries = contract_links(found)
     if as_json:
-        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        print_json(entries)
         return
     _print_links(entries, unlinked)
 
@@ -74,7 +69,6 @@ def quality(
 
     Findings are computed after every ingest; severities are error, warning and info.
     """
-    from pipeline.load import warehouse as wh
 
     day: date | None = None
     if as_of is not None:
@@ -82,16 +76,9 @@ def quality(
             day = date.fromisoformat(as_of)
         except ValueError as exc:
             raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            rows = _findings(con, day)
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    rows = read_warehouse(warehouse, lambda con: _findings(con, day))
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        print_json(rows)
         return
     colour = {"error": "red", "warning": "yellow", "info": "cyan"}
     for r in rows:

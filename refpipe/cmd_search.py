@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
 
 
 @app.command(epilog='Examples: `refpipe search "mesurer indicateurs"`, `refpipe search indicateur --limit 5 --json`')
@@ -30,19 +29,12 @@ def search(
     BM25 score. Each hit gives the document (key, version, title), the capacity, the criterion number,
     the page and a snippet. Works offline.
     """
-    from pipeline.load import warehouse as wh
     from pipeline.normalize.search import search as run_search
 
     if kind is not None and kind not in ("cqpm", "rncp"):
         raise fail(f"--kind {kind!r}: use cqpm or rncp", 2)
-    try:
-        con = wh.connect(warehouse, read_only=True)
-        try:
-            hits = run_search(con, query, limit=limit, all_versions=all_versions, kind=kind)
-        finally:
-            con.close()
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
+    hits = read_warehouse(
+        warehouse, lambda con: run_search(con, query, limit=limit, all_versions=all_versions, kind=kind))
     if as_json:
         sys.stdout.write(json.dumps([_as_dict(h) for h in hits], ensure_ascii=False, indent=2) + "\n")
         return

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from refpipe.app import DEFAULT_RAW, DEFAULT_WAREHOUSE, EXIT_TRANSIENT, WarehouseOpt, app, fail, out, quiet_prefect
+from refpipe.app import (
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    EXIT_TRANSIENT,
+    WarehouseOpt,
+    app,
+    fail,
+    out,
+    quiet_prefect,
+)
 
 _START_SERVER = ("start one with `PREFECT_HOME=~/.refpipe/prefect prefect server start --host 127.0.0.1 "
                  "--port 4200` and `export PREFECT_API_URL=http://127.0.0.1:4200/api`")

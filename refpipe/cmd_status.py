@@ -11,8 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
 
 
 @app.command(epilog="Examples: `refpipe status`, `refpipe status --runs 30 --json`")
@@ -33,18 +32,13 @@ def status(
     from pipeline.load import runs as runs_mod
     from pipeline.load import warehouse as wh
 
-    try:
-        con = wh.connect(warehouse, read_only=True)
-    except PipelineError as exc:
-        raise exit_for(exc) from exc
-    try:
-        last = runs_mod.last_runs(con, runs)
-        summary = wh.summary(con)
-        quarantine = runs_mod.quarantine(con)
-    except duckdb.Error as exc:  # not a refpipe warehouse
-        raise fail(f"{warehouse}: cannot read the run history ({exc})") from exc
-    finally:
-        con.close()
+    def read(con: duckdb.DuckDBPyConnection) -> tuple[Any, wh.Summary, Any]:
+        try:
+            return runs_mod.last_runs(con, runs), wh.summary(con), runs_mod.quarantine(con)
+        except duckdb.Error as exc:  # not a refpipe warehouse
+            raise fail(f"{warehouse}: cannot read the run history ({exc})") from exc
+
+    last, summary, quarantine = read_warehouse(warehouse, read)
     running, info = publish.writer(warehouse)
     data: dict[str, Any] = {
         "warehouse": str(warehouse),
