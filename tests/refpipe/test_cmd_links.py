@@ -22,7 +22,7 @@ from pipeline.normalize.document import normalize_document
 from refpipe.cli import app
 
 REFPIPE = Path(sys.executable).parent / "refpipe"
-SCORE = Path(__file__).resolve().parents[3] / "shared" / "tools" / "score.py"  # ../shared/tools/score.py
+SCORE = Path(__file__).resolve().parents[1] / "fixtures" / "score.py"  # copy of ../shared/tools/score.py
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 GOLD_PATH = FIXTURES / "gold" / "links.json"
 ORDERS = {"forward": SEEDS, "backward": list(reversed(SEEDS))}
