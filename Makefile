@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 WAREHOUSE ?= warehouse/referentiels.duckdb
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,17 @@ run: setup
 	$(VENV)/bin/refpipe ingest raw/ --warehouse $(WAREHOUSE)
 
 test: setup
-	$(VENV)/bin/ruff check pipeline flows refpipe tests
+	$(VENV)/bin/ruff check pipeline flows refpipe tests benchmarks
 	$(VENV)/bin/pytest
 
 lint: setup
-	$(VENV)/bin/ruff check pipeline flows refpipe tests
+	$(VENV)/bin/ruff check pipeline flows refpipe tests benchmarks
 	$(VENV)/bin/mypy
+
+# scale benchmark (not part of the tests; ~15 min on 2 cores): see benchmarks/README.md
+bench: setup
+	$(VENV)/bin/pip install --quiet -e '.[bench]'
+	$(VENV)/bin/python benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal

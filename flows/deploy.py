@@ -24,7 +24,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
-from flows.ingest import ingest_flow
+from flows.ingest import run_ingest
 from pipeline.limits import Limits
 from pipeline.load.runs import count_outcomes
 
@@ -35,13 +35,17 @@ DEFAULT_CRON = "0 6 * * 1-5"
 
 @flow(name=FLOW_NAME, log_prints=True)
 def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, max_pages: int | None = None,
-                     time_limit: float | None = None) -> dict[str, int]:
-    """Ingest the new and changed files of ``inbox`` into ``warehouse``; the counts by outcome."""
+                     time_limit: float | None = None, workers: int | None = None,
+                     dask: str | None = None) -> dict[str, int]:
+    """Ingest the new and changed files of ``inbox`` into ``warehouse``; the counts by outcome.
+
+    ``workers``: extraction processes (default: the CPU count); ``dask``: a Dask scheduler address
+    (``tcp://host:8786``) whose workers run the extractions instead."""
     from prefect.runtime import deployment
 
     limits = Limits.from_env().override(max_bytes=max_bytes, max_pages=max_pages, seconds=time_limit)
-    outcomes = ingest_flow([inbox], warehouse, limits=limits,
-                           trigger=f"deployment:{deployment.name or DEPLOYMENT_NAME}")
+    outcomes = run_ingest([inbox], warehouse, workers=workers, dask=dask, limits=limits,
+                          trigger=f"deployment:{deployment.name or DEPLOYMENT_NAME}")
     counts = {k: n for k, n in count_outcomes(outcomes).items() if n}
     print(f"refpipe: {len(outcomes)} file(s) in {inbox}: {counts or 'nothing to do'}")
     return counts
@@ -49,11 +53,16 @@ def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, m
 
 def build_deployment(inbox: Path | str, warehouse: Path | str, cron: str = DEFAULT_CRON, *,
                      name: str = DEPLOYMENT_NAME, timezone: str | None = None,
-                     limits: Limits | None = None) -> RunnerDeployment:
+                     limits: Limits | None = None, workers: int | None = None,
+                     dask: str | None = None) -> RunnerDeployment:
     """The deployment of ``scheduled_ingest`` on ``inbox`` with a cron schedule (paths made absolute)."""
     parameters: dict[str, object] = {"inbox": str(Path(inbox).resolve()), "warehouse": str(Path(warehouse).resolve())}
     if limits is not None:
         parameters.update(max_bytes=limits.max_bytes, max_pages=limits.max_pages, time_limit=limits.seconds)
+    if workers is not None:
+        parameters["workers"] = workers
+    if dask:
+        parameters["dask"] = dask
     return scheduled_ingest.to_deployment(  # type: ignore[return-value]  # sync here: not in an event loop
         name=name, schedule=Cron(cron, timezone=timezone or local_timezone()), parameters=parameters,
         description=f"refpipe: ingest new and changed files of {parameters['inbox']} on the schedule '{cron}'",

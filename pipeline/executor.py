@@ -15,7 +15,13 @@ re-imports the parent's ``__main__`` (the CLI, pytest, Prefect's engine) and nev
 parent's threads or locks.  It gets the parent's ``sys.path`` and exits when the parent's end of the
 pipe closes (the parent died).
 
-This is the seam for parallel extraction: several ``Worker`` objects, one file each.
+Parallel extraction: ``extract_limited`` may be called from several threads at once (the flow's
+task runner runs one extraction per thread); each call checks a ``Worker`` out of a pool (an idle one,
+or a new child when all are busy), so N concurrent calls use N child processes, each with its own time
+limit, and the children are reused across files.  The child also normalises the document
+(``normalize_document``): that work is then parallel too, and the parent only loads.  ``shutdown``
+stops every child of the pool (the flow calls it at the end of a run).  A process that never calls
+``shutdown`` (a Dask worker) keeps its children for its next calls; they exit when it does.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -155,38 +162,71 @@ def _child_main(read_fd: int, write_fd: int) -> None:
 
 # ---------------------------------------------------------------------------------------------- extraction
 
-_worker: Worker | None = None
+_lock = threading.Lock()
+_idle: list[Worker] = []  # started or not, free for the next call
+_pool: set[Worker] = set()  # every worker of this process's pool (idle or in use), for ``shutdown``
+
+
+@contextlib.contextmanager
+def _checkout() -> Iterator[Worker]:
+    """A worker of the pool for one call (an idle one, else a new one), returned to the pool after it."""
+    with _lock:
+        worker = _idle.pop() if _idle else None
+        if worker is None:
+            worker = Worker()
+            _pool.add(worker)
+    try:
+        yield worker
+    finally:
+        with _lock:
+            if worker in _pool:  # not shut down meanwhile
+                _idle.append(worker)
 
 
 def _extract_in_child(path: str, limits: Limits) -> Document | Rejection:
     from pipeline.extract import extract_document
+    from pipeline.normalize.document import normalize_document
 
     activate(limits)
-    return attempt(extract_document, path)
+    step = attempt(extract_document, path)
+    return step if isinstance(step, Rejection) else attempt(normalize_document, step)
 
 
 def extract_limited(path: str, limits: Limits) -> Document | Rejection:
-    """Extract and parse one file under ``limits``; every limit hit is a ``Rejection`` naming it."""
-    global _worker
+    """Extract, parse and normalise one file under ``limits``; every limit hit is a ``Rejection`` naming it.
+
+    Thread-safe: concurrent calls run in different child processes."""
     try:
         size = os.stat(path).st_size
     except OSError as exc:
         return Rejection(path=path, reason=f"{path}: cannot read file: {exc.strerror or exc}")
     if (reason := over_size(size, limits)) is not None:
         return Rejection(path=path, reason=f"{path}: {reason}")
-    if _worker is None:
-        _worker = Worker()
-    try:
-        return _worker.call(_extract_in_child, path, limits, timeout=limits.seconds or None)
-    except TimedOut:
-        return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
-    except WorkerDied as exc:
-        return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
+    with _checkout() as worker:
+        try:
+            return worker.call(_extract_in_child, path, limits, timeout=limits.seconds or None)
+        except TimedOut:
+            return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
+        except WorkerDied as exc:
+            return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
+
+
+def extract_batch(paths: list[str], limits: Limits) -> list[Document | Rejection]:
+    """``extract_limited`` on each path in turn, in one process (one task for several small files)."""
+    return [extract_limited(path, limits) for path in paths]
+
+
+def pool_size() -> int:
+    """How many extraction processes this process has started and not shut down (idle or busy)."""
+    with _lock:
+        return sum(1 for w in _pool if w.pid is not None)
 
 
 def shutdown() -> None:
-    """Stop the extraction process (the flow calls it at the end of a run)."""
-    global _worker
-    if _worker is not None:
-        _worker.close()
-        _worker = None
+    """Stop every extraction process of this process (the flow calls it at the end of a run)."""
+    with _lock:
+        workers = list(_pool)
+        _pool.clear()
+        _idle.clear()
+    for worker in workers:
+        worker.close()

@@ -8,25 +8,34 @@ a file whose sha256 is among them into ``unchanged`` / ``quarantined`` without e
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from pipeline.batch import FileOutcome, Rejection, SourceFile
-from pipeline.errors import RejectedInput
+from pipeline.errors import RejectedInput, TransientError
 from pipeline.load import warehouse as wh
-from pipeline.records import Document, Source
+from pipeline.records import Document, Source, Status
 
 
 def load_outcome(document: Document, warehouse: Path) -> FileOutcome:
     con = wh.connect(warehouse)
+    try:
+        return _load(document, con)
+    finally:
+        con.close()
+
+
+def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
     try:
         added = wh.load(document, con)
     except RejectedInput as exc:  # caught before any row was written (e.g. mojibake in the text)
         wh.record_rejection(document.source, str(exc), con)
         return FileOutcome(path=document.source.path, sha256=document.source.sha256, status="rejected",
                            kind=document.kind.value, reason=str(exc))
-    finally:
-        con.close()
     return FileOutcome(path=document.source.path, sha256=document.source.sha256,
                        status=document.status.value if added else "unchanged", kind=document.kind.value,
                        document_id=document.id, reason="; ".join(document.reasons) or None)
@@ -35,11 +44,76 @@ def load_outcome(document: Document, warehouse: Path) -> FileOutcome:
 def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path) -> FileOutcome:
     con = wh.connect(warehouse)
     try:
-        wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=_format_of(source.path),
-                                   pages=None, size=source.size), rejection.reason, con)
+        return _reject(source, rejection, con)
     finally:
         con.close()
+
+
+def _reject(source: SourceFile, rejection: Rejection, con: duckdb.DuckDBPyConnection) -> FileOutcome:
+    wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=_format_of(source.path),
+                               pages=None, size=source.size), rejection.reason, con)
     return FileOutcome(path=source.path, sha256=source.sha256, status="rejected", reason=rejection.reason)
+
+
+def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], warehouse: Path
+                   ) -> list[FileOutcome] | None:
+    """The batch's outcomes when its documents load in one transaction, else None (nothing written)."""
+    documents = [step for _, step in items if isinstance(step, Document) and step.status is not Status.REJECTED]
+    if len(documents) < 2 or len(documents) != len(items):
+        return None
+    try:
+        con = wh.connect(warehouse)
+    except TransientError:
+        return None
+    try:
+        added = wh.load_together(documents, con)
+    except Exception:  # noqa: BLE001 - rolled back: the one-at-a-time path says which document and why
+        return None
+    finally:
+        con.close()
+    return [FileOutcome(path=d.source.path, sha256=d.source.sha256, status=d.status.value if a else "unchanged",
+                        kind=d.kind.value, document_id=d.id, reason="; ".join(d.reasons) or None)
+            for d, a in zip(documents, added, strict=True)]
+
+
+#: a transient error (the warehouse file busy) is tried this many times, a second apart, then ``failed``
+ATTEMPTS = 3
+
+
+def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehouse: Path) -> list[FileOutcome]:
+    """Load documents / record rejections in order, one transaction each, on one connection; their outcomes.
+
+    One connection for the batch (opening and closing the file per document costs more than loading a
+    small one); it is closed before returning, so the caller may publish the file.  Documents only (the
+    usual batch): all in one transaction with one INSERT per list table (``warehouse.load_together``).
+    Otherwise, or when that fails, one document (or rejection) per transaction: a transient error is tried
+    again (``ATTEMPTS``); still failing, that file is ``failed`` (nothing recorded, retried next run) and the
+    batch goes on; any other error is that file's rejection, as with one file."""
+    outcomes: list[FileOutcome] = []
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        if (together := _load_together(items, warehouse)) is not None:
+            return together
+        for source, step in items:
+            for attempt_no in range(1, ATTEMPTS + 1):
+                try:
+                    if con is None:
+                        con = wh.connect(warehouse)
+                    outcome = _reject(source, step, con) if isinstance(step, Rejection) else _load(step, con)
+                    break
+                except TransientError as exc:
+                    if con is not None:
+                        con.close()
+                        con = None
+                    if attempt_no == ATTEMPTS:
+                        outcome = FileOutcome(path=source.path, sha256=source.sha256, status="failed", reason=str(exc))
+                    else:
+                        time.sleep(1)
+            outcomes.append(outcome)
+    finally:
+        if con is not None:
+            con.close()
+    return outcomes
 
 
 def _format_of(path: str) -> str:

@@ -46,6 +46,12 @@ def ingest(
     retry_quarantined: Annotated[bool, typer.Option(
         "--retry-quarantined", help="Parse again the files whose bytes were rejected before (e.g. after raising "
                                     "a limit).")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", min=1, help="Documents read in parallel (extraction processes). Default: the CPU count. "
+                                       "With --dask: 2x this many files are in flight on the cluster.")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
+                                          "(tcp://host:8786); loads stay here, one writer.")] = None,
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
@@ -54,11 +60,14 @@ def ingest(
     (same bytes) stay in quarantine (`refpipe status`). A file over a limit is rejected with that
     reason. Exit code 1 when a file was newly rejected or failed; the other files are still loaded.
     Exit code 75 when another process is writing the warehouse: try again.
+
+    Documents are read in parallel (`--workers`, or on a Dask cluster with `--dask`) and loaded one at a
+    time in the order of their paths, so the result does not depend on the number of workers.
     """
     quiet_prefect()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.ingest import ingest_flow
+    from flows.ingest import run_ingest
     from pipeline.batch import FileOutcome
     from pipeline.limits import Limits, parse_size
     from pipeline.load import warehouse as wh
@@ -78,9 +87,9 @@ def ingest(
 
     try:
         with progress:
-            outcomes = ingest_flow(roots, str(warehouse), on_file=on_file,
-                                   on_discovered=lambda n: progress.update(bar, total=n), limits=limits,
-                                   retry_quarantined=retry_quarantined, trigger="cli")
+            outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
+                                  on_discovered=lambda n: progress.update(bar, total=n), limits=limits,
+                                  retry_quarantined=retry_quarantined, trigger="cli")
     except PipelineError as exc:
         raise exit_for(exc) from exc
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)

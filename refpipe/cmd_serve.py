@@ -39,6 +39,10 @@ def serve(
                                                   "$REFPIPE_MAX_PAGES or 500).")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0, help="Seconds per document "
                                                      "(default: $REFPIPE_TIME_LIMIT or 120).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Documents read in parallel "
+                                                "(default: the CPU count).")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Run the extractions on the Dask "
+                                             "cluster at ADDRESS (tcp://host:8786).")] = None,
 ) -> None:
     """Ingest a drop folder on a schedule, unattended, until stopped (Ctrl-C).
 
@@ -68,7 +72,8 @@ def serve(
     from flows.deploy import serve as serve_deployment
 
     try:
-        deployment = build_deployment(inbox, warehouse, cron, name=name, timezone=timezone, limits=limits)
+        deployment = build_deployment(inbox, warehouse, cron, name=name, timezone=timezone, limits=limits,
+                                      workers=workers, dask=dask)
     except ValueError as exc:  # a bad cron expression or time zone (pydantic's ValidationError is one)
         raise fail(f"invalid schedule: {exc}", 2) from exc
     with get_client(sync_client=True) as client:

@@ -40,7 +40,8 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float) -> T:
 def test_the_deployment_has_a_json_parameter_schema_and_the_cron_schedule(tmp_path: Path) -> None:
     deployment = build_deployment(tmp_path, tmp_path / "w.duckdb", CRON, timezone="Europe/Paris")
     schema = parameter_schema(scheduled_ingest).model_dump()  # what to_deployment sends to the server
-    assert set(schema["properties"]) == {"inbox", "warehouse", "max_bytes", "max_pages", "time_limit"}
+    assert set(schema["properties"]) == {"inbox", "warehouse", "max_bytes", "max_pages", "time_limit", "workers",
+                                         "dask"}
     assert schema["required"] == ["inbox", "warehouse"]
     assert deployment.entrypoint == "flows.deploy.scheduled_ingest"
     [schedule] = deployment.schedules

@@ -15,7 +15,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 import flows.ingest
 from flows.ingest import ingest_flow
-from pipeline.executor import extract_limited
+from pipeline.executor import extract_batch
 from pipeline.limits import Limits
 
 # the words of each MANIFEST reason that our reason must also say
@@ -112,11 +112,11 @@ def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the flow record (and fail) any extraction: what an incremental run must not parse."""
     parsed: list[str] = []
 
-    def spy(path: str, limits: Limits):  # noqa: ANN202
-        parsed.append(Path(path).name)
-        return extract_limited(path, limits)
+    def spy(paths: list[str], limits: Limits):  # noqa: ANN202
+        parsed.extend(Path(p).name for p in paths)
+        return extract_batch(paths, limits)
 
-    monkeypatch.setattr(flows.ingest, "extract_limited", spy)
+    monkeypatch.setattr(flows.ingest, "extract_batch", spy)
     return parsed
 
 

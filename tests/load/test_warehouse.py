@@ -340,3 +340,40 @@ def test_large_document_round_trips(con: duckdb.DuckDBPyConnection) -> None:
         doc.cqpm, capacities=(dataclasses.replace(cap, criteria=many), *doc.cqpm.capacities[1:])))
     assert wh.load(big, con)
     assert read_document(con, big.id) == big
+
+
+def test_loading_documents_together_writes_what_loading_them_one_at_a_time_writes(tmp_path: Path) -> None:
+    """``load_together`` (one transaction, one INSERT per list table) = ``load`` in the same order, versions
+    included: two byte-variants of each fixture are two versions of one key."""
+    from golden import FIXTURES
+
+    from pipeline.extract import extract_document
+    from pipeline.normalize.document import normalize_document
+
+    docs = []
+    for i in range(2):
+        for seed in sorted((FIXTURES / "seeds").glob("*.txt")):
+            path = tmp_path / f"{i}_{seed.name}"
+            path.write_bytes(seed.read_bytes() + b"\n" * i)
+            docs.append(normalize_document(extract_document(path)))
+    one, together = wh.connect(tmp_path / "one.duckdb"), wh.connect(tmp_path / "together.duckdb")
+    try:
+        assert [wh.load(d, one) for d in docs] == wh.load_together(docs, together) == [True] * len(docs)
+        assert wh.load_together(docs[:2], together) == [False, False]  # the same bytes again: nothing
+        sql = "SELECT id, key, version, previous_id, status FROM documents ORDER BY id"
+        assert one.execute(sql).fetchall() == together.execute(sql).fetchall()
+        assert max(int(r[2]) for r in together.execute(sql).fetchall()) == 2
+        assert counts(one) == counts(together)
+        new = dataclasses.replace(docs[0], source=dataclasses.replace(docs[0].source, sha256="e" * 64))
+        assert docs[0].cqpm is not None
+        bad = dataclasses.replace(docs[0], source=dataclasses.replace(docs[0].source, sha256="f" * 64),
+                                  cqpm=dataclasses.replace(docs[0].cqpm, title="Ã©tude"))
+        with pytest.raises(RejectedInput):  # checked before anything is written
+            wh.load_together([new, bad], together)
+        clash = dataclasses.replace(docs[1], source=dataclasses.replace(docs[1].source, sha256="e" * 16 + "0" * 48))
+        with pytest.raises(wh.WarehouseError):  # the same id as ``new``: found after ``new`` was written
+            wh.load_together([new, clash], together)
+        assert counts(one) == counts(together)  # all or nothing
+    finally:
+        one.close()
+        together.close()

@@ -1,0 +1,101 @@
+"""Parallel extraction: N workers load the same warehouse as 1 (documents, keys, versions, every table's rows),
+in discovery order; rejections and the per-document time limit still work with several workers."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from golden import FIXTURES
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.ingest import CHUNK_MAX, chunk_size, run_ingest
+from pipeline.executor import pool_size
+from pipeline.limits import Limits
+
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+PDFS = sorted((FIXTURES / "pdf").glob("00[0-4]_*.rl-portrait-grid.pdf"))
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
+    """(id, key, version, previous id, status) of every document, and every table's row count but ``runs``."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        docs = con.execute("SELECT id, key, version, previous_id, status FROM documents ORDER BY id").fetchall()
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name <> 'runs'")
+                  .fetchall()]
+        counts = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}  # type: ignore[index]
+        return docs, counts
+    finally:
+        con.close()
+
+
+def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
+    assert chunk_size(1000, 2) == CHUNK_MAX
+    assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 1)] == [6, 2, 1, 1, 1]
+
+
+def test_two_workers_load_the_same_warehouse_as_one(harness: None, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(2):  # two byte-variants of each text seed: two versions of each document
+        for seed in SEEDS:
+            (inbox / f"{i}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * i)
+    for pdf in PDFS:  # the same référentiels and fiches as PDFs: more versions of the same keys
+        shutil.copy(pdf, inbox / f"2_{pdf.name}")
+    shutil.copy(SEEDS[0], inbox / "3_copy_of_a_seed.txt")  # the same bytes twice in one batch
+    shutil.copy(FIXTURES / "bad" / "truncated.pdf", inbox / "4_truncated.pdf")
+
+    one = run_ingest([str(inbox)], str(tmp_path / "w1.duckdb"), workers=1)
+    two = run_ingest([str(inbox)], str(tmp_path / "w2.duckdb"), workers=2)
+
+    names = sorted(p.name for p in inbox.iterdir())
+    assert [Path(o.path).name for o in two] == names  # discovery order
+    assert [(o.path, o.status, o.document_id, o.reason) for o in two] == [
+        (o.path, o.status, o.document_id, o.reason) for o in one]
+    statuses = {Path(o.path).name: o.status for o in two}
+    assert statuses["3_copy_of_a_seed.txt"] == "unchanged" and statuses["4_truncated.pdf"] == "rejected"
+    docs, counts = _facts(tmp_path / "w2.duckdb")
+    assert (docs, counts) == _facts(tmp_path / "w1.duckdb")
+    assert max(int(version) for _, _, version, _, _ in docs) >= 3  # versions depend on the load order
+    assert counts["links"] > 0
+    assert pool_size() == 0  # the run stopped its extraction processes
+
+
+def test_rejections_and_the_time_limit_still_work_with_parallel_workers(harness: None, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for seed in SEEDS[:3]:
+        shutil.copy(seed, inbox / seed.name)
+    seed = SEEDS[2].read_bytes()
+    (inbox / "1_slow.txt").write_bytes(seed * (30_000_000 // len(seed)))  # ~30 MB: several seconds to parse
+    (inbox / "2_notes.txt").write_text("Compte rendu de réunion, rien à voir.\n", encoding="utf-8")
+    shutil.copy(FIXTURES / "bad" / "truncated.pdf", inbox / "3_truncated.pdf")
+    limits = Limits(seconds=3)  # a seed takes milliseconds
+
+    outcomes = run_ingest([str(inbox)], str(tmp_path / "w.duckdb"), workers=2, limits=limits, links=False)
+
+    by_name = {Path(o.path).name: o for o in outcomes}
+    assert [Path(o.path).name for o in outcomes] == sorted(by_name)
+    assert by_name["1_slow.txt"].status == "rejected"
+    assert "per-document time limit" in (by_name["1_slow.txt"].reason or "")
+    assert by_name["2_notes.txt"].status == "rejected" and by_name["3_truncated.pdf"].status == "rejected"
+    assert {by_name[s.name].status for s in SEEDS[:3]} == {"loaded"}
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        rejected = dict(con.execute("SELECT path, reason FROM sources WHERE status = 'rejected'").fetchall())
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (3,)
+    finally:
+        con.close()
+    assert {Path(p).name for p in rejected} == {"1_slow.txt", "2_notes.txt", "3_truncated.pdf"}
+    assert "time limit" in rejected[str(inbox / "1_slow.txt")]
+    assert pool_size() == 0
