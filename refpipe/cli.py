@@ -48,7 +48,7 @@ def ingest(
                                     "a limit).")] = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-j", min=1, help="Documents read in parallel (extraction processes). Default: the CPU count. "
-                                       "With --dask: 2x this many files are in flight on the cluster.")] = None,
+                                       "With --dask: the cluster's worker threads to keep busy.")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
                                           "(tcp://host:8786); loads stay here, one writer.")] = None,

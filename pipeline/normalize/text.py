@@ -30,13 +30,23 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _key_once(text: str) -> str:
+    s = unicodedata.normalize("NFKC", html.unescape(text))
+    s = _GLYPH_RE.sub(" ", _TAG_RE.sub(" ", s)).casefold().translate(_APOSTROPHES)
+    s = s.replace("œ", "oe").replace("æ", "ae")
+    # casefold can decompose a character that NFKC recomposes ("ẙ"): NFKC again, as NFKC_Casefold does
+    s = unicodedata.normalize("NFKC", s)
+    return " ".join(s.split()).rstrip(" ;.:,")
+
+
 def comparison_key(text: str | None) -> str:
     """The form two texts are compared in (the contract's normalisation)."""
     if not text:
         return ""
-    s = unicodedata.normalize("NFKC", html.unescape(text))
-    s = _GLYPH_RE.sub(" ", _TAG_RE.sub(" ", s)).casefold().translate(_APOSTROPHES)
-    s = s.replace("œ", "oe").replace("æ", "ae")
-    s = " ".join(s.split()).rstrip(" ;.:,")
-    # NFKC of the result can expose new decomposable forms; a second pass makes it idempotent
-    return s if s == unicodedata.normalize("NFKC", s) else comparison_key(s)
+    key = _key_once(text)
+    for _ in range(3):  # a bounded walk to the fixed point: never a loop, whatever the input
+        again = _key_once(key)
+        if again == key:
+            break
+        key = again
+    return key

@@ -36,3 +36,8 @@ def test_comparison_key_folds_the_contract_variants() -> None:
 
 def test_clean_normalises_unicode_and_spaces() -> None:
     assert clean("e\u0301t\u00e9  \u200bﬁn\n") == "été fin"
+
+
+def test_comparison_key_terminates_where_casefold_and_nfkc_disagree() -> None:
+    # casefold("ẙ") decomposes it, NFKC recomposes it: the old recursion never ended
+    assert comparison_key("ẙ") == comparison_key(comparison_key("ẙ"))
