@@ -118,6 +118,8 @@ def rekey(con: duckdb.DuckDBPyConnection, from_key: str, to_key: str) -> tuple[s
         return ()
     chain = con.execute("SELECT id, previous_id FROM documents WHERE key = ? ORDER BY CAST(version AS INTEGER)",
                         [from_key]).fetchall()
+    if not chain:
+        return ()
     last, previous = _latest(con, to_key)
     for n, (doc_id, prev) in enumerate(chain, start=1):
         con.execute("UPDATE documents SET key = ?, version = ?, previous_id = ? WHERE id = ?",
@@ -147,13 +149,13 @@ def refine_keys(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     return tuple(adopted)
 
 
-def assign_version(con: duckdb.DuckDBPyConnection, document: Document) -> VersionInfo:
+def assign_version(con: duckdb.DuckDBPyConnection, document: Document, *, stored: bool = True) -> VersionInfo:
     """The key, version, valid_from and previous version of ``document`` (about to be loaded).
 
     Call it inside the load transaction, before the document's rows are inserted.  A document already
-    stored (a replace) keeps its stored version."""
-    if (stored := stored_version(con, document.id)) is not None:
-        return stored
+    stored (a replace) keeps its stored version; ``stored=False``: the caller knows it is not stored."""
+    if stored and (stored_info := stored_version(con, document.id)) is not None:
+        return stored_info
     adopted: tuple[str, ...] = ()
     key = number_key(document)
     if key is not None and document.kind is Kind.CQPM and (tkey := title_key(_title(document))):

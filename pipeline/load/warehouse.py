@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
 from pipeline.load.versions import assign_version, with_version
@@ -212,7 +213,8 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
             raise WarehouseError(f"document id {doc_id} already belongs to sha256 {found[0]}, not {sha}")
         if not replace:
             return False
-    version = assign_version(con, document)  # before a replace deletes it: a replaced document keeps it
+    # before a replace deletes it: a replaced document keeps it
+    version = assign_version(con, document, stored=found is not None)
     if found is not None:
         delete_document_rows(con, doc_id)
     rows["documents"] = with_version(rows["documents"], version)
@@ -239,10 +241,23 @@ def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> No
 
 
 _CHUNK = 500  # rows per INSERT statement
+_ARROW_FROM = 32  # rows from which one Arrow scan beats binding every value as a statement parameter
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    """Insert rows with multi-row VALUES statements (about twice as fast as executemany here)."""
+    """Insert rows: a few with multi-row VALUES statements, many as one scan of an Arrow table.
+
+    Binding every value as a statement parameter is what a VALUES insert costs; a chunk of documents has
+    thousands of list rows, which pyarrow turns into columns for less (measured on 7 chunks of the 15
+    fixture PDFs: the INSERTs' CPU fell from 6.9 to 4.0 ms per document)."""
+    if len(rows) >= _ARROW_FROM:
+        data = pa.table(dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True)))
+        con.register("_refpipe_rows", data)
+        try:
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _refpipe_rows")
+        finally:
+            con.unregister("_refpipe_rows")
+        return
     one = "(" + ", ".join("?" for _ in columns) + ")"
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start:start + _CHUNK]

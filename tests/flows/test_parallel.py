@@ -41,7 +41,7 @@ def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
 
 def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
     assert chunk_size(1000, 2) == CHUNK_MAX
-    assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 1)] == [6, 2, 1, 1, 1]
+    assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [6, 2, 2, 2, 2, 1]
 
 
 def test_two_workers_load_the_same_warehouse_as_one(harness: None, tmp_path: Path) -> None:
