@@ -2,8 +2,8 @@
 
 A reference is ``KEY@VERSION`` (``CQPM-0195@2``, ``RNCP28242@latest``), a key alone (its latest
 version), a file (looked up by its bytes; a file not yet in the warehouse is ingested on the fly:
-extract, normalize, load, without the Prefect flow), or whatever ``refpipe show`` accepts (document id,
-unique id prefix, stored source path).
+extracted and normalised in an extraction process under the time limit, then loaded; without the
+Prefect flow), or whatever ``refpipe show`` accepts (document id, unique id prefix, stored source path).
 
 ``compare_warehouse`` is the entry point on a warehouse file: it writes through the writer lock and a
 staging copy published atomically (``pipeline.load.publish``), like every writer.
@@ -16,9 +16,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.batch import Rejection
 from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.structured import diff_documents
 from pipeline.errors import PipelineError, RejectedInput
+from pipeline.executor import extract_limited, shutdown
+from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
@@ -28,20 +31,23 @@ from pipeline.load.versions import find_version, printed_date, stored_version
 from pipeline.records import Document, Status
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Extract, normalize and load one file (its id); a rejected file is recorded and raised."""
-    from pipeline.extract import extract_document
-    from pipeline.normalize.document import normalize_document
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits | None = None) -> str:
+    """Extract, normalize and load one file (its id); a rejected file is recorded and raised.
 
+    Extraction runs in an extraction process under ``limits`` (default: the environment's), as in the
+    ingest flow: a hostile file cannot stall ``refpipe diff`` either."""
+    step = extract_limited(str(path), limits or Limits.from_env())
     try:
-        document = normalize_document(extract_document(path))
-        if document.status is Status.REJECTED:
-            raise RejectedInput(str(path), "; ".join(document.reasons) or "rejected")
-        wh.load(document, con)
+        if isinstance(step, Rejection):
+            where = f"{step.path} (page {step.page})" if step.page is not None else step.path
+            raise RejectedInput(str(path), step.reason.removeprefix(f"{where}: "), step.page)
+        if step.status is Status.REJECTED:
+            raise RejectedInput(str(path), "; ".join(step.reasons) or "rejected")
+        wh.load(step, con)
     except RejectedInput as exc:
         wh.record_rejection(path, str(exc), con)
         raise
-    return document.id
+    return step.id
 
 
 def resolve_ref(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, ingest: bool = True) -> str:
@@ -96,5 +102,8 @@ def compare_warehouse(warehouse: Path | str, old_ref: str | os.PathLike[str], ne
                       ) -> DiffReport:
     """``compare`` on the warehouse file, as its single writer; what it ingested or recorded (a rejection)
     is published even when the comparison then fails with a ``PipelineError``."""
-    with write_connection(warehouse, command="refpipe diff", keep_on=(PipelineError,)) as con:
-        return compare(con, old_ref, new_ref)
+    try:
+        with write_connection(warehouse, command="refpipe diff", keep_on=(PipelineError,)) as con:
+            return compare(con, old_ref, new_ref)
+    finally:
+        shutdown()  # the extraction process, if a file was ingested
