@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError
+from pipeline.normalize.link import CapacityLink, Link
+from pipeline.normalize.link_input import CapacityTitle, LinkInput
 from pipeline.records import (
     BBox,
     CodedText,
@@ -153,4 +155,70 @@ def read_document(con: duckdb.DuckDBPyConnection, document_id: str) -> Document:
         rncp=_read_rncp(con, document_id) if doc_kind is Kind.RNCP else None,
         status=Status(status),
         reasons=tuple(reasons or ()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- link inputs
+
+
+def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None = None) -> tuple[LinkInput, ...]:
+    """The ``LinkInput`` of every document (or of ``ids``), by id: what ``link_input(read_document(…))``
+    gives, read with three queries over whole tables instead of one document at a time."""
+    where, params = ("", []) if ids is None else ("WHERE d.id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)])
+    heads = con.execute(
+        "SELECT d.id, d.kind, s.sha256, s.path, c.document_id IS NOT NULL, c.number, c.title, "
+        "f.document_id IS NOT NULL, f.code, f.title, f.history_cqpm_number, f.registration_end "
+        "FROM documents d JOIN sources s ON s.sha256 = d.source_sha256 "
+        "LEFT JOIN cqpm_referentiels c ON c.document_id = d.id LEFT JOIN rncp_fiches f ON f.document_id = d.id "
+        f"{where} ORDER BY d.id", params).fetchall()
+    sub = where.replace("d.id", "document_id")
+    rncp: dict[str, list[CodedText]] = defaultdict(list)
+    for r in con.execute(f"SELECT {_PROV}, code, text, document_id FROM rncp_capacities {sub} "
+                         "ORDER BY document_id, ord", params).fetchall():
+        rncp[r[9]].append(CodedText(r[7], r[8], _prov(r)))
+    cqpm: dict[str, list[CapacityTitle]] = defaultdict(list)
+    for doc_id, number, title in con.execute(f"SELECT document_id, number, title FROM cqpm_capacities {sub} "
+                                             "ORDER BY document_id, ord", params).fetchall():
+        cqpm[doc_id].append(CapacityTitle(number, title))
+    out = []
+    for doc_id, kind, sha, path, has_cqpm, number, cqpm_title, has_rncp, code, rncp_title, named, end in heads:
+        doc_kind = Kind(kind)
+        head = (doc_id, doc_kind, sha, path)
+        if doc_kind is Kind.RNCP and has_rncp:
+            out.append(LinkInput(*head, linkable=True, title=rncp_title, code=code, named_number=named,
+                                 registration_end=end, rncp_capacities=tuple(rncp.get(doc_id, ()))))
+        elif doc_kind is Kind.CQPM and has_cqpm:
+            out.append(LinkInput(*head, linkable=True, title=cqpm_title, printed_number=number,
+                                 cqpm_capacities=tuple(cqpm.get(doc_id, ()))))
+        else:
+            out.append(LinkInput(*head, linkable=False))
+    return tuple(out)
+
+
+def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str]] | None = None,
+               ) -> tuple[Link, ...]:
+    """The stored links (those of the (RNCP document, CQPM document) ``pairs``, or all) with their capacity
+    maps and source paths, as ``Link`` records, in ``link_order``."""
+    join, params = "", []
+    if pairs is not None:
+        join = ("JOIN (SELECT unnest(?::VARCHAR[]) AS r, unnest(?::VARCHAR[]) AS c) p "
+                "ON p.r = l.document_id AND p.c = l.cqpm_document_id ")
+        params = [[r for r, _ in pairs], [c for _, c in pairs]]
+    maps: dict[tuple[str, str], list[CapacityLink]] = {}
+    for r_id, c_id, code, number, score, r_ord, c_ord in con.execute(
+            "SELECT document_id, cqpm_document_id, rncp_capacity, cqpm_capacity_number, score, ord, cqpm_ord "
+            f"FROM capacity_links l {join}ORDER BY document_id, cqpm_document_id, ord", params).fetchall():
+        maps.setdefault((r_id, c_id), []).append(CapacityLink(code, number, score, r_ord, c_ord))
+    rows = con.execute(
+        "SELECT l.document_id, l.cqpm_document_id, l.rncp_code, l.cqpm_number, l.number_source, l.method, "
+        "l.score, l.history_score, l.title_score, l.capacity_score, l.reason, rs.path, cs.path "
+        f"FROM links l {join}JOIN documents rd ON rd.id = l.document_id "
+        "JOIN sources rs ON rs.sha256 = rd.source_sha256 JOIN documents cd ON cd.id = l.cqpm_document_id "
+        "JOIN sources cs ON cs.sha256 = cd.source_sha256 "
+        "ORDER BY l.rncp_code, l.cqpm_number, l.document_id, l.cqpm_document_id", params).fetchall()
+    return tuple(
+        Link(rncp_document_id=r[0], cqpm_document_id=r[1], rncp_code=r[2], cqpm_number=r[3], number_source=r[4],
+             method=r[5], score=r[6], history_score=r[7], title_score=r[8], capacity_score=r[9], reason=r[10],
+             capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12])
+        for r in rows
     )

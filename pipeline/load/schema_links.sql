@@ -1,8 +1,10 @@
 -- refpipe warehouse: cross-links (RNCP fiche <-> CQPM référentiel), capacity maps, inferred CQPM
 -- numbers, data-quality findings and criterion comparison keys.  Applied after schema.sql by
 -- pipeline.load.warehouse.connect.  These tables are derived: pipeline.load.links_store.recompute
--- rebuilds all of them from the document tables in one transaction after every ingest batch, so
--- they never depend on the order documents were ingested in.
+-- brings all of them up to date with the document tables in one transaction after every ingest batch,
+-- working only on what the documents loaded since the last recompute change (the internal tables at
+-- the end keep what it needs for that), with the rows a recompute from scratch gives, so they never
+-- depend on the order or the batches documents were ingested in.
 
 -- Like the document tables, every row carries document_id, source_sha256 and the provenance columns
 -- (ord, reading_order, page, bbox; NULL where the records hold none): a link and its capacity map
@@ -75,6 +77,56 @@ CREATE TABLE IF NOT EXISTS criterion_keys (
     referentiel      VARCHAR NOT NULL,            -- 'CQPM 0195' | 'title: coordonnateur du …'
     key              VARCHAR NOT NULL,
     PRIMARY KEY (document_id, capacity_ord, ord)
+);
+
+-- ---------------------------------------------------------------------------------------- internal
+-- Internal state of pipeline.load.links_incremental, not an interface (no view reads it; it may change
+-- with any release: a recompute by another version of the linking code starts again from scratch).
+-- Like every table, rows carry document_id, source_sha256 and the provenance columns (NULL here where
+-- a row is not about a place in a document).
+
+-- internal: one row per document the derived tables were computed for, as it was loaded then (a
+-- document re-loaded since has another loaded_at and is computed again), with the spaCy lemma keys
+-- (pipeline.normalize.link.lemma_keys) of its capacities in order, so that pairing a new document with
+-- it needs no spaCy pass over its texts
+CREATE TABLE IF NOT EXISTS derived_documents (
+    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER,
+    reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    loaded_at    TIMESTAMP NOT NULL,            -- documents.loaded_at when it was computed
+    lemma_keys   VARCHAR[] NOT NULL,            -- RNCP capacities C1…Cn, or the CQPM table's capacities
+    PRIMARY KEY (document_id)
+);
+
+-- internal: every (RNCP document, CQPM document) pair pipeline.normalize.link.assess linked, before the
+-- rule that an unnumbered référentiel keeps one inferred number (select_links); kept: the pair passes
+-- that rule, and links holds it.  Columns as in links (ord and provenance NULL: links numbers them).
+CREATE TABLE IF NOT EXISTS link_candidates (
+    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER,  -- the RNCP fiche
+    reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    cqpm_document_id  VARCHAR NOT NULL,
+    rncp_code         VARCHAR NOT NULL,
+    cqpm_number       VARCHAR,
+    number_source     VARCHAR,
+    method            VARCHAR NOT NULL,
+    score             DOUBLE NOT NULL,
+    history_score     DOUBLE,
+    title_score       DOUBLE,
+    capacity_score    DOUBLE,
+    reason            VARCHAR NOT NULL,
+    kept              BOOLEAN NOT NULL,
+    PRIMARY KEY (document_id, cqpm_document_id)
+);
+
+-- internal: the capacity map of every link candidate, rows as capacity_links holds them for kept ones
+CREATE TABLE IF NOT EXISTS capacity_link_candidates (
+    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER NOT NULL,  -- the RNCP fiche
+    reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    cqpm_document_id      VARCHAR NOT NULL,
+    rncp_capacity         VARCHAR NOT NULL,
+    cqpm_capacity_number  INTEGER NOT NULL,
+    cqpm_ord              INTEGER NOT NULL,
+    score                 DOUBLE NOT NULL,
+    PRIMARY KEY (document_id, cqpm_document_id, ord)
 );
 
 -- ------------------------------------------------------------------------------------------- views
@@ -179,7 +231,10 @@ ORDER BY referentiels DESC, occurrences DESC, criterion_key;
 COMMENT ON VIEW v_criteria_reuse IS
     'Evaluation criteria that occur, by normalised text (comparison key: case, œ/oe, apostrophes, markup and trailing punctuation folded), in several référentiels; a référentiel is its CQPM number (printed or inferred) or its title, so renderings and versions of one CQPM count once.';
 
-COMMENT ON TABLE links IS 'RNCP <-> CQPM links per document pair (derived; rebuilt after every ingest batch).';
+COMMENT ON TABLE links IS 'RNCP <-> CQPM links per document pair (derived; brought up to date after every ingest batch).';
 COMMENT ON TABLE capacity_links IS 'RNCP capacity code -> CQPM capacity number for every link, with a similarity score.';
 COMMENT ON TABLE inferred_numbers IS 'CQPM numbers inferred for référentiels that do not print theirs, with the fiche that named it.';
-COMMENT ON TABLE quality_findings IS 'Data-quality findings (derived; rebuilt after every ingest batch).';
+COMMENT ON TABLE quality_findings IS 'Data-quality findings (derived; brought up to date after every ingest batch).';
+COMMENT ON TABLE derived_documents IS 'Internal (links recompute state, not an interface): the documents the derived tables were computed for, with their capacities'' lemma keys.';
+COMMENT ON TABLE link_candidates IS 'Internal (links recompute state, not an interface): every pair the linker linked, before the one-inferred-number rule; kept pairs are in links.';
+COMMENT ON TABLE capacity_link_candidates IS 'Internal (links recompute state, not an interface): the capacity map of every link candidate.';

@@ -1,6 +1,8 @@
 """Link RNCP fiches to CQPM référentiels from the documents themselves; map their capacities.
 
-Pure functions over ``Document`` records; nothing here touches the warehouse.
+Pure functions over ``Document`` records or their light ``LinkInput`` (identity, numbers, titles and
+capacities: what linking reads, a few hundred bytes where a ``Document`` holds every criterion, so a
+warehouse recompute can hold one per document); nothing here touches the warehouse.
 
 Evidence, for one (fiche, référentiel) pair:
 
@@ -28,14 +30,16 @@ capacities 0.4, title 0.2); ``method`` says which evidence decided.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, utils
 
 from pipeline.normalize.lemmas import lemma_key, tokens_many
+from pipeline.normalize.link_input import CapacityTitle, LinkInput, link_input
 from pipeline.normalize.text import comparison_key
-from pipeline.records import CqpmDocument, Document, Kind, RncpFiche
+from pipeline.records import CodedText, Document, Kind
 
 PAIR_MIN = 0.70  # two capacities below this similarity are never mapped to each other
 CAPACITIES_MIN = 0.75  # capacity-set score from which the capacities agree
@@ -96,6 +100,7 @@ def cqpm_number(value: str | None) -> str | None:
     return m.group().zfill(4) if m else None
 
 
+@lru_cache(maxsize=1 << 14)
 def title_key(title: str | None) -> str:
     """The comparison form of a certification title without the RNCP "CQP : …" / "(CQPM)" wrapping."""
     key = comparison_key(title)
@@ -111,24 +116,62 @@ def title_similarity(a: str | None, b: str | None) -> float | None:
     return fuzz.token_sort_ratio(ka, kb, processor=utils.default_process) / 100
 
 
-def text_similarity(a: str, b: str) -> float:
-    """0..1: the better of character similarity of the comparison keys and of the content lemmas."""
-    ka, kb = comparison_key(a), comparison_key(b)
+# text -> its content lemmas joined (``lemmas.lemma_key``): filled from spaCy in batches, or from what the
+# warehouse stored for documents already linked (``remember_lemma_keys``), so that pairing a new document
+# with old ones needs no spaCy pass over the old ones
+_LEMMA_KEYS: dict[str, str] = {}
+_LEMMA_KEYS_MAX = 200_000  # texts (~200 bytes each); a recompute primes one per capacity of the warehouse
+
+
+def lemma_keys(texts: Sequence[str]) -> list[str]:
+    """``lemma_key`` of each text; the unknown ones are lemmatised in one spaCy batch."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _LEMMA_KEYS]
+    if todo:
+        if len(_LEMMA_KEYS) + len(todo) > _LEMMA_KEYS_MAX:
+            _LEMMA_KEYS.clear()
+            todo = list(dict.fromkeys(texts))
+        for start in range(0, len(todo), 1000):  # spaCy batches, each read back before lemmas' cache moves on
+            batch = todo[start:start + 1000]
+            tokens_many(batch)
+            _LEMMA_KEYS.update((t, lemma_key(t)) for t in batch)
+    return [_LEMMA_KEYS[t] for t in texts]
+
+
+def remember_lemma_keys(pairs: Iterable[tuple[str, str]]) -> None:
+    """Give (text, lemma key) pairs computed earlier (by ``lemma_keys``, e.g. stored by a recompute)."""
+    if len(_LEMMA_KEYS) > _LEMMA_KEYS_MAX:
+        _LEMMA_KEYS.clear()
+    _LEMMA_KEYS.update(pairs)
+
+
+_key = lru_cache(maxsize=1 << 16)(comparison_key)
+
+
+def _similarity(ka: str, la: str, kb: str, lb: str) -> float:
+    """``text_similarity`` from the comparison keys (k) and lemma keys (l) of the two texts."""
     if ka == kb:
         return 1.0 if ka else 0.0
     chars = fuzz.ratio(ka, kb) / 100
-    words = fuzz.token_sort_ratio(lemma_key(a), lemma_key(b)) / 100
+    words = fuzz.token_sort_ratio(la, lb) / 100
     return round(max(chars, words), 4)
 
 
-def map_capacities(fiche: RncpFiche, ref: CqpmDocument) -> tuple[tuple[CapacityLink, ...], float | None]:
+def text_similarity(a: str, b: str) -> float:
+    """0..1: the better of character similarity of the comparison keys and of the content lemmas."""
+    la, lb = lemma_keys([a, b])
+    return _similarity(_key(a), la, _key(b), lb)
+
+
+def map_capacities(rncp: Sequence[CodedText], cqpm: Sequence[CapacityTitle],
+                   ) -> tuple[tuple[CapacityLink, ...], float | None]:
     """One-to-one capacity map (best pairs first, each ≥ PAIR_MIN) and the capacity-set score."""
-    rncp, cqpm = fiche.capacities, ref.capacities
     if not rncp or not cqpm:
         return (), None
-    tokens_many([c.text for c in rncp] + [c.title for c in cqpm])  # one spaCy batch for the lemmas
-    scored = sorted(((text_similarity(r.text, c.title), i, j) for i, r in enumerate(rncp)
-                     for j, c in enumerate(cqpm)), key=lambda t: (-t[0], t[1], t[2]))
+    lemmas = lemma_keys([c.text for c in rncp] + [c.title for c in cqpm])  # one spaCy batch for the lemmas
+    left = [(_key(r.text), lemmas[i]) for i, r in enumerate(rncp)]
+    right = [(_key(c.title), lemmas[len(rncp) + j]) for j, c in enumerate(cqpm)]
+    scored = sorted(((_similarity(*left[i], *right[j]), i, j) for i in range(len(rncp))
+                     for j in range(len(cqpm))), key=lambda t: (-t[0], t[1], t[2]))
     used_r: set[int] = set()
     used_c: set[int] = set()
     pairs: list[CapacityLink] = []
@@ -152,20 +195,20 @@ def _combined(parts: dict[str, float | None]) -> float:
     return round(sum(WEIGHTS[k] * v for k, v in known.items()) / sum(WEIGHTS[k] for k in known), 4)
 
 
-def assess(rncp_doc: Document, cqpm_doc: Document) -> Link | None:
+def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Link | None:
     """The link between a fiche and a référentiel, or None when the evidence is weak or conflicting."""
-    fiche, ref = rncp_doc.rncp, cqpm_doc.cqpm
-    if fiche is None or ref is None:
+    fiche, ref = link_input(rncp_doc), link_input(cqpm_doc)
+    if not (fiche.linkable and fiche.kind is Kind.RNCP and ref.linkable and ref.kind is Kind.CQPM):
         return None
-    named, printed = cqpm_number(fiche.history.cqpm_number), cqpm_number(ref.number)
+    named, printed = cqpm_number(fiche.named_number), cqpm_number(ref.printed_number)
     if named and printed and named != printed:
         return None
-    cmap, caps = map_capacities(fiche, ref)
+    cmap, caps = map_capacities(fiche.rncp_capacities, ref.cqpm_capacities)
     title = title_similarity(fiche.title, ref.title)
     history = 1.0 if named and printed else None
     number: str | None
     source: str | None
-    counts = f"{len(cmap)}/{max(len(fiche.capacities), len(ref.capacities))} capacities matched"
+    counts = f"{len(cmap)}/{max(len(fiche.rncp_capacities), len(ref.cqpm_capacities))} capacities matched"
     facts = [f"capacities {caps:.2f} ({counts})" if caps is not None else "no capacities to compare",
              f"title {title:.2f}" if title is not None else "no title to compare"]
     if history is not None:
@@ -180,35 +223,56 @@ def assess(rncp_doc: Document, cqpm_doc: Document) -> Link | None:
     else:
         return None
     return Link(
-        rncp_document_id=rncp_doc.id, cqpm_document_id=cqpm_doc.id, rncp_code=fiche.code,
+        rncp_document_id=fiche.id, cqpm_document_id=ref.id, rncp_code=fiche.code,
         cqpm_number=number, number_source=source, method=method,
         score=_combined({"history": history, "capacities": caps, "title": title}),
         history_score=history, title_score=title, capacity_score=caps,
         reason=f"{method}: " + "; ".join(facts), capacity_map=cmap,
-        rncp_source=rncp_doc.source.path, cqpm_source=cqpm_doc.source.path,
+        rncp_source=fiche.path, cqpm_source=ref.path,
     )
 
 
-def link_documents(documents: Iterable[Document]) -> tuple[Link, ...]:
-    """Every link among ``documents`` (any order in, the same links out, sorted).
+def candidate_pairs(documents: Iterable[Document | LinkInput],
+                    new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
+    """Every (fiche, référentiel) pair to assess, by id; with ``new``, only pairs with a document in it."""
+    inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
+    fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
+    refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
+    fresh = None if new is None else set(new)
+    return [(f, r) for f in fiches for r in refs if fresh is None or f.id in fresh or r.id in fresh]
+
+
+def link_order(link: Link) -> tuple[str, str, str, str]:
+    """The order links are listed and numbered in: RNCP code, CQPM number, then the two document ids."""
+    return link.rncp_code, link.cqpm_number or "", link.rncp_document_id, link.cqpm_document_id
+
+
+def inferred_choice(candidates: Iterable[tuple[str, str, float, str | None]]) -> dict[str, str | None]:
+    """référentiel id -> the number its best inferred link names, from (référentiel id, fiche id, score,
+    number) of every link whose number is inferred: the higher score wins, then the higher fiche id."""
+    best: dict[str, tuple[float, str, str | None]] = {}
+    for cqpm_id, rncp_id, score, number in candidates:
+        held = best.get(cqpm_id)
+        if held is None or (score, rncp_id) > held[:2]:
+            best[cqpm_id] = (score, rncp_id, number)
+    return {cqpm_id: held[2] for cqpm_id, held in best.items()}
+
+
+def select_links(candidates: Iterable[Link]) -> tuple[Link, ...]:
+    """The links kept among what ``assess`` found, sorted (``link_order``).
 
     An unnumbered référentiel whose capacities match fiches naming *different* numbers keeps only the
-    links carrying the number of its best-scoring link (an inferred identity must be unambiguous).
-    """
-    docs = sorted(documents, key=lambda d: d.id)
-    fiches = [d for d in docs if d.kind is Kind.RNCP and d.rncp is not None]
-    refs = [d for d in docs if d.kind is Kind.CQPM and d.cqpm is not None]
-    links = [link for f in fiches for r in refs if (link := assess(f, r)) is not None]
-    best: dict[str, Link] = {}
-    for link in links:
-        if link.number_source == "inferred":
-            held = best.get(link.cqpm_document_id)
-            if held is None or (link.score, link.rncp_document_id) > (held.score, held.rncp_document_id):
-                best[link.cqpm_document_id] = link
-    kept = [link for link in links if link.number_source != "inferred"
-            or link.cqpm_number == best[link.cqpm_document_id].cqpm_number]
-    return tuple(sorted(kept, key=lambda x: (x.rncp_code, x.cqpm_number or "", x.rncp_document_id,
-                                             x.cqpm_document_id)))
+    links carrying the number of its best-scoring link (an inferred identity must be unambiguous)."""
+    links = list(candidates)
+    best = inferred_choice((x.cqpm_document_id, x.rncp_document_id, x.score, x.cqpm_number)
+                           for x in links if x.number_source == "inferred")
+    kept = [x for x in links if x.number_source != "inferred" or x.cqpm_number == best[x.cqpm_document_id]]
+    return tuple(sorted(kept, key=link_order))
+
+
+def link_documents(documents: Iterable[Document | LinkInput]) -> tuple[Link, ...]:
+    """Every link among ``documents`` (any order in, the same links out, sorted); see ``select_links``."""
+    return select_links(link for f, r in candidate_pairs(documents) if (link := assess(f, r)) is not None)
 
 
 def inferred_numbers(links: Sequence[Link]) -> tuple[InferredNumber, ...]:
@@ -221,17 +285,21 @@ def inferred_numbers(links: Sequence[Link]) -> tuple[InferredNumber, ...]:
     )
 
 
-def referentiel_keys(documents: Iterable[Document], links: Sequence[Link]) -> dict[str, str]:
+def referentiel_key(ref: Document | LinkInput, inferred: str | None) -> str | None:
+    """What identifies a référentiel across renderings and versions (None for a fiche): ``CQPM <printed
+    number>``, else ``CQPM <inferred number>``, else ``title: <title's comparison key>``."""
+    r = link_input(ref)
+    if r.kind is not Kind.CQPM or not r.linkable:
+        return None
+    number = cqpm_number(r.printed_number) or inferred
+    return f"CQPM {number}" if number else f"title: {title_key(r.title) or r.id}"
+
+
+def referentiel_keys(documents: Iterable[Document | LinkInput], links: Sequence[Link]) -> dict[str, str]:
     """document id -> what identifies its référentiel across renderings and versions.
 
     The printed number, else the inferred one, else the title's comparison key: a text and a PDF of the
     same CQPM (or two versions of it) share a key, so reuse is counted across référentiels, not files.
     """
-    inferred = {n.document_id: n.number for n in inferred_numbers(links)}
-    out: dict[str, str] = {}
-    for d in documents:
-        if d.cqpm is None:
-            continue
-        number = cqpm_number(d.cqpm.number) or inferred.get(d.id)
-        out[d.id] = f"CQPM {number}" if number else f"title: {title_key(d.cqpm.title) or d.id}"
-    return out
+    inferred: Mapping[str, str] = {n.document_id: n.number for n in inferred_numbers(links)}
+    return {r.id: key for r in map(link_input, documents) if (key := referentiel_key(r, inferred.get(r.id)))}

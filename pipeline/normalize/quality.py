@@ -13,6 +13,11 @@ table), ``capacity_without_criteria``, ``rncp_block_missing_capacity``, ``rncp_b
 ``rncp_block_unknown_capacity``, ``linked_capacity_count``, ``linked_capacity_unmatched``,
 ``registration_end_before_start`` and ``registration_expired`` (as of a run date given by the caller,
 so results are reproducible).
+
+Three families, because a warehouse recompute evaluates them at different times: ``content_findings``
+depend on the document alone (computed once, when the document is new); ``expiry_finding`` depends on
+the run date (re-evaluated for every fiche at every recompute, from its ``LinkInput``); ``link_findings``
+depend on the links (re-evaluated for the fiches whose links changed).  ``findings`` runs them all.
 """
 
 from __future__ import annotations
@@ -20,15 +25,17 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.normalize.link import Link, text_similarity
+from pipeline.normalize.link import Link, LinkInput, link_input, text_similarity
 from pipeline.normalize.text import clean, comparison_key
-from pipeline.records import CqpmDocument, Document, Provenance, RncpFiche
+from pipeline.records import CqpmDocument, Document, Kind, Provenance, RncpFiche
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+DATED_RULES = frozenset({"registration_expired"})  # depend on the run date
+LINK_RULES = frozenset({"linked_capacity_count", "linked_capacity_unmatched"})  # depend on the links
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'"})
 _MARKER = re.compile(r"^\s*(\d+)\s*[).°-]\s*")
 
@@ -46,11 +53,16 @@ class Finding:
     related_document_id: str | None = None
 
 
-def _finding(doc: Document, rule: str, severity: str, subject: str, message: str,
+def _finding(doc: Document | LinkInput, rule: str, severity: str, subject: str, message: str,
              prov: Provenance | None = None, related: str | None = None) -> Finding:
+    sha, path = (doc.sha256, doc.path) if isinstance(doc, LinkInput) else (doc.source.sha256, doc.source.path)
     return Finding(rule=rule, severity=severity, document_id=doc.id, subject=subject, message=message,
-                   source_sha256=doc.source.sha256, source_path=doc.source.path, prov=prov,
-                   related_document_id=related)
+                   source_sha256=sha, source_path=path, prov=prov, related_document_id=related)
+
+
+def finding_order(f: Finding) -> tuple[str, str, str, str, str]:
+    """The order findings are listed in, and numbered in within their document (``ord``)."""
+    return f.source_path, f.document_id, f.rule, f.subject, f.related_document_id or ""
 
 
 # ---------------------------------------------------------------------------------------------- CQPM
@@ -152,33 +164,38 @@ def _block_prov(fiche: RncpFiche, number: int) -> Provenance | None:
     return next((b.prov for b in fiche.blocks if b.number == number), None)
 
 
-def _registration(doc: Document, fiche: RncpFiche, as_of: date) -> list[Finding]:
+def _registration(doc: Document, fiche: RncpFiche) -> list[Finding]:
     reg = fiche.registration
     start = reg.effective or reg.journal_officiel or reg.decision
-    out = []
     if reg.end and start and reg.end < start:
-        out.append(_finding(doc, "registration_end_before_start", ERROR, "registration",
-                            f"registration ends on {reg.end.isoformat()}, before it starts "
-                            f"({start.isoformat()})"))
-    if reg.end and reg.end < as_of:
-        out.append(_finding(doc, "registration_expired", WARNING, "registration",
-                            f"{fiche.code}: registration ended on {reg.end.isoformat()} "
-                            f"(as of {as_of.isoformat()})"))
-    return out
+        return [_finding(doc, "registration_end_before_start", ERROR, "registration",
+                         f"registration ends on {reg.end.isoformat()}, before it starts ({start.isoformat()})")]
+    return []
+
+
+def expiry_finding(doc: Document | LinkInput, as_of: date) -> Finding | None:
+    """``registration_expired`` for a fiche whose registration ended before ``as_of``."""
+    fiche = link_input(doc)
+    end = fiche.registration_end
+    if fiche.kind is not Kind.RNCP or not fiche.linkable or end is None or not end < as_of:
+        return None
+    return _finding(fiche, "registration_expired", WARNING, "registration",
+                    f"{fiche.code}: registration ended on {end.isoformat()} (as of {as_of.isoformat()})")
 
 
 # ---------------------------------------------------------------------------------------------- links
 
 
-def _link_counts(links: Sequence[Link], by_id: dict[str, Document]) -> list[Finding]:
+def _link_counts(links: Sequence[Link], by_id: Mapping[str, LinkInput]) -> list[Finding]:
     out = []
     for link in links:
         rncp, cqpm = by_id.get(link.rncp_document_id), by_id.get(link.cqpm_document_id)
-        if rncp is None or cqpm is None or rncp.rncp is None or cqpm.cqpm is None:
+        if (rncp is None or cqpm is None or not (rncp.linkable and rncp.kind is Kind.RNCP)
+                or not (cqpm.linkable and cqpm.kind is Kind.CQPM)):
             continue
-        n_r, n_c = len(rncp.rncp.capacities), len(cqpm.cqpm.capacities)
-        unmatched = [c.code for c in rncp.rncp.capacities if c.code not in {m.rncp_code for m in link.capacity_map}]
-        extra = [str(c.number) for c in cqpm.cqpm.capacities
+        n_r, n_c = len(rncp.rncp_capacities), len(cqpm.cqpm_capacities)
+        unmatched = [c.code for c in rncp.rncp_capacities if c.code not in {m.rncp_code for m in link.capacity_map}]
+        extra = [str(c.number) for c in cqpm.cqpm_capacities
                  if c.number not in {m.cqpm_number for m in link.capacity_map}]
         detail = "; ".join(filter(None, [
             f"unmatched in the fiche: {', '.join(unmatched)}" if unmatched else "",
@@ -187,31 +204,42 @@ def _link_counts(links: Sequence[Link], by_id: dict[str, Document]) -> list[Find
         if n_r and n_c and n_r != n_c:
             out.append(_finding(rncp, "linked_capacity_count", WARNING, subject,
                                 f"{link.rncp_code} attests {n_r} capacities, the linked référentiel "
-                                f"({cqpm.source.path}) has {n_c}" + (f" ({detail})" if detail else ""),
+                                f"({cqpm.path}) has {n_c}" + (f" ({detail})" if detail else ""),
                                 related=cqpm.id))
         elif n_r and n_c and detail:
             out.append(_finding(rncp, "linked_capacity_unmatched", WARNING, subject,
-                                f"{link.rncp_code} and the linked référentiel ({cqpm.source.path}) both have "
+                                f"{link.rncp_code} and the linked référentiel ({cqpm.path}) both have "
                                 f"{n_r} capacities but not all correspond ({detail})", related=cqpm.id))
     return out
+
+
+def link_findings(links: Sequence[Link], inputs: Mapping[str, LinkInput]) -> list[Finding]:
+    """Findings on linked documents whose capacities do not all correspond (``inputs``: by document id)."""
+    return _link_counts(links, inputs)
 
 
 # ---------------------------------------------------------------------------------------------- all
 
 
-def document_findings(doc: Document, as_of: date) -> list[Finding]:
+def content_findings(doc: Document) -> list[Finding]:
+    """The findings that depend on the document alone (not on the run date, not on links)."""
     out: list[Finding] = []
     if doc.cqpm is not None:
         out += _capacity_list(doc, doc.cqpm) + _criteria(doc, doc.cqpm)
     if doc.rncp is not None:
-        out += _blocks(doc, doc.rncp) + _registration(doc, doc.rncp, as_of)
+        out += _blocks(doc, doc.rncp) + _registration(doc, doc.rncp)
     return out
+
+
+def document_findings(doc: Document, as_of: date) -> list[Finding]:
+    """The findings on one document as of ``as_of`` (its content and its registration dates)."""
+    expired = expiry_finding(doc, as_of) if doc.rncp is not None else None
+    return content_findings(doc) + ([expired] if expired else [])
 
 
 def findings(documents: Iterable[Document], links: Sequence[Link], as_of: date) -> tuple[Finding, ...]:
     """Every finding on ``documents`` and their ``links``, sorted by document, rule, subject."""
     docs = sorted(documents, key=lambda d: d.id)
     out = [f for d in docs for f in document_findings(d, as_of)]
-    out += _link_counts(links, {d.id: d for d in docs})
-    return tuple(sorted(out, key=lambda f: (f.source_path, f.document_id, f.rule, f.subject,
-                                            f.related_document_id or "")))
+    out += link_findings(links, {d.id: link_input(d) for d in docs})
+    return tuple(sorted(out, key=finding_order))

@@ -15,13 +15,19 @@ from hypothesis import strategies as st
 
 from pipeline.extract import extract_document
 from pipeline.normalize.document import normalize_document
+from pipeline.normalize.lemmas import lemma_key
 from pipeline.normalize.link import (
     TITLE_ALONE_MIN,
     assess,
+    candidate_pairs,
     cqpm_number,
+    inferred_choice,
     inferred_numbers,
+    lemma_keys,
     link_documents,
+    link_input,
     referentiel_keys,
+    remember_lemma_keys,
     text_similarity,
     title_key,
     title_similarity,
@@ -189,3 +195,40 @@ def test_near_identical_titles_decide_only_when_capacities_cannot_be_compared() 
     link = assess(no_caps, doc(QSE))
     assert link is not None and (link.method, link.cqpm_number, link.capacity_map) == ("title", "0195", ())
     assert assess(dataclasses.replace(rh, rncp=dataclasses.replace(rh.rncp, capacities=())), doc(DD)) is None
+
+
+def test_link_inputs_link_like_the_documents_and_pair_only_new_documents() -> None:
+    documents = docs(SEEDS + PDFS)
+    inputs = [link_input(d) for d in documents]
+    assert link_documents(inputs) == link_documents(documents)
+    assert link_input(inputs[0]) is inputs[0]
+    new = {doc(RNCP_QSE).id, doc(QSE).id}
+    pairs = candidate_pairs(documents, new)
+    assert pairs and all(f.id in new or r.id in new for f, r in pairs)
+    fiches = [d for d in documents if d.rncp]
+    refs = [d for d in documents if d.cqpm]
+    assert len(pairs) == len(refs) + len(fiches) - 1  # the new fiche with every référentiel, and vice versa
+    assert len(candidate_pairs(documents)) == len(fiches) * len(refs)
+
+
+def test_the_best_inferred_link_decides_the_number_whatever_the_order() -> None:
+    rows = [("ref", "fiche-a", 0.9, "0195"), ("ref", "fiche-b", 0.95, "0999"), ("ref", "fiche-c", 0.95, "0777")]
+    assert inferred_choice(rows) == inferred_choice(list(reversed(rows))) == {"ref": "0777"}  # tie: higher id
+
+
+def test_remembered_lemma_keys_stand_for_spacy() -> None:
+    a, b = "Coordonner la mise en œuvre d’outils.", "coordonner la mise oeuvre d'outils"
+    keys = lemma_keys([a, b])
+    assert keys == [lemma_key(a), lemma_key(b)]
+    remember_lemma_keys([("un texte jamais vu", "clé")])
+    assert lemma_keys(["un texte jamais vu"]) == ["clé"]
+
+
+def test_a_full_lemma_memo_starts_again_without_losing_a_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.normalize import link
+
+    a, b = "Préparer un plan de formation", "Réaliser un audit au regard d'un référentiel"
+    expected = lemma_keys([a, b])
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {a: expected[0]})
+    monkeypatch.setattr(link, "_LEMMA_KEYS_MAX", 1)  # a is known, b is not: the memo is full
+    assert lemma_keys([a, b]) == expected

@@ -11,8 +11,16 @@ from golden import FIXTURES
 
 from pipeline.extract import extract_document
 from pipeline.normalize.document import normalize_document
-from pipeline.normalize.link import link_documents
-from pipeline.normalize.quality import Finding, document_findings, findings
+from pipeline.normalize.link import link_documents, link_input
+from pipeline.normalize.quality import (
+    DATED_RULES,
+    LINK_RULES,
+    Finding,
+    content_findings,
+    document_findings,
+    expiry_finding,
+    findings,
+)
 from pipeline.records import CodedText, Document, Registration
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -139,3 +147,14 @@ def test_a_listed_capacity_keeps_its_number_marker_without_an_alarm() -> None:
     marked = tuple(CodedText(c.code, f"{c.code}) {c.text}", c.prov) for c in qse.cqpm.listed_capacities)
     again = dataclasses.replace(qse, cqpm=dataclasses.replace(qse.cqpm, listed_capacities=marked))
     assert summary(document_findings(again, BEFORE_END)) == {(QSE.name, "capacity_list_wording", "info", "capacity 6")}
+
+
+def test_the_three_families_make_the_findings() -> None:
+    documents = [doc(p) for p in SEEDS]
+    for d in documents:
+        expired = expiry_finding(link_input(d), AFTER_END)
+        assert document_findings(d, AFTER_END) == content_findings(d) + ([expired] if expired else [])
+        assert expiry_finding(d, BEFORE_END) is None
+    assert {f.rule for f in run(SEEDS, AFTER_END)} - {"registration_expired"} == {
+        f.rule for d in documents for f in content_findings(d)}
+    assert all(f.rule not in DATED_RULES | LINK_RULES for d in documents for f in content_findings(d))
