@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
+from pipeline.load import bulk
 from pipeline.load.versions import assign_version, with_version
 from pipeline.records import (
     CodedText,
@@ -241,22 +241,18 @@ def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> No
 
 
 _CHUNK = 500  # rows per INSERT statement
-_ARROW_FROM = 32  # rows from which one Arrow scan beats binding every value as a statement parameter
+_BULK_FROM = 32  # rows from which one statement with a list per column beats binding every value
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    """Insert rows: a few with multi-row VALUES statements, many as one scan of an Arrow table.
+    """Insert rows: a few with multi-row VALUES statements, many with one list parameter per column.
 
     Binding every value as a statement parameter is what a VALUES insert costs; a chunk of documents has
-    thousands of list rows, which pyarrow turns into columns for less (measured on 7 chunks of the 15
-    fixture PDFs: the INSERTs' CPU fell from 6.9 to 4.0 ms per document)."""
-    if len(rows) >= _ARROW_FROM:
-        data = pa.table(dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True)))
-        con.register("_refpipe_rows", data)
-        try:
-            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _refpipe_rows")
-        finally:
-            con.unregister("_refpipe_rows")
+    thousands of list rows, which go in as a few lists for less (measured on 7 chunks of the 15 fixture
+    PDFs: the INSERTs' CPU fell from 6.9 to 4.0 ms per document).  Not an Arrow table: DuckDB's
+    ``register`` imports pandas (~80 MB)."""
+    if len(rows) >= _BULK_FROM:
+        bulk.insert(con, table, columns, rows)
         return
     one = "(" + ", ".join("?" for _ in columns) + ")"
     for start in range(0, len(rows), _CHUNK):
