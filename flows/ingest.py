@@ -269,7 +269,8 @@ def _load_chunk(chunk: list[SourceFile], extracted: list[Extracted], warehouse: 
     try:
         # quoted: Prefect would otherwise walk every object of every document, several times, looking for
         # futures to track (1.7 ms of CPU per document and walk on the fixture documents)
-        return load_task(quote(list(zip(chunk, extracted, strict=True))), warehouse)
+        items: Any = quote(list(zip(chunk, extracted, strict=True)))  # the task receives the list itself
+        return load_task(items, warehouse)
     except TransientError as exc:  # the load task could not even start: these files are retried next run
         return [FileOutcome(path=s.path, sha256=s.sha256, status="failed", reason=str(exc)) for s in chunk]
 
