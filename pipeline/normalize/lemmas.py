@@ -66,17 +66,19 @@ _CACHE_MAX = 50_000  # texts; cleared when full (a warehouse recompute re-fills 
 
 def tokens_many(texts: Sequence[str]) -> list[tuple[Token, ...]]:
     """The tokens of each text (cleaned first), lemmatised in one spaCy batch; cached per process."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _CACHE]
+    found = {t: _CACHE[t] for t in dict.fromkeys(texts) if t in _CACHE}
+    todo = [t for t in dict.fromkeys(texts) if t not in found]
     if todo:
-        if len(_CACHE) + len(todo) > _CACHE_MAX:
-            _CACHE.clear()
         for text, doc in zip(todo, nlp().pipe([clean(t) for t in todo], batch_size=64), strict=True):
-            _CACHE[text] = tuple(
+            found[text] = tuple(
                 Token(text=t.text, lemma=comparison_key(t.lemma_ or t.text), pos=t.pos_, is_stop=t.is_stop,
                       is_punct=t.is_punct or not comparison_key(t.text))
                 for t in doc
             )
-    return [_CACHE[t] for t in texts]
+        if len(_CACHE) + len(todo) > _CACHE_MAX:  # the answer comes from ``found``: clearing loses nothing
+            _CACHE.clear()
+        _CACHE.update((t, found[t]) for t in todo)
+    return [found[t] for t in texts]
 
 
 def tokens(text: str) -> tuple[Token, ...]:

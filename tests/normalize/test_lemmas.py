@@ -61,3 +61,12 @@ def test_missing_model_raises_a_pipeline_error_naming_the_package(monkeypatch: p
 def test_lemmas_never_raise(text: str) -> None:
     key = lem.lemma_key(text)
     assert key == key.strip() and "  " not in key
+
+
+def test_a_full_cache_is_cleared_without_losing_the_texts_it_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lem, "_CACHE_MAX", 2)
+    lem._CACHE.clear()
+    lem.tokens_many(["Contrôler les pièces"])  # cached
+    got = lem.tokens_many(["Contrôler les pièces", "Mesurer les écarts", "Rédiger un compte rendu"])
+    assert [tuple(t.lemma for t in ts if t.content)[0] for ts in got] == ["contrôler", "mesurer", "rédiger"]
+    assert set(lem._CACHE) == {"Mesurer les écarts", "Rédiger un compte rendu"}  # cleared, then filled
