@@ -86,12 +86,30 @@ class Session:
         self.publishes = 0
         self._since = time.monotonic()
         self._cost = 0.0
+        self._keeper: duckdb.DuckDBPyConnection | None = None
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return wh.connect(self.path)
 
+    def _hold(self) -> None:
+        """Keep the staging database open for the session (a connection that does nothing).
+
+        DuckDB shares one database instance between the connections of a process to the same file and
+        closes it with the last one, checkpointing.  Without a keeper each writer's connect/close (the
+        flow's load of every chunk) re-opened the file and checkpointed it: 50 ms a chunk, against 2 ms
+        (and 25 % less CPU for the load itself, measured on chunks of the fixture PDFs)."""
+        if self._keeper is None:
+            self._keeper = wh.connect(self.path)  # creates it / applies the schema, so a reader never needs to
+
+    def _release(self) -> None:
+        """Close the keeper (the last connection: DuckDB checkpoints) before the file is renamed or removed;
+        a later connect in this process must not find the instance of a file that is gone."""
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
+
     def document_done(self) -> bool:
-        """One more document is in the staging file (no connection open); publish if due.  True if done."""
+        """One more document is in the staging file (no transaction open); publish if due.  True if done."""
         _crash_point("document")
         if time.monotonic() - self._since >= self._cost / PUBLISH_OVERHEAD:
             self.publish()
@@ -109,6 +127,7 @@ class Session:
         self._cost = self._since - started
 
     def _finish(self) -> None:
+        self._release()
         _checkpoint(self.path)
         _crash_point("final")
         self._replace(self.path)
@@ -140,8 +159,8 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         _recover_wal(published)
         if published.exists():
             shutil.copyfile(published, session.path)
-        wh.connect(session.path).close()  # create it / apply the schema now, so a reader never needs to
         try:
+            session._hold()
             yield session
         except keep_on:
             session._finish()
@@ -149,6 +168,7 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         else:
             session._finish()
         finally:
+            session._release()
             _discard(published)
 
 
