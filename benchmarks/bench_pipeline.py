@@ -7,7 +7,7 @@ For each corpus size N it builds N distinct PDFs (``build_corpus.py``) and measu
 * ``bare``: a bare pdfplumber pass, ``page.extract_words()`` on every page, one process: the baseline;
 * ``full 1w`` / ``full Nw``: the ingest flow (``flows.ingest.run_ingest``) into a fresh warehouse with 1
   extraction worker and with all cores: discover + sha256, extraction (read, PDF front end, parser,
-  normalisation) in worker processes, loads (one transaction per document, in discovery order) and
+  normalisation) in worker processes, loads (one transaction per chunk, in discovery order) and
   publishes (staging copy, atomic rename), the ``runs`` row;
 * ``re-run``: the same flow again on the unchanged folder (every file skipped on its sha256);
 
@@ -290,9 +290,10 @@ def measure(n: int, folder: Path, cores: int, links_max: int, env: dict[str, str
             for leftover in folder.glob(warehouse.name + "*"):
                 leftover.unlink()
             runs[key].append(run_child(env, "ingest", str(inbox), str(warehouse), str(workers), "0"))
+        one, many = runs["full1"][-1], runs["fulln"][-1]
         print(f"  round {i + 1}/{rounds}: bare pdfplumber pass {runs['bare'][-1]['seconds']:7.2f} s, full pipeline "
-              f"1 worker {runs['full1'][-1]['seconds']:7.2f} s {runs['full1'][-1]['counts']}, {cores} workers "
-              f"{runs['fulln'][-1]['seconds']:7.2f} s {runs['fulln'][-1]['counts']}", flush=True)
+              f"1 worker {one['seconds']:7.2f} s ({mb(one['peak_rss'])}) {one['counts']}, {cores} workers "
+              f"{many['seconds']:7.2f} s ({mb(many['peak_rss'])}) {many['counts']}", flush=True)
     for key, results in runs.items():  # the median run, every run's time beside it, the highest peak RSS
         median = sorted(results, key=lambda x: x["seconds"])[len(results) // 2]
         r[key] = {**median, "all": [x["seconds"] for x in results], "peak_rss": max(x["peak_rss"] for x in results)}

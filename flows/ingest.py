@@ -13,8 +13,9 @@ Unattended runs (see the README, "Scheduled ingestion"):
   chunk of consecutive files (up to ``CHUNK_MAX``), at most ``2 * workers`` chunks in flight, on the
   flow's task runner: a thread pool of ``workers`` threads, each driving a child process
   (``pipeline.executor``), or a Dask cluster (``task_runner(dask=...)``).  The results are loaded by
-  this process alone (``load`` task per chunk, one transaction per document) in discovery order, the
-  order of a 1-worker run, so the warehouse, versions included, does not depend on the worker count;
+  this process alone (``load`` task per chunk: one transaction, or one per document on error) in
+  discovery order, the order of a 1-worker run, so the warehouse, versions included, does not depend on
+  the worker count;
   only the chunks in flight are in memory, whatever the size of the batch;
 * limits: each extraction runs in a child process under ``pipeline.limits.Limits`` (size, pages, time);
 * crash-safe and reader-safe: the run writes into a staging copy under the writer lock and publishes

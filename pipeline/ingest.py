@@ -1,4 +1,4 @@
-"""Turn one file's result into warehouse rows and a ``FileOutcome`` (one transaction per document).
+"""Turn files' results into warehouse rows and ``FileOutcome``s (a chunk per transaction, else one per document).
 
 Incremental runs: ``known_sources`` reads which bytes the warehouse has seen, and ``skip_outcome`` turns
 a file whose sha256 is among them into ``unchanged`` / ``quarantined`` without extracting it.  The
