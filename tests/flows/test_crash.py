@@ -3,9 +3,14 @@
 After each kill the published warehouse is still a consistent database (every document in it complete,
 no WAL beside it); the rerun completes, and every table ends with the row counts of an uninterrupted run
 (and the same documents, keys and versions).  Kill points: the test hook ``REFPIPE_TEST_CRASH_AT``
-(inert unless set) between the fsync and the rename of a mid-batch publish, right after a rename, after
-the links and the run row were written but before the final rename; and a SIGKILL from outside while
-the run is under way (extraction, loads, publishes: wherever it lands).
+(inert unless set) between the fsync and the rename of the second publish (a published file exists by
+then), right after a rename, after the links and the run row were written but before the final rename;
+and a SIGKILL from outside while the run is under way (extraction, loads, publishes: wherever it lands).
+
+How many publishes a run makes depends on timing (``Session.document_done`` publishes when the last one
+cost at most 10 % of the time since), so the hooks only count on what every run does: a publish after
+its first document and a final one.  A kill at the third publish passed here and failed on a slower CI
+machine, whose run made only two.
 
 The corpus is CQPM référentiels only (RNCP fiches would make every rerun load spaCy to link them,
 seconds that test nothing here): 3 byte-variants of each text seed, a PDF and a bad file.
@@ -110,7 +115,7 @@ def assert_converged(warehouse: Path, clean: Path) -> None:
     assert not Path(f"{warehouse}.wal").exists() and not Path(f"{warehouse}.staging").exists()
 
 
-@pytest.mark.parametrize("point", ["publish:3", "published:1", "final:1"])
+@pytest.mark.parametrize("point", ["publish:2", "published:1", "final:1"])
 def test_a_run_killed_at_a_hook_converges_on_the_rerun(point: str, inbox: Path, clean: Path, prefect_api: str,
                                                        tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
