@@ -62,7 +62,7 @@ def quality(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of findings.")] = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Evaluate date rules (registration expired) at this date, YYYY-MM-DD, instead of "
-                        "the date of the last ingest; computed in memory, nothing is written.")] = None,
+                        "the date of the last ingest; nothing is written.")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """List the data-quality findings: section I vs table, RNCP blocks, linked capacity counts, dates.
@@ -94,21 +94,29 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
-    """Stored findings, or (stale tables, or another date asked) findings computed in memory."""
+    """Stored findings (their dated rules evaluated again at ``day`` if asked), or, when the stored tables
+    are stale, findings computed in memory."""
     from pipeline.load import links_store
+    from pipeline.normalize.quality import DATED_RULES
 
-    if day is None and links_store.is_current(con):
-        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM v_quality_findings").fetchall()
-        return [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
-    derived = links_store.derive(links_store.read_all(con), day)
-    found: list[dict[str, Any]] = []
-    for f in derived.findings:
-        p, b = f.prov, f.prov.bbox if f.prov else None
-        found.append({"severity": f.severity, "rule": f.rule, "document_id": f.document_id,
-                      "source_path": f.source_path, "subject": f.subject, "message": f.message,
-                      "related_document_id": f.related_document_id, "page": p.page if p else None,
-                      "reading_order": p.order if p else None, "x0": b.x0 if b else None,
-                      "top": b.top if b else None, "x1": b.x1 if b else None, "bottom": b.bottom if b else None,
-                      "as_of": derived.as_of})
+    if links_store.is_current(con):
+        skip = "" if day is None else " WHERE rule NOT IN (SELECT unnest(?::VARCHAR[]))"
+        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM v_quality_findings{skip}",
+                           [] if day is None else [sorted(DATED_RULES)]).fetchall()
+        found = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+        if day is None:
+            return found
+        found = [{**r, "as_of": day} for r in found] + [_row(f, day) for f in links_store.dated_findings(con, day)]
+    else:
+        derived = links_store.derive(links_store.read_all(con), day)
+        found = [_row(f, derived.as_of) for f in derived.findings]
     found.sort(key=lambda r: (_RANK[r["severity"]], r["source_path"], r["rule"], r["subject"]))
     return found
+
+
+def _row(f: Any, day: date) -> dict[str, Any]:
+    p, b = f.prov, f.prov.bbox if f.prov else None
+    return {"severity": f.severity, "rule": f.rule, "document_id": f.document_id, "source_path": f.source_path,
+            "subject": f.subject, "message": f.message, "related_document_id": f.related_document_id,
+            "page": p.page if p else None, "reading_order": p.order if p else None, "x0": b.x0 if b else None,
+            "top": b.top if b else None, "x1": b.x1 if b else None, "bottom": b.bottom if b else None, "as_of": day}

@@ -27,10 +27,10 @@ from pipeline.load.read import read_document, read_link_inputs, read_links
 from pipeline.load.versions import refine_keys
 from pipeline.normalize import quality
 from pipeline.normalize.link import Link, link_documents
-from pipeline.records import Document
+from pipeline.records import Document, Kind
 
-__all__ = ["DERIVED_TABLES", "Derived", "RecomputeSummary", "current_links", "derive", "is_current", "read_all",
-           "read_links", "recompute", "recompute_warehouse", "unlinked_fiches"]
+__all__ = ["DERIVED_TABLES", "Derived", "RecomputeSummary", "current_links", "dated_findings", "derive", "is_current",
+           "read_all", "read_links", "recompute", "recompute_warehouse", "unlinked_fiches"]
 
 _STATE_KEY = "links_documents"
 
@@ -38,7 +38,7 @@ _STATE_KEY = "links_documents"
 @dataclass(frozen=True)
 class Derived:
     """Links and findings computed in memory from documents (what ``recompute`` stores for them): for
-    readers of stale tables or of another date; holds every document given."""
+    readers of stale tables; holds every document given."""
 
     documents: tuple[Document, ...]
     links: tuple[Link, ...]
@@ -70,6 +70,15 @@ def derive(documents: Sequence[Document], as_of: date | None = None) -> Derived:
     day = as_of or date.today()
     links = link_documents(documents)
     return Derived(tuple(documents), links, quality.findings(documents, links, day), day)
+
+
+def dated_findings(con: duckdb.DuckDBPyConnection, day: date) -> tuple[quality.Finding, ...]:
+    """The findings of the rules that depend on the date (``quality.DATED_RULES``) evaluated at ``day``,
+    from the light inputs of the fiches: with the stored findings of the other rules (which do not depend
+    on it), what a recompute at ``day`` would store, without reading any document in full."""
+    ids = [r[0] for r in con.execute("SELECT id FROM documents WHERE kind = ? ORDER BY id", [Kind.RNCP.value])
+           .fetchall()]
+    return tuple(f for inp in read_link_inputs(con, ids) if (f := quality.expiry_finding(inp, day)))
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
