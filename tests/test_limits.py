@@ -51,7 +51,7 @@ def test_a_runaway_extraction_is_stopped_at_the_time_limit_and_the_next_file_goe
     started = time.monotonic()
     got = extract_limited(str(PDF), Limits(seconds=0.05))  # a PDF takes a few tenths of a second
     assert isinstance(got, Rejection) and "per-document time limit" in got.reason
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # not the whole parse: the child was killed
     assert isinstance(extract_limited(str(TEXT), Limits()), Document)  # a fresh extraction process
 
 
@@ -63,7 +63,7 @@ def test_the_worker_kills_an_overrunning_call_and_survives_crashes() -> None:
         started = time.monotonic()
         with pytest.raises(TimedOut):
             worker.call(time.sleep, 30, timeout=0.2)
-        assert time.monotonic() - started < 3 and worker.pid is None  # killed, not waited for
+        assert time.monotonic() - started < 20 and worker.pid is None  # killed, not waited for (30 s)
         assert worker.call(sum, [1, 2]) == 3 and worker.pid != first
         with pytest.raises(WorkerDied, match="exit code -9"):
             worker.call(os.kill, worker.pid, 9)

@@ -34,7 +34,7 @@ def test_a_file_is_loaded_and_its_id_returned(con: duckdb.DuckDBPyConnection) ->
 def test_a_file_over_the_time_limit_is_rejected_and_recorded(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     slow = tmp_path / "slow.txt"
     seed = SEED.read_bytes()
-    slow.write_bytes(seed * (30_000_000 // len(seed)))  # ~30 MB: several seconds to parse, the seed milliseconds
+    slow.write_bytes(seed * (45_000_000 // len(seed)))  # ~45 MB: ~8 s to parse, the seed milliseconds
 
     with pytest.raises(RejectedInput, match="time limit") as raised:
         ingest_file(con, slow, Limits(seconds=1))

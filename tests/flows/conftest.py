@@ -14,33 +14,44 @@ import pytest
 from procs import PREFECT, free_port, quiet_env, stop
 
 START_TIMEOUT = 90.0
+ATTEMPTS = 3  # the free port can be taken by another process before the server binds it
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 never goes through a proxy
 
 
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``PREFECT_API_URL`` of a server started for the session."""
     home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    log = (home / "server.log").open("wb")
-    proc = subprocess.Popen([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=quiet_env(PREFECT_HOME=str(home)), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"prefect server exited ({proc.returncode}): {(home / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"prefect server not healthy after {START_TIMEOUT:g} s")
-            time.sleep(0.3)
-        yield api
-    finally:
-        stop(proc)
-        log.close()
+    for attempt in range(1, ATTEMPTS + 1):
+        port = free_port()
+        log_path = home / f"server-{attempt}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                    env=quiet_env(PREFECT_HOME=str(home)), stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        api = f"http://127.0.0.1:{port}/api"
+        try:
+            if _healthy(proc, api):
+                yield api
+                return
+            if attempt == ATTEMPTS:
+                pytest.fail(f"prefect server exited ({proc.returncode}) {ATTEMPTS} times: "
+                            f"{log_path.read_text()[-2000:]}")
+        finally:
+            stop(proc)
+
+
+def _healthy(proc: subprocess.Popen[bytes], api: str) -> bool:
+    """True once the server answers; False if it exited first (a port taken meanwhile: try another)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while proc.poll() is None:
+        try:
+            with _DIRECT.open(f"{api}/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"prefect server not healthy after {START_TIMEOUT:g} s")
+        time.sleep(0.3)
+    return False

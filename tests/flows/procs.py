@@ -22,10 +22,12 @@ def free_port() -> int:
 
 
 def quiet_env(**extra: str) -> dict[str, str]:
-    """The environment for a refpipe / prefect subprocess (no telemetry, no UI, warnings only)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    """The environment for a refpipe / prefect subprocess (no telemetry, no UI, warnings only; the
+    caller's ``REFPIPE_*`` limits and Prefect settings left out, no proxy for the local server)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "REFPIPE_"))}
     env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false",
-               PREFECT_LOGGING_LEVEL="WARNING", COLUMNS="200", **extra)
+               PREFECT_LOGGING_LEVEL="WARNING", COLUMNS="200", NO_PROXY="127.0.0.1,localhost",
+               no_proxy="127.0.0.1,localhost", **extra)
     return env
 
 

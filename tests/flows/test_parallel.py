@@ -77,10 +77,12 @@ def test_rejections_and_the_time_limit_still_work_with_parallel_workers(harness:
     for seed in SEEDS[:3]:
         shutil.copy(seed, inbox / seed.name)
     seed = SEEDS[2].read_bytes()
-    (inbox / "1_slow.txt").write_bytes(seed * (30_000_000 // len(seed)))  # ~30 MB: several seconds to parse
+    # ~45 MB (under the 50 MB size limit): ~8 s to parse here, 4x the time limit; killed at the limit, so
+    # its size costs only the write and the hash
+    (inbox / "1_slow.txt").write_bytes(seed * (45_000_000 // len(seed)))
     (inbox / "2_notes.txt").write_text("Compte rendu de réunion, rien à voir.\n", encoding="utf-8")
     shutil.copy(FIXTURES / "bad" / "truncated.pdf", inbox / "3_truncated.pdf")
-    limits = Limits(seconds=3)  # a seed takes milliseconds
+    limits = Limits(seconds=2)  # a seed takes milliseconds
 
     outcomes = run_ingest([str(inbox)], str(tmp_path / "w.duckdb"), workers=2, limits=limits, links=False)
 
