@@ -12,6 +12,8 @@ from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, fail, out, pr
 if TYPE_CHECKING:
     import duckdb
 
+    from pipeline.normalize.quality import Finding
+
 
 @app.command(epilog="Example: `refpipe links --json`")
 def links(
@@ -88,35 +90,22 @@ def quality(
     out.print(f"{len(rows)} finding(s)" + (f", as of {rows[0]['as_of']}" if rows else ""))
 
 
-_COLUMNS = ("severity", "rule", "document_id", "source_path", "subject", "message", "related_document_id",
-            "page", "reading_order", "x0", "top", "x1", "bottom", "as_of")
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
-    """Stored findings (their dated rules evaluated again at ``day`` if asked), or, when the stored tables
-    are stale, findings computed in memory."""
     from pipeline.load import links_store
-    from pipeline.normalize.quality import DATED_RULES
 
-    if links_store.is_current(con):
-        skip = "" if day is None else " WHERE rule NOT IN (SELECT unnest(?::VARCHAR[]))"
-        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM v_quality_findings{skip}",
-                           [] if day is None else [sorted(DATED_RULES)]).fetchall()
-        found = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
-        if day is None:
-            return found
-        found = [{**r, "as_of": day} for r in found] + [_row(f, day) for f in links_store.dated_findings(con, day)]
-    else:
-        derived = links_store.derive(links_store.read_all(con), day)
-        found = [_row(f, derived.as_of) for f in derived.findings]
-    found.sort(key=lambda r: (_RANK[r["severity"]], r["source_path"], r["rule"], r["subject"]))
-    return found
+    found, as_of = links_store.findings_at(con, day)
+    rows = [_row(f, as_of) for f in found]
+    rows.sort(key=lambda r: (_RANK[r["severity"]], r["source_path"], r["rule"], r["subject"]))
+    return rows
 
 
-def _row(f: Any, day: date) -> dict[str, Any]:
+def _row(f: Finding, as_of: date | None) -> dict[str, Any]:
     p, b = f.prov, f.prov.bbox if f.prov else None
     return {"severity": f.severity, "rule": f.rule, "document_id": f.document_id, "source_path": f.source_path,
             "subject": f.subject, "message": f.message, "related_document_id": f.related_document_id,
             "page": p.page if p else None, "reading_order": p.order if p else None, "x0": b.x0 if b else None,
-            "top": b.top if b else None, "x1": b.x1 if b else None, "bottom": b.bottom if b else None, "as_of": day}
+            "top": b.top if b else None, "x1": b.x1 if b else None, "bottom": b.bottom if b else None,
+            "as_of": as_of}

@@ -18,10 +18,9 @@ from datetime import date, datetime
 import duckdb
 
 from pipeline.load.bulk import PROV, ids_in, insert, prov
-from pipeline.load.read import read_links
+from pipeline.load.read import read_findings, read_links
 from pipeline.normalize import quality
 from pipeline.normalize.link import LinkInput
-from pipeline.records import BBox, Provenance
 
 COLUMNS = ("document_id", "source_sha256", *PROV, "rule", "severity", "subject", "message", "related_document_id",
            "as_of", "computed_at")
@@ -51,7 +50,7 @@ def write_findings(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput],
                if stored.get(i) != (expiry[i].message if i in expiry else None)}
     docs = sorted((set(content) | set(changed_pairs) | changed) & inputs.keys())
     for chunk in _chunks(docs, new_links):
-        kept = _stored_findings(con, [i for i in chunk if i not in content], inputs)
+        kept = _stored_findings(con, [i for i in chunk if i not in content])
         by_doc: dict[str, list[quality.Finding]] = defaultdict(list)
         pairs = [pair for i in chunk for pair in new_links.get(i, ())]
         for f in quality.link_findings(read_links(con, pairs=pairs) if pairs else (), inputs):
@@ -85,21 +84,9 @@ def _chunks(docs: Sequence[str], new_links: dict[str, list[tuple[str, str]]]) ->
         yield chunk
 
 
-def _stored_findings(con: duckdb.DuckDBPyConnection, ids: Sequence[str],
-                     inputs: dict[str, LinkInput]) -> dict[str, list[quality.Finding]]:
+def _stored_findings(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, list[quality.Finding]]:
     """The stored findings of ``ids`` but the dated ones, in their stored order."""
     out: dict[str, list[quality.Finding]] = defaultdict(list)
-    if not ids:
-        return out
-    for r in con.execute(
-            "SELECT document_id, source_sha256, reading_order, page, x0, top, x1, bottom, rule, severity, subject, "
-            f"message, related_document_id FROM quality_findings WHERE {ids_in('document_id')} "
-            "AND rule NOT IN (SELECT unnest(?::VARCHAR[])) ORDER BY document_id, ord",
-            [list(ids), sorted(quality.DATED_RULES)]).fetchall():
-        doc_id, sha, order, page, x0, top, x1, bottom = r[:8]
-        bbox = BBox(x0, top, x1, bottom) if None not in (x0, top, x1, bottom) else None
-        where = Provenance(page=page, order=order, bbox=bbox) if order is not None else None
-        out[doc_id].append(quality.Finding(rule=r[8], severity=r[9], document_id=doc_id, subject=r[10],
-                                           message=r[11], source_sha256=sha, source_path=inputs[doc_id].path,
-                                           prov=where, related_document_id=r[12]))
+    for f in read_findings(con, ids, exclude=quality.DATED_RULES) if ids else ():
+        out[f.document_id].append(f)
     return out

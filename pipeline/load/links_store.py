@@ -23,13 +23,13 @@ import duckdb
 from pipeline.load import links_incremental
 from pipeline.load import warehouse as wh
 from pipeline.load.links_incremental import DERIVED_TABLES
-from pipeline.load.read import read_document, read_link_inputs, read_links
+from pipeline.load.read import read_document, read_findings, read_link_inputs, read_links
 from pipeline.load.versions import refine_keys
 from pipeline.normalize import quality
 from pipeline.normalize.link import Link, link_documents
 from pipeline.records import Document, Kind
 
-__all__ = ["DERIVED_TABLES", "Derived", "RecomputeSummary", "current_links", "dated_findings", "derive", "is_current",
+__all__ = ["DERIVED_TABLES", "Derived", "RecomputeSummary", "current_links", "derive", "findings_at", "is_current",
            "read_all", "read_links", "recompute", "recompute_warehouse", "unlinked_fiches"]
 
 _STATE_KEY = "links_documents"
@@ -70,15 +70,6 @@ def derive(documents: Sequence[Document], as_of: date | None = None) -> Derived:
     day = as_of or date.today()
     links = link_documents(documents)
     return Derived(tuple(documents), links, quality.findings(documents, links, day), day)
-
-
-def dated_findings(con: duckdb.DuckDBPyConnection, day: date) -> tuple[quality.Finding, ...]:
-    """The findings of the rules that depend on the date (``quality.DATED_RULES``) evaluated at ``day``,
-    from the light inputs of the fiches: with the stored findings of the other rules (which do not depend
-    on it), what a recompute at ``day`` would store, without reading any document in full."""
-    ids = [r[0] for r in con.execute("SELECT id FROM documents WHERE kind = ? ORDER BY id", [Kind.RNCP.value])
-           .fetchall()]
-    return tuple(f for inp in read_link_inputs(con, ids) if (f := quality.expiry_finding(inp, day)))
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -130,6 +121,24 @@ def current_links(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Link, ...], boo
     if is_current(con):
         return read_links(con), False
     return link_documents(read_link_inputs(con)), True
+
+
+def findings_at(con: duckdb.DuckDBPyConnection, day: date | None = None,
+                ) -> tuple[tuple[quality.Finding, ...], date | None]:
+    """(findings, the date they were evaluated at): the stored ones, or those at ``day`` (only the rules
+    that depend on the date, ``quality.DATED_RULES``, are evaluated again, from the light inputs of the
+    fiches: what a recompute at ``day`` would store, no document read in full); when the stored tables
+    are stale, findings computed in memory.  Nothing is written.  The date is None for no stored finding."""
+    if not is_current(con):
+        derived = derive(read_all(con), day)
+        return derived.findings, derived.as_of
+    if day is None:
+        row = con.execute("SELECT max(as_of) FROM quality_findings").fetchone()
+        return read_findings(con), row[0] if row else None
+    fiches = [r[0] for r in con.execute("SELECT id FROM documents WHERE kind = ? ORDER BY id", [Kind.RNCP.value])
+              .fetchall()]
+    dated = [f for inp in read_link_inputs(con, fiches) if (f := quality.expiry_finding(inp, day))]
+    return (*read_findings(con, exclude=quality.DATED_RULES), *dated), day
 
 
 def unlinked_fiches(con: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> list[tuple[str, str, str]]:

@@ -6,7 +6,7 @@ Never touches raw files and never re-parses: what ``load`` wrote is what comes b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import duckdb
@@ -14,6 +14,7 @@ import duckdb
 from pipeline.errors import PipelineError
 from pipeline.normalize.link import CapacityLink, Link
 from pipeline.normalize.link_input import CapacityTitle, LinkInput
+from pipeline.normalize.quality import Finding
 from pipeline.records import (
     BBox,
     CodedText,
@@ -222,3 +223,25 @@ def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str
              capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12])
         for r in rows
     )
+
+
+def read_findings(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None = None, *,
+                  exclude: Collection[str] = ()) -> tuple[Finding, ...]:
+    """The stored quality findings (of the documents ``ids``, or all) but those of the rules in
+    ``exclude``, by document in their stored order."""
+    where, params = ["q.rule NOT IN (SELECT unnest(?::VARCHAR[]))"], [sorted(exclude)]
+    if ids is not None:
+        where.append("q.document_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(ids))
+    out = []
+    for r in con.execute(
+            "SELECT q.document_id, q.source_sha256, s.path, q.reading_order, q.page, q.x0, q.top, q.x1, q.bottom, "
+            "q.rule, q.severity, q.subject, q.message, q.related_document_id FROM quality_findings q "
+            f"JOIN sources s ON s.sha256 = q.source_sha256 WHERE {' AND '.join(where)} ORDER BY q.document_id, q.ord",
+            params).fetchall():
+        order, page, x0, top, x1, bottom = r[3:9]
+        bbox = BBox(x0, top, x1, bottom) if None not in (x0, top, x1, bottom) else None
+        where_found = Provenance(page=page, order=order, bbox=bbox) if order is not None else None
+        out.append(Finding(rule=r[9], severity=r[10], document_id=r[0], subject=r[11], message=r[12],
+                           source_sha256=r[1], source_path=r[2], prov=where_found, related_document_id=r[13]))
+    return tuple(out)

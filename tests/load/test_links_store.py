@@ -156,6 +156,29 @@ def test_read_links_round_trips_the_computed_links(con: duckdb.DuckDBPyConnectio
         x.rncp_code, x.cqpm_number or "", x.rncp_document_id, x.cqpm_document_id)))
 
 
+def test_findings_at_reads_back_what_derive_computes_at_any_date(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored findings come back as the ``Finding`` records computed (provenance included); at another
+    date only the dated rules change, as a computation from scratch at that date finds; stale tables
+    are computed in memory."""
+    for path in itertools.chain(SEEDS, PDFS):
+        wh.load(doc(path), con)
+    links_store.recompute(con, as_of=AS_OF)
+
+    def by_doc(found: tuple[Any, ...]) -> list[Any]:
+        return sorted(found, key=lambda f: (f.document_id, f.rule, f.subject, f.related_document_id or "", repr(f)))
+
+    for day in (None, date(2020, 1, 1), date(2031, 6, 30)):
+        found, as_of = links_store.findings_at(con, day)
+        assert as_of == (day or AS_OF)
+        assert by_doc(found) == by_doc(links_store.derive(links_store.read_all(con), as_of).findings)
+    assert {f.rule for f in links_store.findings_at(con, date(2031, 6, 30))[0]} > {
+        f.rule for f in links_store.findings_at(con, date(2020, 1, 1))[0]}  # registration_expired appears
+    wh.load(doc(SEEDS[0]), con, replace=True)  # a document loaded by another route: the tables are stale
+    assert not links_store.is_current(con)
+    found, as_of = links_store.findings_at(con, None)
+    assert as_of == date.today() and by_doc(found) == by_doc(links_store.derive(links_store.read_all(con)).findings)
+
+
 def test_views_are_documented_and_derived_rows_carry_provenance(con: duckdb.DuckDBPyConnection) -> None:
     views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
     for view in ("v_links", "v_capacity_crosswalk", "v_quality_findings", "v_criteria_reuse"):
