@@ -17,7 +17,7 @@ import duckdb
 from pipeline.errors import PipelineError
 
 #: version of the analysts' interface (the v_* views); also stored by schema_views.sql in refpipe_meta
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: what the shared columns mean, where a view does not comment them itself
 COMMON_COLUMNS: dict[str, str] = {

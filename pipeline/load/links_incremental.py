@@ -18,10 +18,9 @@ and assesses only the pairs with a new document; (4) applies the one-inferred-nu
 référentiels whose inferred candidates changed; (5) from the (fiche, référentiel) pairs that enter links
 (new kept candidates, candidates now kept) and those that leave it (candidates of gone documents, no
 longer kept), deletes and inserts those pairs' rows in links, capacity_links and inferred_numbers and
-numbers the rows of the documents concerned again (``ord`` is per document, as from scratch); updates
-the référentiel key of the criterion keys of the référentiels concerned; rewrites the findings of new
-documents, of the fiches of those pairs and of the fiches whose registration expiry changed at the run
-date (``as_of``).  ``full=True`` — and a state written by another version of the linking code
+numbers the rows of the documents concerned again (``ord`` is per document, as from scratch); rewrites
+the findings of new documents, of the fiches of those pairs and of the fiches whose registration expiry
+changed at the run date (``as_of``).  ``full=True`` — and a state written by another version of the linking code
 (``format_digest``) — forgets everything first: every document is then new.  The caller owns the
 transaction.
 """
@@ -49,11 +48,9 @@ from pipeline.normalize.link import (
     candidate_pairs,
     inferred_choice,
     lemma_keys,
-    referentiel_key,
     remember_lemma_keys,
 )
 from pipeline.normalize.text import comparison_key
-from pipeline.records import Kind
 
 DERIVED_TABLES = ("links", "capacity_links", "inferred_numbers", "quality_findings", "criterion_keys")
 STATE_TABLES = ("derived_documents", "link_candidates", "capacity_link_candidates")
@@ -68,8 +65,7 @@ _COLUMNS = {
     "derived_documents": ("document_id", "source_sha256", "loaded_at", "lemma_keys"),
     "link_candidates": ("document_id", "source_sha256", *_LINK, "kept"),
     "capacity_link_candidates": _CAPACITY_LINK,
-    "criterion_keys": ("document_id", "source_sha256", "capacity_ord", "capacity_number", *PROV, "referentiel",
-                       "key"),
+    "criterion_keys": ("document_id", "source_sha256", "capacity_ord", "capacity_number", *PROV, "key"),
 }
 _FLUSH = 20_000  # rows buffered before an insert: memory stays flat on a recompute from scratch
 
@@ -138,8 +134,6 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     removed = {(d, c) for d, c, _, kept in lost if kept} | {(d, c) for d, c, kept in flips if not kept}
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
-    refs = {c for _, c in added | removed} | {i for i in new if inputs[i].kind is Kind.CQPM}
-    _write_referentiel_keys(con, inputs, refs)
     write_findings(con, inputs, content, added, removed, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
@@ -173,8 +167,7 @@ def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkI
 def _read_new(con: duckdb.DuckDBPyConnection, new: dict[str, datetime],
               inputs: dict[str, LinkInput]) -> dict[str, list[quality.Finding]]:
     """Read each new document in full, one at a time: its content findings (returned), its criterion keys
-    (referentiel from the printed number or title: ``_write_referentiel_keys`` adds inferred numbers) and
-    its ``derived_documents`` row."""
+    and its ``derived_documents`` row."""
     content: dict[str, list[quality.Finding]] = {}
     documents, criteria = [], []
     for doc_id, loaded_at in new.items():
@@ -182,8 +175,7 @@ def _read_new(con: duckdb.DuckDBPyConnection, new: dict[str, datetime],
         content[doc_id] = quality.content_findings(doc)
         documents.append((doc_id, inp.sha256, loaded_at, lemma_keys(inp.capacity_texts)))
         if doc.cqpm is not None:
-            key = referentiel_key(inp, None) or f"title: {doc_id}"
-            criteria += [(doc_id, inp.sha256, k, cap.number, *prov(i, crit.prov), key, comparison_key(crit.text))
+            criteria += [(doc_id, inp.sha256, k, cap.number, *prov(i, crit.prov), comparison_key(crit.text))
                          for k, cap in enumerate(doc.cqpm.capacities) for i, crit in enumerate(cap.criteria)]
         if len(criteria) >= _FLUSH:
             insert(con, "criterion_keys", _COLUMNS["criterion_keys"], criteria)
@@ -295,18 +287,3 @@ def _renumber(con: duckdb.DuckDBPyConnection, table: str, other: str, order: str
             f"WHERE {table}.document_id = n.document_id AND {table}.{other} = n.{other} AND {table}.ord <> n.ord",
             [sorted(ids)])
 
-
-def _write_referentiel_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput],
-                            refs: Collection[str]) -> None:
-    """The referentiel column of the criterion keys of ``refs``: printed number, else inferred, else title."""
-    if not refs:
-        return
-    inferred = dict(con.execute(
-        "SELECT cqpm_document_id, cqpm_number FROM link_candidates WHERE kept AND number_source = 'inferred' "
-        f"AND cqpm_number IS NOT NULL AND {ids_in('cqpm_document_id')}", [sorted(refs)]).fetchall())
-    keys = [(i, key) for i in sorted(refs) if i in inputs and (key := referentiel_key(inputs[i], inferred.get(i)))]
-    if keys:
-        mapping = relation([("document_id", "VARCHAR"), ("referentiel", "VARCHAR")])
-        con.execute(f"UPDATE criterion_keys SET referentiel = k.referentiel FROM {mapping} k "
-                    "WHERE criterion_keys.document_id = k.document_id AND criterion_keys.referentiel <> k.referentiel",
-                    by_column(keys, 2))

@@ -69,15 +69,17 @@ CREATE TABLE IF NOT EXISTS quality_findings (
 );
 
 -- the comparison key (pipeline.normalize.text.comparison_key) of every CQPM criterion, beside the text
--- (never in its place), with the référentiel it belongs to (printed number, else inferred, else title)
+-- (never in its place); the référentiel it belongs to is its document's key (documents.key)
 CREATE TABLE IF NOT EXISTS criterion_keys (
     document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     capacity_ord INTEGER NOT NULL, capacity_number INTEGER NOT NULL, ord INTEGER NOT NULL,
     reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    referentiel      VARCHAR NOT NULL,            -- 'CQPM 0195' | 'title: coordonnateur du …'
     key              VARCHAR NOT NULL,
     PRIMARY KEY (document_id, capacity_ord, ord)
 );
+-- schema 1 kept the linker's own référentiel key here ('CQPM 0195' | 'title: …'), another spelling of
+-- documents.key: gone
+ALTER TABLE criterion_keys DROP COLUMN IF EXISTS referentiel;
 
 -- ---------------------------------------------------------------------------------------- internal
 -- Internal state of pipeline.load.links_incremental, not an interface (no view reads it; it may change
@@ -216,20 +218,21 @@ CREATE OR REPLACE VIEW v_criteria_reuse AS
 SELECT
     k.key                                             AS criterion_key,
     min(c.text)                                       AS criterion,
-    count(DISTINCT k.referentiel)                     AS referentiels,
+    count(DISTINCT d.key)                             AS referentiels,
     count(DISTINCT k.document_id)                     AS documents,
     count(*)                                          AS occurrences,
-    list(DISTINCT k.referentiel ORDER BY k.referentiel) AS referentiel_keys,
+    list(DISTINCT d.key ORDER BY d.key)               AS referentiel_keys,
     list(DISTINCT r.title ORDER BY r.title)           AS referentiel_titles
 FROM criterion_keys k
 JOIN cqpm_criteria c ON c.document_id = k.document_id AND c.capacity_ord = k.capacity_ord AND c.ord = k.ord
 JOIN cqpm_referentiels r ON r.document_id = k.document_id
+JOIN documents d ON d.id = k.document_id
 GROUP BY k.key
-HAVING count(DISTINCT k.referentiel) > 1
+HAVING count(DISTINCT d.key) > 1
 ORDER BY referentiels DESC, occurrences DESC, criterion_key;
 
 COMMENT ON VIEW v_criteria_reuse IS
-    'Evaluation criteria that occur, by normalised text (comparison key: case, œ/oe, apostrophes, markup and trailing punctuation folded), in several référentiels; a référentiel is its CQPM number (printed or inferred) or its title, so renderings and versions of one CQPM count once.';
+    'Evaluation criteria that occur, by normalised text (comparison key: case, œ/oe, apostrophes, markup and trailing punctuation folded), in several référentiels; a référentiel is its version key (the key of v_versions: CQPM-0195 for a printed or inferred number, else CQPM-T + a digest of the title), so renderings and versions of one CQPM count once.';
 
 COMMENT ON TABLE links IS 'RNCP <-> CQPM links per document pair (derived; brought up to date after every ingest batch).';
 COMMENT ON TABLE capacity_links IS 'RNCP capacity code -> CQPM capacity number for every link, with a similarity score.';

@@ -13,7 +13,9 @@
 -- v_capacity_crosswalk, v_quality_findings, v_criteria_reuse (schema_links.sql); v_versions,
 -- v_latest, v_diff_changes (schema_versions.sql), and those of the other schema_<feature>.sql files.
 
-INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '1');
+-- Version history: 2 — v_criteria_reuse.referentiel_keys (and the référentiels it counts) are the version
+-- keys of v_versions (CQPM-0195, CQPM-T…), no longer a spelling of their own (CQPM 0195, title: …).
+INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '2');
 
 -- ------------------------------------------------------------------------------------------- sources
 

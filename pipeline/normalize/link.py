@@ -30,7 +30,7 @@ capacities 0.4, title 0.2); ``method`` says which evidence decided.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -283,23 +283,3 @@ def inferred_numbers(links: Sequence[Link]) -> tuple[InferredNumber, ...]:
                        score=link.score, reason=link.reason)
         for link in links if link.number_source == "inferred" and link.cqpm_number
     )
-
-
-def referentiel_key(ref: Document | LinkInput, inferred: str | None) -> str | None:
-    """What identifies a référentiel across renderings and versions (None for a fiche): ``CQPM <printed
-    number>``, else ``CQPM <inferred number>``, else ``title: <title's comparison key>``."""
-    r = link_input(ref)
-    if r.kind is not Kind.CQPM or not r.linkable:
-        return None
-    number = cqpm_number(r.printed_number) or inferred
-    return f"CQPM {number}" if number else f"title: {title_key(r.title) or r.id}"
-
-
-def referentiel_keys(documents: Iterable[Document | LinkInput], links: Sequence[Link]) -> dict[str, str]:
-    """document id -> what identifies its référentiel across renderings and versions.
-
-    The printed number, else the inferred one, else the title's comparison key: a text and a PDF of the
-    same CQPM (or two versions of it) share a key, so reuse is counted across référentiels, not files.
-    """
-    inferred: Mapping[str, str] = {n.document_id: n.number for n in inferred_numbers(links)}
-    return {r.id: key for r in map(link_input, documents) if (key := referentiel_key(r, inferred.get(r.id)))}

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from pipeline.load import links_store
-from pipeline.normalize.link import inferred_numbers, referentiel_keys
+from pipeline.normalize.link import inferred_numbers
 from pipeline.normalize.text import comparison_key
 from pipeline.records import Provenance
 
@@ -27,8 +27,7 @@ COLUMNS = {
                          "evidence_field", "rncp_code", "score", "reason"),
     "quality_findings": ("document_id", "source_sha256", *_PROV, "rule", "severity", "subject", "message",
                          "related_document_id", "as_of"),
-    "criterion_keys": ("document_id", "source_sha256", "capacity_ord", "capacity_number", *_PROV, "referentiel",
-                       "key"),
+    "criterion_keys": ("document_id", "source_sha256", "capacity_ord", "capacity_number", *_PROV, "key"),
 }
 
 
@@ -50,7 +49,6 @@ def expected(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[tupl
     derived = links_store.derive(links_store.read_all(con), as_of)
     docs = {d.id: d for d in derived.documents}
     sha = {i: d.source.sha256 for i, d in docs.items()}
-    keys = referentiel_keys(derived.documents, derived.links)
     per_doc: dict[str, int] = {}
 
     def nth(doc_id: str) -> int:  # ord: position among the rows of the same document
@@ -75,7 +73,7 @@ def expected(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, list[tupl
     findings = [(f.document_id, f.source_sha256, *_prov(nth(f.document_id), f.prov), f.rule, f.severity, f.subject,
                  f.message, f.related_document_id, derived.as_of) for f in derived.findings]
     criteria = [
-        (d.id, d.source.sha256, k, cap.number, *_prov(i, crit.prov), keys[d.id], comparison_key(crit.text))
+        (d.id, d.source.sha256, k, cap.number, *_prov(i, crit.prov), comparison_key(crit.text))
         for d in derived.documents if d.cqpm is not None
         for k, cap in enumerate(d.cqpm.capacities) for i, crit in enumerate(cap.criteria)
     ]

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from golden import FIXTURES
 from seed_warehouse import WITH_PDF, seed_warehouse
 
-from pipeline.load import dictionary
+from pipeline.extract import extract_document
+from pipeline.load import dictionary, links_store
 from pipeline.load import warehouse as wh
+from pipeline.normalize.document import normalize_document
+from pipeline.records import Document
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "warehouse.md"
 REQUIRED_VIEWS = {
@@ -97,3 +101,31 @@ def test_schema_version_is_recorded_and_checked(tmp_path: Path) -> None:
             dictionary.require_current_views(ro)
     finally:
         ro.close()
+
+
+def test_a_schema_1_warehouse_is_upgraded_by_the_next_writer(tmp_path: Path) -> None:
+    """Schema 1 kept a référentiel key of its own in criterion_keys (``referentiel``, NOT NULL); the next
+    writable connection drops it, so recomputes (which no longer write it) go on, and the views are 2."""
+    seeds = sorted((FIXTURES / "seeds").glob("*.txt"))
+
+    def doc(path: Path) -> Document:
+        return normalize_document(extract_document(str(path)))
+
+    path = tmp_path / "w.duckdb"
+    con = wh.connect(path)
+    wh.load(doc(seeds[1]), con)
+    con.execute("ALTER TABLE criterion_keys ADD COLUMN referentiel VARCHAR DEFAULT 'CQPM 0195'")
+    con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '1')")
+    con.execute("UPDATE refpipe_meta SET value = 'an older schema.sql' WHERE key = 'schema_sha256'")
+    con.close()
+    con = wh.connect(path)
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE criterion_keys").fetchall()]
+        assert "referentiel" not in columns and "key" in columns
+        assert dictionary.warehouse_schema_version(con) == "2" == dictionary.SCHEMA_VERSION
+        for seed in seeds:
+            wh.load(doc(seed), con)
+        links_store.recompute(con)
+        assert con.execute("SELECT referentiel_keys FROM v_criteria_reuse").fetchone()[0][0] == "CQPM-0195"
+    finally:
+        con.close()

@@ -26,7 +26,6 @@ from pipeline.normalize.link import (
     lemma_keys,
     link_documents,
     link_input,
-    referentiel_keys,
     remember_lemma_keys,
     text_similarity,
     title_key,
@@ -170,9 +169,6 @@ def test_titles_and_numbers() -> None:
     assert title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
         "coordonnateur(trice) qse")
     assert cqpm_number("CQPM 195") == "0195" and cqpm_number("0264") == "0264" and cqpm_number(None) is None
-    keys = referentiel_keys(docs(SEEDS), link_documents(docs(SEEDS)))
-    assert keys[doc(QSE).id] == "CQPM 0195" and keys[doc(DD).id] == "title: coordonnateur du développement durable"
-    assert doc(RNCP_QSE).id not in keys
 
 
 @given(st.text())
