@@ -94,6 +94,7 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
+    """The findings as rows, errors first, then by file, rule and subject."""
     from pipeline.load import links_store
 
     found, as_of = links_store.findings_at(con, day)

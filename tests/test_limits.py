@@ -51,7 +51,7 @@ def test_a_runaway_extraction_is_stopped_at_the_time_limit_and_the_next_file_goe
     started = time.monotonic()
     got = extract_limited(str(PDF), Limits(seconds=0.05))  # a PDF takes a few tenths of a second
     assert isinstance(got, Rejection) and "per-document time limit" in got.reason
-    assert time.monotonic() - started < 20  # not the whole parse: the child was killed
+    assert time.monotonic() - started < 20  # no hang: the rejection above says the limit fired
     assert isinstance(extract_limited(str(TEXT), Limits()), Document)  # a fresh extraction process
 
 

@@ -128,7 +128,8 @@ def findings_at(con: duckdb.DuckDBPyConnection, day: date | None = None,
     """(findings, the date they were evaluated at): the stored ones, or those at ``day`` (only the rules
     that depend on the date, ``quality.DATED_RULES``, are evaluated again, from the light inputs of the
     fiches: what a recompute at ``day`` would store, no document read in full); when the stored tables
-    are stale, findings computed in memory.  Nothing is written.  The date is None for no stored finding."""
+    are stale, findings computed in memory.  Nothing is written.  The date is None for no stored finding.
+    Findings by document in ``quality.finding_order``, as stored."""
     if not is_current(con):
         derived = derive(read_all(con), day)
         return derived.findings, derived.as_of
@@ -138,7 +139,8 @@ def findings_at(con: duckdb.DuckDBPyConnection, day: date | None = None,
     fiches = [r[0] for r in con.execute("SELECT id FROM documents WHERE kind = ? ORDER BY id", [Kind.RNCP.value])
               .fetchall()]
     dated = [f for inp in read_link_inputs(con, fiches) if (f := quality.expiry_finding(inp, day))]
-    return (*read_findings(con, exclude=quality.DATED_RULES), *dated), day
+    found = sorted((*read_findings(con, exclude=quality.DATED_RULES), *dated), key=quality.finding_order)
+    return tuple(found), day
 
 
 def unlinked_fiches(con: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> list[tuple[str, str, str]]:

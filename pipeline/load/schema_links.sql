@@ -232,7 +232,7 @@ HAVING count(DISTINCT d.key) > 1
 ORDER BY referentiels DESC, occurrences DESC, criterion_key;
 
 COMMENT ON VIEW v_criteria_reuse IS
-    'Evaluation criteria that occur, by normalised text (comparison key: case, œ/oe, apostrophes, markup and trailing punctuation folded), in several référentiels; a référentiel is its version key (the key of v_versions: CQPM-0195 for a printed or inferred number, else CQPM-T + a digest of the title), so renderings and versions of one CQPM count once.';
+    'Evaluation criteria that occur, by normalised text (comparison key: case, œ/oe, apostrophes, markup and trailing punctuation folded), in several référentiels; a référentiel is its version key (key in v_versions: CQPM-<number> once its version chain has a number, printed, or adopted from a numbered version of the same title or from an inferred number, never undone; else CQPM-T + a digest of the title; DOC-<document id> without a title), so renderings and versions of one CQPM count once.';
 
 COMMENT ON TABLE links IS 'RNCP <-> CQPM links per document pair (derived; brought up to date after every ingest batch).';
 COMMENT ON TABLE capacity_links IS 'RNCP capacity code -> CQPM capacity number for every link, with a similarity score.';

@@ -14,7 +14,9 @@
 -- v_latest, v_diff_changes (schema_versions.sql), and those of the other schema_<feature>.sql files.
 
 -- Version history: 2 — v_criteria_reuse.referentiel_keys (and the référentiels it counts) are the version
--- keys of v_versions (CQPM-0195, CQPM-T…), no longer a spelling of their own (CQPM 0195, title: …).
+-- keys of v_versions (CQPM-0195, CQPM-T…), no longer a spelling of their own (CQPM 0195, title: …);
+-- the column criterion_keys.referentiel is dropped, so a refpipe of schema 1 can no longer write a
+-- warehouse upgraded to 2 (its view needs the column): upgrades are one-way.
 INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '2');
 
 -- ------------------------------------------------------------------------------------------- sources

@@ -114,14 +114,22 @@ def test_a_schema_1_warehouse_is_upgraded_by_the_next_writer(tmp_path: Path) -> 
     path = tmp_path / "w.duckdb"
     con = wh.connect(path)
     wh.load(doc(seeds[1]), con)
+    links_store.recompute(con)
+    # what schema 1 had: the column, NOT NULL, filled on every row, and a view reading it
     con.execute("ALTER TABLE criterion_keys ADD COLUMN referentiel VARCHAR DEFAULT 'CQPM 0195'")
+    con.execute("ALTER TABLE criterion_keys ALTER COLUMN referentiel SET NOT NULL")
+    con.execute("CREATE OR REPLACE VIEW v_criteria_reuse AS SELECT k.key AS criterion_key, "
+                "count(DISTINCT k.referentiel) AS referentiels FROM criterion_keys k GROUP BY k.key")
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '1')")
     con.execute("UPDATE refpipe_meta SET value = 'an older schema.sql' WHERE key = 'schema_sha256'")
+    rows = con.execute("SELECT count(*) FROM criterion_keys").fetchone()
     con.close()
+    assert rows and rows[0] > 0
     con = wh.connect(path)
     try:
         columns = [r[0] for r in con.execute("DESCRIBE criterion_keys").fetchall()]
         assert "referentiel" not in columns and "key" in columns
+        assert con.execute("SELECT count(*) FROM criterion_keys").fetchone() == rows  # the rows stay
         assert dictionary.warehouse_schema_version(con) == "2" == dictionary.SCHEMA_VERSION
         for seed in seeds:
             wh.load(doc(seed), con)
