@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -34,8 +35,10 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="markdown",
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+# Piped or redirected, rich would lay tables out for 80 columns (cutting keys and paths): give them room.
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line, wrapped by the terminal
 
 WarehouseOpt = Annotated[
     Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
@@ -64,6 +67,22 @@ def quiet_prefect() -> None:
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }.items():
         os.environ.setdefault(key, value)
+
+
+class _NotFlowRunLogs(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(("prefect.flow_runs", "prefect.task_runs"))
+
+
+def run_logs_to_api_only() -> None:
+    """Keep the flow and task run logs (an ERROR with a traceback for every failed run, retried task…)
+    off the terminal: refpipe reports each outcome itself, an expected error as one line, and an
+    unexpected one with its traceback.  They still reach the Prefect API (the UI, `prefect flow-run
+    logs`).  Call after Prefect is imported: it sets up its console handler then."""
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+                isinstance(f, _NotFlowRunLogs) for f in handler.filters):
+            handler.addFilter(_NotFlowRunLogs())
 
 
 def read_warehouse(warehouse: Path, query: Callable[[duckdb.DuckDBPyConnection], T]) -> T:

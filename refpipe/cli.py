@@ -27,6 +27,7 @@ from refpipe.app import (
     print_json,
     quiet_prefect,
     read_warehouse,
+    run_logs_to_api_only,
 )
 
 
@@ -78,8 +79,12 @@ def ingest(
     except ValueError as exc:
         raise fail(str(exc), 2) from exc
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
+    missing = [r for r in roots if not Path(r).exists()]
+    if missing:
+        raise fail(f"{missing[0]}: no such file or folder", 2)
+    run_logs_to_api_only()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=True)
+                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     bar = progress.add_task("ingesting", total=None)
 
     def on_file(outcome: FileOutcome) -> None:
@@ -116,7 +121,9 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
     if failures:
         out.print("[bold]Needs attention:[/]")
         for o in failures:
-            out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {o.reason or o.path}")
+            why = o.reason or o.path
+            why = why if o.path in why else f"{o.path}: {why}"  # rejections name it already, partial loads not
+            out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {why}")
     if counts.get("quarantined"):
         out.print(f"[dim]{counts['quarantined']} file(s) rejected by an earlier run were skipped (quarantine: "
                   "`refpipe status`; `--retry-quarantined` parses them again)[/]")
@@ -145,11 +152,12 @@ def _print_document(data: dict[str, Any]) -> None:
         out.print("  " + "; ".join(data["reasons"]))
     if data.get("cqpm"):
         c = data["cqpm"]
-        out.print(f"[bold]{c['title']}[/]  number={c['number']} category={c['category']} "
-                  f"last_modified={c['last_modified']}")
+        facts = [f"{label} {c[key]}" for label, key in (("CQPM", "number"), ("category", "category"),
+                                                          ("last modified", "last_modified")) if c.get(key)]
+        out.print(f"[bold]{c['title']}[/]" + (f"  ({', '.join(facts)})" if facts else "  (prints no CQPM number)"))
         for cap in c["capacities"]:
-            out.print(f"  {cap['number']}. {cap['title']}  "
-                      f"[dim]({len(cap['conditions'])} conditions, {len(cap['criteria'])} criteria)[/]")
+            out.print(f"  {cap['number']}. {cap['title']}  [dim]({_count(cap['conditions'], 'condition')}, "
+                      f"{_count(cap['criteria'], 'criterion', 'criteria')})[/]")
     if data.get("rncp"):
         r = data["rncp"]
         out.print(f"[bold]{r['code']}[/] {r['title']}")
@@ -157,6 +165,10 @@ def _print_document(data: dict[str, Any]) -> None:
             out.print(f"  {cap['code']} {cap['text']}")
         for block in r["blocks"]:
             out.print(f"  bloc {block['number']}: {block['title']} -> {', '.join(block['capacities'])}")
+
+
+def _count(items: list[Any], one: str, many: str | None = None) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many or one + 's'}"
 
 
 @app.command(epilog='Example: `refpipe sql "SELECT kind, count(*) FROM documents GROUP BY kind" --csv`')

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, exit_for, fail, out, read_warehouse
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, read_warehouse
 
 
 class Format(StrEnum):
@@ -47,6 +47,9 @@ def diff(
         report = compare_warehouse(warehouse, old, new)
     except PipelineError as exc:
         raise exit_for(exc) from exc
+    if report.old.key != report.new.key:
+        err.print(f"[yellow]note:[/] {report.old.label} and {report.new.label} are not versions of one document "
+                  "(their keys differ): the report compares two different documents")
     render = {Format.JSON: render_json, Format.MD: render_md, Format.HTML: render_html}[fmt]
     text = render(report)
     if output is None:

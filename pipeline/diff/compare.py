@@ -22,6 +22,7 @@ from pipeline.diff.structured import diff_documents
 from pipeline.errors import PipelineError, RejectedInput
 from pipeline.executor import extract_limited, shutdown
 from pipeline.limits import Limits
+from pipeline.load import links_store
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
@@ -101,9 +102,16 @@ def compare(con: duckdb.DuckDBPyConnection, old_ref: str | os.PathLike[str], new
 def compare_warehouse(warehouse: Path | str, old_ref: str | os.PathLike[str], new_ref: str | os.PathLike[str]
                       ) -> DiffReport:
     """``compare`` on the warehouse file, as its single writer; what it ingested or recorded (a rejection)
-    is published even when the comparison then fails with a ``PipelineError``."""
+    is published even when the comparison then fails with a ``PipelineError``.  A file it ingested
+    brings the links and findings up to date, as an ingest run would (``sql`` and ``export`` read them)."""
+    files = [r for r in (old_ref, new_ref) if Path(os.fspath(r).strip()).expanduser().is_file()]
+    if not files and not Path(warehouse).exists():  # nothing to ingest: do not create an empty warehouse
+        raise wh.WarehouseError(wh.missing(os.fspath(warehouse)))
     try:
         with write_connection(warehouse, command="refpipe diff", keep_on=(PipelineError,)) as con:
-            return compare(con, old_ref, new_ref)
+            report = compare(con, old_ref, new_ref)
+            if not links_store.is_current(con):
+                links_store.recompute(con)
+            return report
     finally:
         shutdown()  # the extraction process, if a file was ingested

@@ -152,6 +152,8 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
     published = Path(warehouse)
     if os.fspath(warehouse) == ":memory:" or published.suffix in (".staging", ".publishing"):
         raise ValueError(f"writing() takes the published warehouse file, not {warehouse}")
+    if published.is_dir():
+        raise wh.WarehouseError(wh.folder_given(published))
     published.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(published, _lock_timeout() if timeout is None else timeout, command) as previous:
         session = Session(published, previous)
@@ -160,7 +162,10 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         if published.exists():
             shutil.copyfile(published, session.path)
         try:
-            session._hold()
+            try:
+                session._hold()
+            except wh.WarehouseError as exc:  # about the copy: name the user's file
+                raise wh.WarehouseError(str(exc).replace(str(session.path), str(published))) from exc
             yield session
         except keep_on:
             session._finish()

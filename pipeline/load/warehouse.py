@@ -60,6 +60,15 @@ class WarehouseError(PipelineError):
 # ---------------------------------------------------------------------------------------------- connect
 
 
+def missing(where: str) -> str:
+    return (f"warehouse {where} does not exist (nothing has been ingested into it yet: "
+            f"`refpipe ingest FILES -w {where}` creates it)")
+
+
+def folder_given(path: Path) -> str:
+    return f"warehouse {path} is a folder: give the warehouse file (for example {path / 'referentiels.duckdb'})"
+
+
 def schema_sql() -> str:
     """schema.sql, then every schema_<feature>.sql (links, versions, …) in name order."""
     folder = resources.files("pipeline.load")
@@ -93,8 +102,10 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     memory = where == ":memory:"
     if not memory:
         p = Path(path)
+        if p.is_dir():
+            raise WarehouseError(folder_given(p))
         if read_only and not p.exists():
-            raise WarehouseError(f"warehouse {where} does not exist (nothing has been ingested into it yet)")
+            raise WarehouseError(missing(where))
         if not read_only:
             p.parent.mkdir(parents=True, exist_ok=True)
     with _duckdb_errors(where):

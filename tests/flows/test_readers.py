@@ -136,3 +136,5 @@ def test_a_second_writer_waits_for_the_lock_then_exits_75(prefect_api: str, tmp_
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 75, result.stderr
     assert "being written by another process" in result.stderr and "refpipe diff" in result.stderr
+    # the failed flow run's ERROR log and traceback go to the Prefect API only, not the terminal
+    assert "Traceback" not in result.stderr and "| ERROR" not in result.stderr, result.stderr

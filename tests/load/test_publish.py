@@ -146,3 +146,15 @@ def test_the_crash_hook_is_inert_unless_set(monkeypatch: pytest.MonkeyPatch) -> 
     publish._crash_point("document")  # nothing happens
     monkeypatch.setenv(publish.ENV_CRASH, "elsewhere:1")
     publish._crash_point("document")
+
+
+def test_a_folder_or_a_file_that_is_not_duckdb_is_refused_naming_the_users_path(tmp_path: Path) -> None:
+    with pytest.raises(wh.WarehouseError, match="is a folder: give the warehouse file"):
+        publish.writing(tmp_path).__enter__()
+    assert not Path(f"{tmp_path}.lock").exists()  # nothing written beside the folder
+    fake = tmp_path / "notes.duckdb"
+    fake.write_text("not a database\n" * 100, encoding="utf-8")
+    with pytest.raises(wh.WarehouseError) as raised, publish.writing(fake):
+        pass
+    assert f"warehouse {fake} is not a DuckDB database" in str(raised.value) and ".staging" not in str(raised.value)
+    assert fake.read_text(encoding="utf-8").startswith("not a database")  # left as it was

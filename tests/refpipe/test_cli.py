@@ -37,10 +37,11 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subp
 
 
 def test_ingest_summarises_and_exits_1_on_rejection(ingested) -> None:
-    _, _, result = ingested
+    inbox, _, result = ingested
     assert result.returncode == 1, result.stderr
     assert "4 loaded" in result.stdout and "1 partial" in result.stdout and "1 rejected" in result.stdout
-    assert "new_caledonia" in result.stdout  # the partial document says what it could not read
+    partial = next(s for s in SEEDS if s.name.startswith("003"))
+    assert f"partial {inbox / partial.name}: new_caledonia" in result.stdout  # which file, what it could not read
     assert "png_named.pdf" in result.stdout and "PNG" in result.stdout
     assert "CQPM capacities: 26" in result.stdout and "RNCP capacities: 16" in result.stdout
     assert "INFO" not in result.stdout  # Prefect's log lines stay out of the summary
@@ -62,6 +63,29 @@ def test_show_by_id_and_unknown_document(ingested) -> None:
     missing = run("show", "no-such-document", "-w", str(warehouse))
     assert missing.returncode == 1 and "no-such-document" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_show_prints_readable_facts(ingested) -> None:
+    inbox, warehouse, _ = ingested
+    result = run("show", str(inbox / SEEDS[1].name), "-w", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    assert "(prints no CQPM number)" in result.stdout and "None" not in result.stdout
+    assert "(1 condition, 3 criteria)" in result.stdout  # capacity 2 of CQPM 0195
+
+
+def test_input_and_warehouse_mistakes_get_one_line_and_the_right_exit_code(ingested, tmp_path: Path) -> None:
+    inbox, _, _ = ingested
+    missing = run("ingest", str(tmp_path / "nowhere"), "-w", str(tmp_path / "w.duckdb"))
+    assert missing.returncode == 2 and f"{tmp_path / 'nowhere'}: no such file or folder" in missing.stderr
+    assert not (tmp_path / "w.duckdb").exists()
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for args in (("ingest", str(inbox), "-w", str(folder)), ("status", "-w", str(folder))):
+        result = run(*args)
+        assert result.returncode == 1, result.stderr
+        assert f"warehouse {folder} is a folder: give the warehouse file" in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(folder.iterdir()) == [] and not Path(f"{folder}.lock").exists()  # nothing written beside it
 
 
 def test_sql_formats(ingested) -> None:

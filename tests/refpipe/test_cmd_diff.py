@@ -104,6 +104,28 @@ def test_diff_of_a_cqpm_against_an_rncp_fiche_is_refused(warehouse: Path) -> Non
     assert result.returncode == 1 and "same kind" in result.stderr
 
 
+def test_two_different_documents_get_a_note_and_the_links_stay_current(tmp_path: Path) -> None:
+    from pipeline.load import links_store
+    from pipeline.load import warehouse as wh
+
+    old, new = (next((FIXTURES / "seeds").glob(f"{n}_*.txt")) for n in ("000", "002"))
+    w = tmp_path / "w.duckdb"
+    result = run("diff", str(old), str(new), "--warehouse", str(w))
+    assert result.returncode == 0, result.stderr
+    assert "are not versions of one document (their keys differ)" in result.stderr
+    con = wh.connect(w, read_only=True)
+    try:  # the files it ingested are in the links and findings, as after an ingest run
+        assert links_store.is_current(con)
+    finally:
+        con.close()
+
+
+def test_a_diff_of_keys_on_a_missing_warehouse_creates_nothing(tmp_path: Path) -> None:
+    result = run("diff", "CQPM-0195@1", "CQPM-0195@2", "--warehouse", str(tmp_path / "new" / "w.duckdb"))
+    assert result.returncode == 1 and "does not exist" in result.stderr and "refpipe ingest" in result.stderr
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.parametrize("command", ["diff", "versions"])
 def test_help_has_an_example(command: str) -> None:
     result = run(command, "--help")
