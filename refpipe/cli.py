@@ -131,7 +131,8 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
 
 @app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`")
 def show(
-    doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, or a file.")],
+    doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, RNCP code, "
+                                            "version key (CQPM-0195, CQPM-0195@2), or a file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical contract JSON.")] = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:

@@ -33,6 +33,8 @@ def search(
 
     if kind is not None and kind not in ("cqpm", "rncp"):
         raise fail(f"--kind {kind!r}: use cqpm or rncp", 2)
+    if not query.strip():
+        raise fail("the query is empty: give one or more French words", 2)
     hits = read_warehouse(
         warehouse, lambda con: run_search(con, query, limit=limit, all_versions=all_versions, kind=kind))
     if as_json:

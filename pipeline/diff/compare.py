@@ -26,9 +26,9 @@ from pipeline.load import links_store
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
-from pipeline.load.read import DocumentNotFound, read_document
-from pipeline.load.show import resolve
-from pipeline.load.versions import find_version, printed_date, stored_version
+from pipeline.load.read import read_document
+from pipeline.load.show import resolve, version_ref
+from pipeline.load.versions import printed_date, stored_version
 from pipeline.records import Document, Status
 
 
@@ -61,19 +61,7 @@ def resolve_ref(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, 
             return str(row[0])
         if ingest:
             return ingest_file(con, path)
-    if "@" in text:
-        key, _, version = text.rpartition("@")
-        if version.lower() in ("", "latest", "dernière", "derniere"):
-            found = find_version(con, key)
-        elif version.isdigit():
-            found = find_version(con, key, int(version))
-        else:
-            raise DocumentNotFound(f"{text!r}: the version after @ must be a number or 'latest'", text)
-        if found is None:
-            raise DocumentNotFound(f"no version {version or 'latest'} of {key!r} in the warehouse "
-                                   "(refpipe versions lists them)", text)
-        return found
-    return find_version(con, text) or resolve(con, text)
+    return version_ref(con, text) or resolve(con, text)  # a key first: RNCP28242 is its latest version
 
 
 def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:

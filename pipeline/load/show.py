@@ -17,6 +17,7 @@ import duckdb
 
 from pipeline.contract import JSON, document_to_json
 from pipeline.load.read import AmbiguousReference, DocumentNotFound, read_document
+from pipeline.load.versions import find_version
 from pipeline.load.warehouse import file_sha256
 
 __all__ = ["AmbiguousReference", "DocumentNotFound", "resolve", "show_json"]
@@ -118,12 +119,34 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         if rejected:
             raise DocumentNotFound(f"{text} is {rejected[0]}, rejected at ingestion: {rejected[1]}", text)
 
+    found = version_ref(con, text)
+    if found:
+        return found
     rejected = _rejection(con, "path = ?", text)
     if rejected:
         raise DocumentNotFound(f"{text} was rejected at ingestion: {rejected[1]}", text)
     raise DocumentNotFound(
-        f"no document matches {text!r}: it is not a document id, a unique id prefix, a stored source path, "
-        "an RNCP code or an existing file whose bytes were ingested", text)
+        f"no document matches {text!r}: it is not a document id, a unique id prefix (4 or more hex digits), a "
+        "stored source path, an RNCP code, a version key (CQPM-0195, CQPM-0195@2: `refpipe versions`) or an "
+        "existing file whose bytes were ingested", text)
+
+
+def version_ref(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The document of ``KEY@VERSION`` (``KEY@latest``, or ``KEY`` alone: its latest version); None when
+    ``text`` has no ``@`` and is no key.  A ``KEY@…`` that names no version raises ``DocumentNotFound``."""
+    if "@" not in text:
+        return find_version(con, text)
+    key, _, version = text.rpartition("@")
+    if version.lower() in ("", "latest", "dernière", "derniere"):
+        found = find_version(con, key)
+    elif version.isdigit():
+        found = find_version(con, key, int(version))
+    else:
+        raise DocumentNotFound(f"{text!r}: the version after @ must be a number or 'latest'", text)
+    if found is None:
+        raise DocumentNotFound(f"no version {version or 'latest'} of {key!r} in the warehouse "
+                               "(refpipe versions lists them)", text)
+    return found
 
 
 def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> JSON:

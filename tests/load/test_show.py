@@ -96,6 +96,23 @@ def test_resolve_by_rncp_code(con: duckdb.DuckDBPyConnection) -> None:
     wh.load(dataclasses.replace(rncp, source=other), con)  # a second version of the fiche
     with pytest.raises(AmbiguousReference, match="is the code of 2 documents"):
         resolve(con, rncp.rncp.code)
+    second = dataclasses.replace(rncp, source=other).id
+    # a version key picks one: KEY@N, KEY@latest
+    assert resolve(con, f"{rncp.rncp.code}@1") == rncp.id and resolve(con, f"{rncp.rncp.code}@2") == second
+    assert resolve(con, f"{rncp.rncp.code.lower()}@latest") == second
+    with pytest.raises(DocumentNotFound, match="no version 3 of"):
+        resolve(con, f"{rncp.rncp.code}@3")
+    with pytest.raises(DocumentNotFound, match="must be a number or 'latest'"):
+        resolve(con, f"{rncp.rncp.code}@two")
+
+
+def test_a_cqpm_key_alone_is_its_latest_version(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    rows = con.execute("SELECT key, id FROM documents WHERE kind = 'cqpm' ORDER BY key, CAST(version AS INTEGER)"
+                       ).fetchall()
+    latest = {key: doc_id for key, doc_id in rows}  # the last version of each key wins
+    assert len(latest) < len(rows)  # one key has several versions (text and PDF of CQPM 0195)
+    for key, doc_id in latest.items():
+        assert resolve(con, key) == doc_id
 
 
 def test_path_ingested_twice_resolves_to_latest(con: duckdb.DuckDBPyConnection) -> None:

@@ -48,3 +48,5 @@ def test_search_errors_are_clean() -> None:
     assert code == 1 and "no word" in output and "Traceback" not in output
     code, output = invoke("search", "indicateur", "--kind", "bts", "-w", warehouse)
     assert code == 2
+    code, output = invoke("search", "  ", "-w", warehouse)
+    assert code == 2 and "the query is empty" in output
