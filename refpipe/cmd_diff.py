@@ -81,7 +81,11 @@ def versions(
     table = Table("key", "version", "valid_from", "document", "previous", "title", "source",
                   title=f"Versions in {warehouse}", title_justify="left")
     for r in rows:
+        flag = " [yellow]![/]" if r.dated_before_earlier_version else ""
         table.add_row(r.key, f"{r.version}{' (latest)' if r.is_latest else ''}",
-                      f"{r.valid_from or ''} ({r.valid_from_source})", r.document_id, r.previous_id or "",
-                      r.title or "", r.source_path)
+                      f"{r.valid_from or ''} ({r.valid_from_source}){flag}",
+                      r.document_id, r.previous_id or "", r.title or "", r.source_path)
     out.print(table)
+    if any(r.dated_before_earlier_version for r in rows):
+        out.print("[yellow]![/] prints an older date than an earlier version: a file ingested out of order "
+                  "(versions follow ingestion, so it counts as the later one)")

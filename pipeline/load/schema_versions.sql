@@ -57,6 +57,24 @@ CREATE TABLE IF NOT EXISTS diff_items (
 );
 
 CREATE OR REPLACE VIEW v_versions AS
+WITH dated AS (                               -- which date of the document valid_from is
+    SELECT
+        d.id,
+        d.valid_from,
+        CASE
+            WHEN c.last_modified IS NOT NULL AND d.valid_from = c.last_modified THEN 'last_modified'
+            WHEN f.registration_decision IS NOT NULL AND d.valid_from = f.registration_decision
+                THEN 'registration.decision'
+            WHEN f.registration_effective IS NOT NULL AND d.valid_from = f.registration_effective
+                THEN 'registration.effective'
+            WHEN f.registration_journal_officiel IS NOT NULL AND d.valid_from = f.registration_journal_officiel
+                THEN 'registration.journal_officiel'
+            ELSE 'ingested_at'
+        END AS valid_from_source
+    FROM documents d
+    LEFT JOIN cqpm_referentiels c ON c.document_id = d.id
+    LEFT JOIN rncp_fiches f ON f.document_id = d.id
+)
 SELECT
     d.key,
     TRY_CAST(d.version AS INTEGER)            AS version,
@@ -66,32 +84,29 @@ SELECT
     COALESCE(c.number, f.code)                AS reference,
     COALESCE(c.title, f.title)                AS title,
     d.valid_from,
-    CASE
-        WHEN c.last_modified IS NOT NULL AND d.valid_from = c.last_modified THEN 'last_modified'
-        WHEN f.registration_decision IS NOT NULL AND d.valid_from = f.registration_decision
-            THEN 'registration.decision'
-        WHEN f.registration_effective IS NOT NULL AND d.valid_from = f.registration_effective
-            THEN 'registration.effective'
-        WHEN f.registration_journal_officiel IS NOT NULL AND d.valid_from = f.registration_journal_officiel
-            THEN 'registration.journal_officiel'
-        ELSE 'ingested_at'
-    END                                       AS valid_from_source,
+    dd.valid_from_source,
     d.previous_id,
     TRY_CAST(p.version AS INTEGER)            AS previous_version,
     TRY_CAST(d.version AS INTEGER) = max(TRY_CAST(d.version AS INTEGER)) OVER (PARTITION BY d.key)
                                               AS is_latest,
     d.loaded_at,
     s.path                                    AS source_path,
-    s.sha256                                  AS source_sha256
+    s.sha256                                  AS source_sha256,
+    COALESCE(dd.valid_from_source <> 'ingested_at' AND dd.valid_from < max(
+                 CASE WHEN dd.valid_from_source <> 'ingested_at' THEN dd.valid_from END)
+                 OVER (PARTITION BY d.key ORDER BY TRY_CAST(d.version AS INTEGER)
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false)
+                                              AS dated_before_earlier_version
 FROM documents d
 JOIN sources s ON s.sha256 = d.source_sha256
+JOIN dated dd ON dd.id = d.id
 LEFT JOIN documents p ON p.id = d.previous_id
 LEFT JOIN cqpm_referentiels c ON c.document_id = d.id
 LEFT JOIN rncp_fiches f ON f.document_id = d.id
 WHERE d.key IS NOT NULL;
 
 COMMENT ON VIEW v_versions IS
-    'Every version of every référentiel/fiche: key (CQPM-<number>, RNCP<code>, or CQPM-T<hash of the title> for a référentiel without a printed number), version (1, 2, … in ingestion order), valid_from (the document''s own date, valid_from_source says which, else the ingestion date), previous version; old versions stay queryable.';
+    'Every version of every référentiel/fiche: key (CQPM-<number>, RNCP<code>, or CQPM-T<hash of the title> for a référentiel without a printed number), version (1, 2, … in ingestion order), valid_from (the document''s own date, valid_from_source says which, else the ingestion date), previous version; old versions stay queryable. dated_before_earlier_version is true when the version prints an older date than an earlier version prints (a file ingested out of order: versions follow ingestion, so it counts as the later one all the same).';
 
 CREATE OR REPLACE VIEW v_latest AS
 SELECT * EXCLUDE (is_latest) FROM v_versions WHERE is_latest;

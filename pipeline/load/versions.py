@@ -194,12 +194,13 @@ class VersionRow:
     previous_id: str | None
     is_latest: bool
     source_path: str
+    dated_before_earlier_version: bool = False  # prints an older date than an earlier version prints
 
 
 def list_versions(con: duckdb.DuckDBPyConnection, key: str | None = None) -> list[VersionRow]:
     """Rows of ``v_versions`` (one key, case-insensitive, or all), by key then version."""
     sql = ("SELECT key, version, document_id, kind, reference, title, valid_from, valid_from_source, "
-           "previous_id, is_latest, source_path FROM v_versions {} ORDER BY key, version")
+           "previous_id, is_latest, source_path, dated_before_earlier_version FROM v_versions {} ORDER BY key, version")
     rows = (con.execute(sql.format("WHERE upper(key) = upper(?)"), [key]) if key
             else con.execute(sql.format(""))).fetchall()
     return [VersionRow(*r) for r in rows]

@@ -72,6 +72,19 @@ def test_rncp_versions_are_keyed_by_code_and_dated_by_the_registration(con: duck
         ("registration.decision",)]
 
 
+def test_a_version_ingested_out_of_order_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
+    """Versions follow ingestion: the 2017-04 fiche loaded after the 2017-09 one is version 2 (the latest),
+    and says that it prints an older date than an earlier version."""
+    v1, v2 = doc(RNCP_V1), doc(RNCP_V2)
+    wh.load(v2, con)
+    wh.load(v1, con)
+    rows = [(r.version, r.document_id, r.valid_from, r.is_latest, r.dated_before_earlier_version)
+            for r in list_versions(con)]
+    assert rows == [(1, v2.id, date(2017, 9, 5), False, False), (2, v1.id, date(2017, 4, 7), True, True)]
+    wh.load(doc(CQPM_V1), con)  # a chain of one, and an undated first version: never flagged
+    assert con.execute("SELECT count(*) FROM v_versions WHERE dated_before_earlier_version").fetchone() == (1,)
+
+
 def test_same_bytes_add_no_version_and_nothing_is_overwritten(con: duckdb.DuckDBPyConnection) -> None:
     wh.load(doc(RNCP_V1), con)
     wh.load(doc(RNCP_V2), con)
