@@ -72,8 +72,13 @@ class Side:
     key: str | None = None
     version: int | None = None
     valid_from: date | None = None
-    valid_from_printed: bool = False  # the document's own date (else: the ingestion date)
+    valid_from_source: str = "ingested_at"  # which date valid_from is, as in v_versions.valid_from_source
     pages: int | None = None
+
+    @property
+    def valid_from_printed(self) -> bool:
+        """valid_from is the document's own date (else: the ingestion date)."""
+        return self.valid_from_source != "ingested_at"
 
     @property
     def label(self) -> str:

@@ -28,7 +28,7 @@ from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
 from pipeline.load.read import read_document
 from pipeline.load.show import resolve, version_ref
-from pipeline.load.versions import printed_date, stored_version
+from pipeline.load.versions import dated_by, printed_date, stored_version
 from pipeline.records import Document, Status
 
 
@@ -72,7 +72,7 @@ def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:
                 title=content.title if content else None, reference=reference,
                 key=info.key if info else None, version=info.version if info else None,
                 valid_from=info.valid_from if info else printed_date(document),
-                valid_from_printed=printed_date(document) is not None, pages=document.source.pages)
+                valid_from_source=dated_by(document)[1], pages=document.source.pages)
 
 
 def compare(con: duckdb.DuckDBPyConnection, old_ref: str | os.PathLike[str], new_ref: str | os.PathLike[str],

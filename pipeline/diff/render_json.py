@@ -26,7 +26,7 @@ def change_json(c: Change) -> dict[str, Any]:
 def side_json(s: Side) -> dict[str, Any]:
     return {"document_id": s.document_id, "key": s.key, "version": s.version,
             "valid_from": s.valid_from.isoformat() if s.valid_from else None,
-            "valid_from_source": "document" if s.valid_from_printed else "ingestion", "kind": s.kind,
+            "valid_from_source": s.valid_from_source, "kind": s.kind,
             "reference": s.reference, "title": s.title, "path": s.path, "pages": s.pages}
 
 

@@ -72,12 +72,20 @@ def _title(document: Document) -> str | None:
 
 def printed_date(document: Document) -> date | None:
     """The date the document gives for itself (CQPM "Dernière modification"; RNCP registration)."""
+    return dated_by(document)[0]
+
+
+def dated_by(document: Document) -> tuple[date | None, str]:
+    """(the document's own date, the field it comes from), the field named as in
+    ``v_versions.valid_from_source``; ``(None, "ingested_at")`` when it prints none."""
     if document.cqpm is not None and document.cqpm.last_modified:
-        return document.cqpm.last_modified
+        return document.cqpm.last_modified, "last_modified"
     if document.rncp is not None:
         reg = document.rncp.registration
-        return reg.decision or reg.effective or reg.journal_officiel
-    return None
+        for field in ("decision", "effective", "journal_officiel"):
+            if value := getattr(reg, field):
+                return value, f"registration.{field}"
+    return None, "ingested_at"
 
 
 def valid_from(document: Document, today: date | None = None) -> date:

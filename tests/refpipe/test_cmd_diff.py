@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from golden import FIXTURES, norm
 
@@ -39,6 +40,13 @@ def test_diff_of_two_files_on_a_fresh_warehouse(pair: Path, tmp_path: Path) -> N
     got = json.loads(result.stdout)
     assert Counter(map(change_key, got["changes"])) == Counter(map(change_key, exp["changes"]))
     assert (got["old"]["version"], got["new"]["version"]) == (1, 2)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:  # the report names the date's source as v_versions does
+        stored = dict(con.execute("SELECT document_id, valid_from_source FROM v_versions").fetchall())
+    finally:
+        con.close()
+    for side in ("old", "new"):
+        assert got[side]["valid_from_source"] == stored[got[side]["document_id"]]
 
 
 @pytest.fixture(scope="module")
