@@ -57,6 +57,8 @@ def exit_for(exc: PipelineError) -> typer.Exit:
 
 def quiet_prefect() -> None:
     """Keep Prefect's run logs and telemetry out of the user's summary (set before prefect imports)."""
+    global _USER_LOG_LEVEL
+    _USER_LOG_LEVEL = os.environ.get("PREFECT_LOGGING_LEVEL")
     for key, value in {
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
@@ -69,6 +71,9 @@ def quiet_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
+_USER_LOG_LEVEL: str | None = None  # PREFECT_LOGGING_LEVEL as the user set it (None: refpipe's WARNING)
+
+
 class _NotFlowRunLogs(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.name.startswith(("prefect.flow_runs", "prefect.task_runs"))
@@ -78,9 +83,14 @@ def run_logs_to_api_only() -> None:
     """Keep the flow and task run logs (an ERROR with a traceback for every failed run, retried task…)
     off the terminal: refpipe reports each outcome itself, an expected error as one line, and an
     unexpected one with its traceback.  They still reach the Prefect API (the UI, `prefect flow-run
-    logs`).  Call after Prefect is imported: it sets up its console handler then."""
+    logs`).  Not when the user set ``PREFECT_LOGGING_LEVEL`` (debugging a run: they asked for them).
+    Call after Prefect is imported: it sets up its console handler (on the root logger) then."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    if _USER_LOG_LEVEL is not None:
+        return
     for handler in logging.getLogger().handlers:
-        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+        if isinstance(handler, PrefectConsoleHandler) and not any(
                 isinstance(f, _NotFlowRunLogs) for f in handler.filters):
             handler.addFilter(_NotFlowRunLogs())
 

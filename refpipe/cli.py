@@ -65,6 +65,10 @@ def ingest(
     Documents are read in parallel (`--workers`, or on a Dask cluster with `--dask`) and loaded one at a
     time in the order of their paths, so the result does not depend on the number of workers.
     """
+    roots = [str(p) for p in (paths or [DEFAULT_RAW])]
+    missing = [r for r in roots if not Path(r).exists()]
+    if missing:  # before Prefect is even imported
+        raise fail(f"no such file or folder: {', '.join(missing)}", 2)
     quiet_prefect()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -78,10 +82,6 @@ def ingest(
         limits = Limits.from_env().override(max_bytes=size, max_pages=max_pages, seconds=time_limit)
     except ValueError as exc:
         raise fail(str(exc), 2) from exc
-    roots = [str(p) for p in (paths or [DEFAULT_RAW])]
-    missing = [r for r in roots if not Path(r).exists()]
-    if missing:
-        raise fail(f"{missing[0]}: no such file or folder", 2)
     run_logs_to_api_only()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
@@ -122,7 +122,7 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
         out.print("[bold]Needs attention:[/]")
         for o in failures:
             why = o.reason or o.path
-            why = why if o.path in why else f"{o.path}: {why}"  # rejections name it already, partial loads not
+            why = why if why.startswith(o.path) else f"{o.path}: {why}"  # rejections name it, partial loads not
             out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {why}")
     if counts.get("quarantined"):
         out.print(f"[dim]{counts['quarantined']} file(s) rejected by an earlier run were skipped (quarantine: "

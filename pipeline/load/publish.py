@@ -162,10 +162,14 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         if published.exists():
             shutil.copyfile(published, session.path)
         try:
-            try:
-                session._hold()
-            except wh.WarehouseError as exc:  # about the copy: name the user's file
+            session._hold()
+        except BaseException as exc:  # the staging copy cannot be opened: publish nothing
+            session._release()
+            _discard(published)
+            if isinstance(exc, wh.WarehouseError):  # it is about the copy: name the user's file
                 raise wh.WarehouseError(str(exc).replace(str(session.path), str(published))) from exc
+            raise
+        try:
             yield session
         except keep_on:
             session._finish()

@@ -106,7 +106,9 @@ LEFT JOIN rncp_fiches f ON f.document_id = d.id
 WHERE d.key IS NOT NULL;
 
 COMMENT ON VIEW v_versions IS
-    'Every version of every référentiel/fiche: key (CQPM-<number>, RNCP<code>, or CQPM-T<hash of the title> for a référentiel without a printed number), version (1, 2, … in ingestion order), valid_from (the document''s own date, valid_from_source says which, else the ingestion date), previous version; old versions stay queryable. dated_before_earlier_version is true when the version prints an older date than an earlier version prints (a file ingested out of order: versions follow ingestion, so it counts as the later one all the same).';
+    'Every version of every référentiel/fiche: key (CQPM-<number>, RNCP<code>, or CQPM-T<hash of the title> for a référentiel without a printed number), version (1, 2, … in ingestion order), valid_from (the document''s own date, valid_from_source says which, else the ingestion date), previous version; old versions stay queryable.';
+COMMENT ON COLUMN v_versions.dated_before_earlier_version IS
+    'True when this version prints an older date than an earlier version of its key prints: a file ingested out of order (versions follow ingestion, so it counts as the later one all the same), or a chain adopted under a number whose own versions are newer.';
 
 CREATE OR REPLACE VIEW v_latest AS
 SELECT * EXCLUDE (is_latest) FROM v_versions WHERE is_latest;

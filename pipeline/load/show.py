@@ -23,6 +23,7 @@ from pipeline.load.warehouse import file_sha256
 __all__ = ["AmbiguousReference", "DocumentNotFound", "resolve", "show_json"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
+_KEY = re.compile(r"(CQPM-|RNCP|DOC-)\S+$", re.IGNORECASE)
 _RNCP = re.compile(r"RNCP\s*(\d+)", re.IGNORECASE)
 
 
@@ -101,6 +102,9 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         raise _ambiguous(text, ids, "is the end of the source paths of")
 
     if m := _RNCP.fullmatch(text):
+        found = find_version(con, f"RNCP{m.group(1)}")  # a fiche's key is its code: its latest version
+        if found:
+            return found
         rows = con.execute("SELECT document_id FROM rncp_fiches WHERE code = ? ORDER BY document_id",
                            [f"RNCP{m.group(1)}"]).fetchall()
         if len(rows) == 1:
@@ -119,12 +123,12 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         if rejected:
             raise DocumentNotFound(f"{text} is {rejected[0]}, rejected at ingestion: {rejected[1]}", text)
 
-    found = version_ref(con, text)
-    if found:
-        return found
     rejected = _rejection(con, "path = ?", text)
     if rejected:
         raise DocumentNotFound(f"{text} was rejected at ingestion: {rejected[1]}", text)
+    found = version_ref(con, text)
+    if found:
+        return found
     raise DocumentNotFound(
         f"no document matches {text!r}: it is not a document id, a unique id prefix (4 or more hex digits), a "
         "stored source path, an RNCP code, a version key (CQPM-0195, CQPM-0195@2: `refpipe versions`) or an "
@@ -133,10 +137,13 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
 
 def version_ref(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     """The document of ``KEY@VERSION`` (``KEY@latest``, or ``KEY`` alone: its latest version); None when
-    ``text`` has no ``@`` and is no key.  A ``KEY@…`` that names no version raises ``DocumentNotFound``."""
+    ``text`` is no key.  ``KEY@…`` with a key's shape (CQPM-…, RNCP…, DOC-…) that names no version
+    raises ``DocumentNotFound``; other text with an ``@`` (a file name) gives None."""
     if "@" not in text:
         return find_version(con, text)
     key, _, version = text.rpartition("@")
+    if not _KEY.match(key):
+        return None
     if version.lower() in ("", "latest", "dernière", "derniere"):
         found = find_version(con, key)
     elif version.isdigit():

@@ -207,8 +207,12 @@ class VersionRow:
 
 def list_versions(con: duckdb.DuckDBPyConnection, key: str | None = None) -> list[VersionRow]:
     """Rows of ``v_versions`` (one key, case-insensitive, or all), by key then version."""
+    flag = "dated_before_earlier_version"
+    if not con.execute("SELECT 1 FROM duckdb_columns() WHERE table_name = 'v_versions' AND column_name = ?",
+                       [flag]).fetchone():
+        flag = f"false AS {flag}"  # views of an older refpipe (a reader never upgrades them)
     sql = ("SELECT key, version, document_id, kind, reference, title, valid_from, valid_from_source, "
-           "previous_id, is_latest, source_path, dated_before_earlier_version FROM v_versions {} ORDER BY key, version")
+           f"previous_id, is_latest, source_path, {flag} FROM v_versions {{}} ORDER BY key, version")
     rows = (con.execute(sql.format("WHERE upper(key) = upper(?)"), [key]) if key
             else con.execute(sql.format(""))).fetchall()
     return [VersionRow(*r) for r in rows]

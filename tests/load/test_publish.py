@@ -158,3 +158,7 @@ def test_a_folder_or_a_file_that_is_not_duckdb_is_refused_naming_the_users_path(
         pass
     assert f"warehouse {fake} is not a DuckDB database" in str(raised.value) and ".staging" not in str(raised.value)
     assert fake.read_text(encoding="utf-8").startswith("not a database")  # left as it was
+    inode = fake.stat().st_ino
+    with pytest.raises(wh.WarehouseError), publish.writing(fake, keep_on=(wh.WarehouseError,)):
+        pass  # (refpipe diff keeps what it wrote on such errors: here it wrote nothing, nothing is published)
+    assert fake.stat().st_ino == inode and not Path(f"{fake}.staging").exists()

@@ -94,9 +94,9 @@ def test_resolve_by_rncp_code(con: duckdb.DuckDBPyConnection) -> None:
     assert resolve(con, rncp.rncp.code.lower().replace("rncp", "rncp ")) == rncp.id
     other = dataclasses.replace(rncp.source, sha256="cd" * 32, path="raw/v2.txt")
     wh.load(dataclasses.replace(rncp, source=other), con)  # a second version of the fiche
-    with pytest.raises(AmbiguousReference, match="is the code of 2 documents"):
-        resolve(con, rncp.rncp.code)
     second = dataclasses.replace(rncp, source=other).id
+    assert resolve(con, rncp.rncp.code) == second  # the code is the fiche's key: its latest version
+    assert resolve(con, rncp.rncp.code.lower().replace("rncp", "rncp ")) == second
     # a version key picks one: KEY@N, KEY@latest
     assert resolve(con, f"{rncp.rncp.code}@1") == rncp.id and resolve(con, f"{rncp.rncp.code}@2") == second
     assert resolve(con, f"{rncp.rncp.code.lower()}@latest") == second
@@ -104,6 +104,12 @@ def test_resolve_by_rncp_code(con: duckdb.DuckDBPyConnection) -> None:
         resolve(con, f"{rncp.rncp.code}@3")
     with pytest.raises(DocumentNotFound, match="must be a number or 'latest'"):
         resolve(con, f"{rncp.rncp.code}@two")
+
+
+def test_an_at_sign_in_a_file_name_is_not_a_version_key(con: duckdb.DuckDBPyConnection,
+                                                        loaded: list[Document]) -> None:
+    with pytest.raises(DocumentNotFound, match="no document matches 'raw/avis@2.pdf'"):
+        resolve(con, "raw/avis@2.pdf")
 
 
 def test_a_cqpm_key_alone_is_its_latest_version(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:

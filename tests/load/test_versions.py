@@ -85,6 +85,23 @@ def test_a_version_ingested_out_of_order_is_flagged(con: duckdb.DuckDBPyConnecti
     assert con.execute("SELECT count(*) FROM v_versions WHERE dated_before_earlier_version").fetchone() == (1,)
 
 
+def test_versions_are_listed_on_views_older_than_the_flag(tmp_path: Path) -> None:
+    """A reader never upgrades the views: on a warehouse whose v_versions predates the column, the
+    versions are listed all the same (none flagged)."""
+    path = tmp_path / "old.duckdb"
+    con = wh.connect(path)
+    wh.load(doc(RNCP_V1), con)
+    con.execute("CREATE TABLE old_rows AS SELECT * EXCLUDE (dated_before_earlier_version) FROM v_versions")
+    con.execute("CREATE OR REPLACE VIEW v_versions AS SELECT * FROM old_rows")  # the shape of the older views
+    con.close()
+    con = wh.connect(path, read_only=True)
+    try:
+        assert [(r.key, r.version, r.dated_before_earlier_version) for r in list_versions(con)] == [
+            ("RNCP28242", 1, False)]
+    finally:
+        con.close()
+
+
 def test_same_bytes_add_no_version_and_nothing_is_overwritten(con: duckdb.DuckDBPyConnection) -> None:
     wh.load(doc(RNCP_V1), con)
     wh.load(doc(RNCP_V2), con)

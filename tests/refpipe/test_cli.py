@@ -76,7 +76,7 @@ def test_show_prints_readable_facts(ingested) -> None:
 def test_input_and_warehouse_mistakes_get_one_line_and_the_right_exit_code(ingested, tmp_path: Path) -> None:
     inbox, _, _ = ingested
     missing = run("ingest", str(tmp_path / "nowhere"), "-w", str(tmp_path / "w.duckdb"))
-    assert missing.returncode == 2 and f"{tmp_path / 'nowhere'}: no such file or folder" in missing.stderr
+    assert missing.returncode == 2 and f"no such file or folder: {tmp_path / 'nowhere'}" in missing.stderr
     assert not (tmp_path / "w.duckdb").exists()
     folder = tmp_path / "a-folder"
     folder.mkdir()
@@ -113,3 +113,30 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
     assert "Example" in result.stdout and f"refpipe {command}" in result.stdout
+
+
+def test_run_logs_leave_the_terminal_unless_the_user_asks_for_prefect_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from prefect import flow  # noqa: F401 - as refpipe ingest imports it: sets up Prefect's console handler
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    from refpipe import app as app_module
+
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    assert handlers
+    before = {id(h): list(h.filters) for h in handlers}
+    monkeypatch.setattr(os, "environ", {**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+    app_module.quiet_prefect()
+    app_module.run_logs_to_api_only()
+    assert {id(h): list(h.filters) for h in handlers} == before  # debugging a run: the logs stay
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "PREFECT_LOGGING_LEVEL"})
+    app_module.quiet_prefect()
+    app_module.run_logs_to_api_only()
+    try:
+        run_log = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "boom", None, None)
+        other = logging.LogRecord("prefect.client", logging.ERROR, __file__, 1, "server down", None, None)
+        assert all(not h.filter(run_log) and h.filter(other) for h in handlers)
+    finally:
+        for h in handlers:
+            h.filters = before[id(h)]
