@@ -83,11 +83,12 @@ def run_logs_to_api_only() -> None:
     """Keep the flow and task run logs (an ERROR with a traceback for every failed run, retried task…)
     off the terminal: refpipe reports each outcome itself, an expected error as one line, and an
     unexpected one with its traceback.  They still reach the Prefect API (the UI, `prefect flow-run
-    logs`).  Not when the user set ``PREFECT_LOGGING_LEVEL`` (debugging a run: they asked for them).
+    logs`).  Not when the user set ``PREFECT_LOGGING_LEVEL`` to INFO or DEBUG (debugging a run: they asked).
     Call after Prefect is imported: it sets up its console handler (on the root logger) then."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
-    if _USER_LOG_LEVEL is not None:
+    asked = logging.getLevelName((_USER_LOG_LEVEL or "WARNING").upper())
+    if isinstance(asked, int) and asked < logging.WARNING:
         return
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler) and not any(
