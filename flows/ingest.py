@@ -56,8 +56,8 @@ def task_runner(workers: int | None = None, dask: str | None = None) -> TaskRunn
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_task(paths: list[str], limits: Limits) -> list[Extracted]:
-    return runtime.extract_chunk(paths, limits)
+def extract_task(sources: list[SourceFile], limits: Limits) -> list[Extracted]:
+    return runtime.extract_chunk(sources, limits)
 
 
 @task(name="load", cache_policy=NO_CACHE)
@@ -78,8 +78,8 @@ def record_run_task(warehouse: str, run: RunRecord) -> None:
 class PrefectStages:
     """``pipeline.runtime.Stages`` as Prefect tasks of the running flow (extractions on its task runner)."""
 
-    def submit_extract(self, paths: list[str], limits: Limits) -> Pending[list[Extracted]]:
-        return extract_task.submit(paths, limits)
+    def submit_extract(self, sources: list[SourceFile], limits: Limits) -> Pending[list[Extracted]]:
+        return extract_task.submit(sources, limits)
 
     def load(self, items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
         # quoted: Prefect would otherwise walk every object of every document, several times, looking for

@@ -28,6 +28,7 @@ from refpipe.app import (
     quiet_prefect,
     read_warehouse,
     run_logs_to_api_only,
+    write_json,
 )
 
 
@@ -211,7 +212,7 @@ def sql(
 
     columns, rows = read_warehouse(warehouse, run)
     if as_json:
-        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
+        write_json(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
                                     indent=2, default=str) + "\n")
     elif csv:
         import csv as csv_mod

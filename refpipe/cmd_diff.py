@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +12,18 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, read_warehouse
+from refpipe.app import (
+    DEFAULT_WAREHOUSE,
+    WarehouseOpt,
+    app,
+    err,
+    exit_for,
+    fail,
+    out,
+    read_warehouse,
+    write_json,
+    write_text,
+)
 
 
 class Format(StrEnum):
@@ -53,7 +63,7 @@ def diff(
     render = {Format.JSON: render_json, Format.MD: render_md, Format.HTML: render_html}[fmt]
     text = render(report)
     if output is None:
-        sys.stdout.write(text)
+        (write_json if fmt is Format.JSON else write_text)(text)
         return
     try:
         output.write_text(text, encoding="utf-8")
@@ -76,7 +86,7 @@ def versions(
     if key and not rows:
         raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
     if as_json:
-        sys.stdout.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str) + "\n")
+        write_json(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str) + "\n")
         return
     table = Table("key", "version", "valid_from", "document", "previous", "title", "source",
                   title=f"Versions in {warehouse}", title_justify="left")

@@ -232,9 +232,9 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
     s = document.source
     reason = "; ".join(document.reasons) or None
     con.execute(
-        "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason],
+        "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason, s.parent],
     )
     for table, (columns, table_rows) in rows.items():
         if deferred is None or table in _EAGER_TABLES:
@@ -404,7 +404,7 @@ def file_sha256(path: Path | str) -> str:
 
 
 def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckDBPyConnection,
-                     *, sha256: str | None = None) -> bool:
+                     *, sha256: str | None = None, parent: str | None = None) -> bool:
     """Record that the input ``source`` was rejected and why; True when the warehouse changed.
 
     ``source`` is a ``Source`` or a file path (its bytes are hashed unless ``sha256`` is given).
@@ -416,7 +416,7 @@ def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckD
         raise ValueError("a rejection needs a reason")
     if isinstance(source, Source):
         src = source if sha256 is None else Source(source.path, sha256, source.format, source.pages,
-                                                   source.size)
+                                                   source.size, source.parent)
     else:
         path = os.fspath(source)
         sha = sha256 or file_sha256(path)
@@ -426,9 +426,9 @@ def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckD
         row = con.execute("SELECT status, reason FROM sources WHERE sha256 = ?", [src.sha256]).fetchone()
         if row is None:
             con.execute(
-                "INSERT INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?)",
-                [src.sha256, src.path, src.format, src.pages, src.size, _now(), reason],
+                "INSERT INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
+                [src.sha256, src.path, src.format, src.pages, src.size, _now(), reason, parent or src.parent],
             )
             return True
         if row[0] != Status.REJECTED.value or row[1] == reason:
