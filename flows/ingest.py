@@ -20,6 +20,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows import orphans
 from pipeline import runtime
 from pipeline.errors import TransientError
 from pipeline.limits import Limits
@@ -101,13 +102,15 @@ class PrefectStages:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True) -> list[FileOutcome]:
+                links: bool = True, follow_links: bool = False, include: tuple[str, ...] = (),
+                exclude: tuple[str, ...] = ()) -> list[FileOutcome]:
     """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``)."""
     from prefect.runtime import flow_run
 
     on_file, on_discovered = _callbacks(on_file, on_discovered)
     options = IngestOptions(limits=limits or Limits.from_env(), retry_quarantined=retry_quarantined,
-                            trigger=trigger, workers=workers, links=links)
+                            trigger=trigger, workers=workers, links=links, follow_links=follow_links,
+                            include=tuple(include), exclude=tuple(exclude))
     return runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=on_file,
                                 on_discovered=on_discovered, run_id=str(flow_run.id) if flow_run.id else None)
 
@@ -123,6 +126,7 @@ def run_ingest(paths: list[str], warehouse: str, *, workers: int | None = None, 
                on_file: Progress | None = None, on_discovered: Discovered | None = None,
                **options: Any) -> list[FileOutcome]:
     """``ingest_flow`` with the task runner for ``workers`` / ``dask`` (scheduled runs, ``--dask``)."""
+    orphans.install()  # an ephemeral Prefect server started for this run dies with this process, even on kill -9
     runner = task_runner(workers, dask)
     token = _progress.set((on_file, on_discovered))
     try:

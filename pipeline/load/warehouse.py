@@ -8,8 +8,10 @@ or none (one transaction, rolled back on any error).  The table layout is ``sche
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from pipeline.records import (
 )
 
 Row = tuple[Any, ...]
+_log = logging.getLogger(__name__)
 
 #: provenance columns of every list table, after document_id and source_sha256 (and parent columns)
 PROV_COLUMNS = ("ord", "reading_order", "page", "x0", "top", "x1", "bottom")
@@ -76,20 +79,58 @@ def schema_sql() -> str:
     return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in ["schema.sql", *names])
 
 
-def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection)."""
+#: the warehouse layout this code writes; raised whenever a schema change needs a migration of existing
+#: files (1: before numbering; 2: sources.parent, zip members).  A file at a higher number was written by
+#: a newer refpipe: this one refuses to write it rather than break it.
+SCHEMA_VERSION = 2
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The file's schema version: None for a new (empty) file, 1 for a file from before the numbering."""
+    try:
+        rows = dict(con.execute("SELECT key, value FROM refpipe_meta "
+                                "WHERE key IN ('schema_version', 'schema_sha256')").fetchall())
+    except duckdb.CatalogException:
+        return None
+    if "schema_version" in rows:
+        return int(rows["schema_version"])
+    return 1 if rows else None
+
+
+class NewerSchema(PipelineError):
+    """The warehouse was written by a newer refpipe."""
+
+
+def backup_name(path: Path | str, version: int) -> Path:
+    """``<warehouse>.bak-schema<N>``, beside the published file (a staging copy's backup is named after it)."""
+    name = os.fspath(path).removesuffix(".staging")
+    return Path(f"{name}.bak-schema{version}")
+
+
+def _apply_schema(con: duckdb.DuckDBPyConnection, path: str | None = None) -> None:
+    """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection).
+
+    A file of a newer schema is refused (``NewerSchema``); before a file of an older one is migrated, a
+    copy is kept as ``<file>.bak-schema<old>`` (``path``: the file, whose connection the caller reopens)."""
     sql = schema_sql()
     digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
     try:
         row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
     except duckdb.CatalogException:
         row = None
-    if row and row[0] == digest:
+    version = _schema_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        where = os.fspath(path).removesuffix(".staging") if path else "the warehouse"
+        raise NewerSchema(f"warehouse {where} has schema version {version}, written by a newer refpipe; this "
+                          f"refpipe knows up to version {SCHEMA_VERSION} and does not write it: upgrade refpipe")
+    if row and row[0] == digest and version == SCHEMA_VERSION:
         return
     con.begin()
     try:
         con.execute(sql)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
+        con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', ?)",
+                    [str(SCHEMA_VERSION)])
     except BaseException:
         con.rollback()
         raise
@@ -112,11 +153,33 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         con = duckdb.connect(where, read_only=read_only and not memory)
         if not read_only or memory:
             try:
-                _apply_schema(con)
+                if not memory:
+                    con = _backup_before_migration(con, where)
+                _apply_schema(con, None if memory else where)
             except BaseException:
                 con.close()
                 raise
     return con
+
+
+def _backup_before_migration(con: duckdb.DuckDBPyConnection, where: str) -> duckdb.DuckDBPyConnection:
+    """Keep a copy of a file of an older schema before it is migrated (``<file>.bak-schemaN``), once."""
+    version = _schema_version(con)
+    if version is None or version >= SCHEMA_VERSION:
+        return con
+    backup = backup_name(where, version)
+    if backup.exists():
+        return con
+    con.close()  # the file as it is on disk (no write was made): a plain copy is the database
+    import shutil
+
+    shutil.copyfile(where, f"{backup}.tmp")
+    os.replace(f"{backup}.tmp", backup)
+    _log.warning("warehouse schema %d -> %d: a copy of the warehouse before the migration is kept as %s",
+                 version, SCHEMA_VERSION, backup)
+    print(f"note: warehouse schema {version} -> {SCHEMA_VERSION}: kept a copy of the warehouse before the "
+          f"migration as {backup}", file=sys.stderr)
+    return duckdb.connect(where)
 
 
 @contextmanager
