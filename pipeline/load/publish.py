@@ -347,11 +347,15 @@ def _checkpoint(path: Path) -> None:
     wal = side_file(path, "wal")
     if not wal.exists():
         return
-    con = duckdb.connect(str(path))
     try:
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except duckdb.IOException as exc:  # a full disk, typically: nothing is published, the last publish stands
+        raise TransientError(f"warehouse {path}: cannot fold the write-ahead log ({exc}); nothing more was "
+                             "published, the warehouse is as it was at its last publish") from exc
     if wal.exists() and wal.stat().st_size:
         raise RuntimeError(f"{path}: a connection is still open (WAL not empty after CHECKPOINT)")
     wal.unlink(missing_ok=True)
