@@ -28,9 +28,9 @@ def test_no_room_for_the_staging_copy_is_a_clean_error_saying_how_much(tmp_path:
     path = _warehouse(tmp_path)
     before = path.read_bytes()
     monkeypatch.setattr(publish.shutil, "disk_usage", lambda _: Usage(100, 99, 1_000))
-    with pytest.raises(wh.WarehouseError, match=r"not enough free disk space .* MB, and .* 0\.0 MB free"):
-        with publish.writing(path):
-            pass
+    expected = r"not enough free disk space .* MB, and .* 0\.0 MB free"
+    with pytest.raises(wh.WarehouseError, match=expected), publish.writing(path):
+        pass
     assert path.read_bytes() == before and not publish.side_file(path, "staging").exists()
 
 
@@ -62,7 +62,6 @@ def test_enospc_while_copying_is_a_clean_error_and_leaves_no_partial_copy(tmp_pa
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(shutil, "copyfile", full)
-    with pytest.raises(wh.WarehouseError, match="no space left"):
-        with publish.writing(path):
-            pass
+    with pytest.raises(wh.WarehouseError, match="no space left"), publish.writing(path):
+        pass
     assert not publish.side_file(path, "staging").exists()
