@@ -5,7 +5,12 @@ pdfminer can spend minutes (or all the memory) on a hostile PDF, and a thread ca
 child Python process that serves calls one at a time over a pipe.  The parent waits at most
 ``limits.seconds`` for the answer; when the time is up it kills the child (SIGKILL) and returns a
 rejection naming the limit; the next file gets a fresh child.  A child that dies on its own (segfault,
-OOM killer) is a rejection too, so neither can end the batch.
+OOM killer) is a rejection too, so neither can end the batch.  Memory: before each file the child sets
+its ``RLIMIT_AS`` to what it maps now plus ``limits.max_memory``, so a decompression bomb fails with
+``MemoryError`` in the child and the file is rejected naming the limit (the child is then replaced).
+
+The parent reads the file once (``batch.read_source``: the bytes discovery hashed, or "changed while
+read") and sends those bytes to the child: the bytes parsed are the bytes hashed.
 
 The child is started once and reused (its start and imports, ~0.15 s, are paid once per run, not per
 file); what each file costs is pickling its ``Document`` back: measured on the 16 fixture documents,
