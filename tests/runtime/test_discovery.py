@@ -3,6 +3,7 @@ with its reason (issue 17).  ``discover`` alone, no process started: fast tests.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import socket
@@ -128,3 +129,24 @@ def test_an_rncp_export_zip_is_not_opened_as_a_container(tmp_path: Path) -> None
     _zip(tmp_path / "export.zip", {"export-fiches-rncp-v4-1-2026-11-30.xml": b"<FICHES/>"})
     [found] = discover([tmp_path], Limits())
     assert "RNCP open-data export" in (found.rejected or "")
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (errno.EACCES, "cannot read file: permission denied"),
+    (errno.ENOENT, "file vanished before it could be read"),
+])
+def test_a_file_that_cannot_be_opened_is_refused_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 error: int, reason: str) -> None:
+    (tmp_path / "locked.txt").write_bytes(b"secret")  # root reads everything: the error is injected
+    (tmp_path / "fine.txt").write_bytes(b"fine")
+    real_open = os.open
+
+    def guarded(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if str(path).endswith("locked.txt"):
+            raise OSError(error, os.strerror(error), str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", guarded)
+    found = _by_name(discover([tmp_path], Limits()))
+    assert found["locked.txt"].rejected == reason
+    assert found["fine.txt"].rejected is None
