@@ -46,6 +46,9 @@ class SafeConsole(Console):
     (``\\u202e``): a stored value (a file name, a text) can never drive the terminal.  Rich's own styling
     sequences are control segments and go through untouched."""
 
+    def render_str(self, text: str, **kwargs: Any) -> Any:  # escaped before layout: tables stay aligned
+        return super().render_str(terminal_safe(text), **kwargs)
+
     def _render_buffer(self, buffer: Any) -> str:
         safe = (seg if seg.control else Segment(terminal_safe(seg.text), seg.style, seg.control) for seg in buffer)
         return super()._render_buffer(safe)
