@@ -32,7 +32,7 @@ from pipeline.extract.cqpm_sections import (
 )
 from pipeline.records import Block, BlockKind, CodedText, TextItem
 
-_TITLE_RE = re.compile(r"^\s*(?:TITRE|INTITUL[EÉ])\s+DU\s+CQPM\s*:?\s*", re.I)
+TITLE_RE = re.compile(r"^\s*(?:TITRE|INTITUL[EÉ])\s+DU\s+CQPM\s*:?\s*", re.I)
 _SECTION_HEADINGS = (OBJECTIVE_RE, CERTIFICATION_RE, ADMISSIBILITY_RE, ASSESSMENT_RE, ACTIVITIES_RE)
 _SENTENCE_END_RE = re.compile(r"[.!?…]\s+")
 
@@ -47,7 +47,7 @@ def is_structural(block: Block) -> bool:
     return (
         block_label(block)[0] is not None
         or is_capacity_intro(block)
-        or _TITLE_RE.match(block.text) is not None
+        or TITLE_RE.match(block.text) is not None
         or any(is_heading(block, pattern) for pattern in _SECTION_HEADINGS)
     )
 
@@ -73,7 +73,7 @@ def read_title(blocks: Sequence[Block]) -> str | None:
     """The text after "TITRE DU CQPM :", with its wrapped lines; on the next line if the label is alone."""
     prose = [b for b in blocks if is_prose(b)]
     for i, block in enumerate(prose):
-        m = _TITLE_RE.match(block.text)
+        m = TITLE_RE.match(block.text)
         if not m:
             continue
         text, rest = block.text[m.end():], prose[i + 1:]
