@@ -18,6 +18,8 @@ from pipeline.normalize.quality import Finding
 from pipeline.records import (
     BBox,
     CodedText,
+    CqpmActivity,
+    CqpmBlock,
     CqpmCapacity,
     CqpmDocument,
     Document,
@@ -84,25 +86,42 @@ def _children(con: duckdb.DuckDBPyConnection, table: str, doc_id: str) -> dict[i
 
 def _read_cqpm(con: duckdb.DuckDBPyConnection, doc_id: str) -> CqpmDocument | None:
     row = con.execute(
-        "SELECT number, qualification_id, category, last_modified, level, title, objective, layout_variant "
-        "FROM cqpm_referentiels WHERE document_id = ?", [doc_id]).fetchone()
+        "SELECT number, qualification_id, category, last_modified, level, title, objective, layout_variant, "
+        "environment, interactions FROM cqpm_referentiels WHERE document_id = ?", [doc_id]).fetchone()
     if row is None:
         return None
-    number, qid, category, last_modified, level, title, objective, variant = row
+    number, qid, category, last_modified, level, title, objective, variant, environment, interactions = row
     conditions = _children(con, "cqpm_conditions", doc_id)
     criteria = _children(con, "cqpm_criteria", doc_id)
     assessments = _children(con, "cqpm_assessments", doc_id)
+    knowledge = _children(con, "cqpm_knowledge", doc_id)
+    expected = _children(con, "cqpm_expected_results", doc_id)
+    members: dict[int, list[int]] = defaultdict(list)
+    for block_ord, capacity_number in con.execute(
+            "SELECT block_ord, capacity_number FROM cqpm_block_capacities WHERE document_id = ? "
+            "ORDER BY block_ord, ord", [doc_id]).fetchall():
+        members[block_ord].append(capacity_number)
+    blocks = tuple(
+        CqpmBlock(number=r[7], code=r[8], title=r[9], capacities=tuple(members.get(r[0], ())), prov=_prov(r))
+        for r in _rows(con, "cqpm_blocks", "number, code, title", doc_id)
+    )
+    bloc_of = {n: b.number for b in blocks for n in b.capacities}
     capacities = tuple(
         CqpmCapacity(number=r[7], title=r[8], conditions=conditions.get(r[0], ()),
-                     criteria=criteria.get(r[0], ()), assessment=assessments.get(r[0], ()), prov=_prov(r))
+                     criteria=criteria.get(r[0], ()), assessment=assessments.get(r[0], ()), prov=_prov(r),
+                     block=bloc_of.get(r[7]), knowledge=knowledge.get(r[0], ()),
+                     expected_results=expected.get(r[0], ()))
         for r in _rows(con, "cqpm_capacities", "number, title", doc_id)
     )
+    activities = tuple(CqpmActivity(title=r[7], text=r[8], prov=_prov(r))
+                       for r in _rows(con, "cqpm_activities", "title, text", doc_id))
     return CqpmDocument(
         number=number, qualification_id=qid, category=category, last_modified=last_modified, level=level,
         title=title, objective=objective, missions=_texts(con, "cqpm_missions", doc_id),
         capacities=capacities,
         assessment_methods=_texts(con, "cqpm_assessment_methods", doc_id),
         listed_capacities=_coded(con, "cqpm_listed_capacities", "text", doc_id), layout_variant=variant,
+        activities=activities, environment=environment, interactions=interactions, blocks=blocks,
     )
 
 

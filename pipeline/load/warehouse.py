@@ -42,7 +42,8 @@ PROV_COLUMNS = ("ord", "reading_order", "page", "x0", "top", "x1", "bottom")
 
 #: every table holding rows of a document (all have document_id), children before parents
 DOCUMENT_TABLES = (
-    "cqpm_conditions", "cqpm_criteria", "cqpm_assessments", "cqpm_capacities", "cqpm_missions",
+    "cqpm_conditions", "cqpm_criteria", "cqpm_assessments", "cqpm_knowledge", "cqpm_expected_results",
+    "cqpm_block_capacities", "cqpm_blocks", "cqpm_activities", "cqpm_capacities", "cqpm_missions",
     "cqpm_listed_capacities", "cqpm_assessment_methods", "cqpm_referentiels",
     "rncp_block_capacities", "rncp_blocks", "rncp_certifiers", "rncp_conventions", "rncp_nsf",
     "rncp_formacodes", "rncp_activities", "rncp_capacities", "rncp_jobs", "rncp_rome", "rncp_fiches",
@@ -334,18 +335,36 @@ def _cqpm_rows(head: Row, c: CqpmDocument) -> dict[str, tuple[tuple[str, ...], l
     conditions: list[Row] = []
     criteria: list[Row] = []
     assessments: list[Row] = []
+    knowledge: list[Row] = []
+    expected: list[Row] = []
     for k, cap in enumerate(c.capacities):
         parent = (*head, k, cap.number)
         conditions += _texts(parent, cap.conditions)
         criteria += _texts(parent, cap.criteria)
         assessments += _texts(parent, cap.assessment)
+        knowledge += _texts(parent, cap.knowledge)
+        expected += _texts(parent, cap.expected_results)
     return {
         "cqpm_referentiels": (
             (*_BASE, "number", "qualification_id", "category", "last_modified", "level", "title", "objective",
-             "layout_variant"),
+             "layout_variant", "environment", "interactions"),
             [(*head, c.number, c.qualification_id, c.category, c.last_modified, c.level, c.title, c.objective,
-              c.layout_variant)],
+              c.layout_variant, c.environment, c.interactions)],
         ),
+        "cqpm_activities": (
+            (*_BASE, *PROV_COLUMNS, "title", "text"),
+            [(*head, *_prov(k, a.prov), a.title, a.text) for k, a in enumerate(c.activities)],
+        ),
+        "cqpm_blocks": (
+            (*_BASE, *PROV_COLUMNS, "number", "code", "title"),
+            [(*head, *_prov(k, b.prov), b.number, b.code, b.title) for k, b in enumerate(c.blocks)],
+        ),
+        "cqpm_block_capacities": (
+            (*_BASE, "block_ord", "block_number", "ord", "capacity_number"),
+            [(*head, k, b.number, i, n) for k, b in enumerate(c.blocks) for i, n in enumerate(b.capacities)],
+        ),
+        "cqpm_knowledge": (_CAP_CHILD, knowledge),
+        "cqpm_expected_results": (_CAP_CHILD, expected),
         "cqpm_missions": (_TEXT, _texts(head, c.missions)),
         "cqpm_listed_capacities": (_CODE_TEXT, _coded(head, c.listed_capacities)),
         "cqpm_capacities": (
