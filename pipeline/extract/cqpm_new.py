@@ -206,9 +206,12 @@ def read_competences(blocks: Sequence[Block]) -> tuple[list[BlocHeading], list[C
             knowledge_open = True
         elif found and knowledge_open and b.kind is BlockKind.LIST_ITEM:
             found[-1].knowledge.append(TextItem(text=trim_item(b.text), prov=prov(b)))
-    for unit in read_units(_rows(blocks), _COMPETENCE_TABLE):
-        found.append(Competence(unit.label, trim_title(unit.title), _bloc_at(headings, unit.prov.order), unit.prov,
-                                list(unit.texts(Role.KNOWLEDGE))))
+    units = [(u, _bloc_at(headings, u.prov.order)) for u in read_units(_rows(blocks), _COMPETENCE_TABLE,
+                                                                      labels=False)]
+    if not headings and any(u.activity for u, _ in units):
+        headings, units = _grid_blocs(units)
+    for unit, bloc in units:
+        found.append(Competence(unit.label, trim_title(unit.title), bloc, unit.prov, list(unit.texts(Role.KNOWLEDGE))))
     found.sort(key=lambda c: c.prov.order)
     return headings, found
 
@@ -216,7 +219,7 @@ def read_competences(blocks: Sequence[Block]) -> tuple[list[BlocHeading], list[C
 def read_evaluation(blocks: Sequence[Block]) -> tuple[list[BlocHeading], list[tuple[Unit, int | None]]]:
     """Section 3: bloc headings and the units of its tables, each with the rank of its bloc heading."""
     headings = _blocs_in(blocks)
-    units = read_units(_rows(blocks), CLASSIC)
+    units = read_units(_rows(blocks), CLASSIC, labels=False)
     return headings, [(u, _bloc_at(headings, u.prov.order)) for u in units]
 
 

@@ -147,8 +147,21 @@ def _title_paras(unit: Unit, cell: Cell, row: Block, page_turn: bool) -> tuple[l
     return title, bool(title)
 
 
-def read_units(rows: Sequence[Block], columns: Columns = CLASSIC) -> list[Unit]:
-    """Units of table rows, in table order; ``columns`` is what the table holds until a header says."""
+def _unlabelled_start(cell: Cell) -> tuple[str, int, str] | None:
+    """An unnumbered compétence (RNCP-style lists print none): a title cell starting with a capital;
+    a lowercase start is the rest of a title cut by a page break."""
+    text = cell.text.strip()
+    if not text[:1].isupper() or inline_role(text) is not None:
+        return None
+    return "", 0, text
+
+
+def read_units(rows: Sequence[Block], columns: Columns = CLASSIC, *, labels: bool = True) -> list[Unit]:
+    """Units of table rows, in table order; ``columns`` is what the table holds until a header says.
+
+    With ``labels`` (the old layout) a unit starts only at a labelled title ("1.", "C1"); without,
+    any title cell that starts with a capital starts one (a compétence list may print no numbers).
+    """
     units: list[Unit] = []
     activity: str | None = None
     for row in rows:
@@ -161,6 +174,8 @@ def read_units(rows: Sequence[Block], columns: Columns = CLASSIC) -> list[Unit]:
         first = columns.cell(row, columns.index(Role.TITLE))
         grid = columns.cell(row, columns.index(Role.ACTIVITY))
         labelled = unit_label(first.text) if first.paras else None
+        if labelled is None and not labels and first.paras:
+            labelled = _unlabelled_start(first)
         unit = units[-1] if units else None
         if labelled is not None:
             label, number, title = labelled

@@ -23,10 +23,11 @@ CREATE TABLE IF NOT EXISTS cqpm_blocks (
     PRIMARY KEY (document_id, ord)
 );
 
--- one row per compétence of a bloc (the compétence's own row is in cqpm_capacities)
+-- one row per compétence of a bloc (the compétence's own row is in cqpm_capacities); provenance is the bloc's
 CREATE TABLE IF NOT EXISTS cqpm_block_capacities (
     document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     block_ord INTEGER NOT NULL, block_number INTEGER NOT NULL, ord INTEGER NOT NULL,
+    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
     capacity_number INTEGER NOT NULL,
     PRIMARY KEY (document_id, block_ord, ord)
 );

@@ -360,8 +360,9 @@ def _cqpm_rows(head: Row, c: CqpmDocument) -> dict[str, tuple[tuple[str, ...], l
             [(*head, *_prov(k, b.prov), b.number, b.code, b.title) for k, b in enumerate(c.blocks)],
         ),
         "cqpm_block_capacities": (
-            (*_BASE, "block_ord", "block_number", "ord", "capacity_number"),
-            [(*head, k, b.number, i, n) for k, b in enumerate(c.blocks) for i, n in enumerate(b.capacities)],
+            (*_BASE, "block_ord", "block_number", *PROV_COLUMNS, "capacity_number"),
+            [(*head, k, b.number, *_prov(i, b.prov), n)
+             for k, b in enumerate(c.blocks) for i, n in enumerate(b.capacities)],
         ),
         "cqpm_knowledge": (_CAP_CHILD, knowledge),
         "cqpm_expected_results": (_CAP_CHILD, expected),
