@@ -102,8 +102,12 @@ def _parse_classic(layout: Layout) -> Document:
 
     rows = _section_two_rows(blocks, sections)
     capacities = read_capacities(rows)
+    title = read_title(blocks)
+    no_table = None
     if not capacities:
-        _reject_without_table(layout, sections.certification, rows)
+        no_table = _without_table(layout, sections.certification, rows)
+        if title is None:  # not even the title block: nothing says this is a référentiel
+            raise no_table
 
     if sections.objective is not None:
         one = read_section_one(blocks[sections.objective + 1:sections.end_of(sections.objective, total)])
@@ -115,8 +119,8 @@ def _parse_classic(layout: Layout) -> Document:
         part_2 = find_heading(blocks, ASSESSMENT_2_RE, sections.assessment)
         methods = read_assessment_methods(blocks[part_2 if part_2 is not None else sections.assessment:])
 
-    title = read_title(blocks)
     reasons = [reason for missing, reason in (
+        (no_table is not None, f"{no_table.reason if no_table else ''}: a cut copy? capacities not read"),
         (title is None, "no 'TITRE DU CQPM' line: title not read"),
         (one is None or one.objective is None,
          "no section I 'OBJECTIF PROFESSIONNEL' prose: objective not read"),
@@ -146,7 +150,7 @@ def _section_two_rows(blocks: tuple[Block, ...], sections: ClassicSections) -> l
     return [b for b in blocks[start:end] if b.kind is BlockKind.TABLE_ROW]
 
 
-def _reject_without_table(layout: Layout, heading: int | None, rows: list[Block]) -> None:
+def _without_table(layout: Layout, heading: int | None, rows: list[Block]) -> RejectedInput:
     where = layout.blocks[heading].page if heading is not None else None
     if heading is None and not rows:
         reason = f"{NO_TABLE} (no 'II REFERENTIEL DE CERTIFICATION' heading, no table)"
@@ -155,7 +159,7 @@ def _reject_without_table(layout: Layout, heading: int | None, rows: list[Block]
     else:
         reason = f"{NO_TABLE} (its table has no numbered capacity such as '1. …')"
         where = rows[0].page
-    raise RejectedInput(layout.source.path, reason, page=where)
+    return RejectedInput(layout.source.path, reason, page=where)
 
 
 def _parse_new(layout: Layout) -> Document:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.cqpm_common import fold, is_prose, trim_title
+from pipeline.extract.furniture import furniture_signal
 from pipeline.records import Block, BlockKind
 
 _MAX_HEADING = 130  # characters; a longer block is prose
@@ -31,6 +32,20 @@ _BLOC_RE = re.compile(
     r"|(?P<code>RNCP\s?\d{3,6}\s?BC\s?\d{1,2}))\s*", re.I)
 _CODE_RE = re.compile(r"\(?\s*(RNCP\s?\d{3,6}\s?BC\s?\d{1,2})\s*\)?", re.I)
 _SEPARATOR_RE = re.compile(r"^[\s:.\-–—)]+")
+
+
+# a running line: "MQ 2004 0233 - Technicien …", "CQPM 2006 0248 : …", "Page 2 sur 12 MQ 2004 0233 - …"
+_RUNNING_RE = re.compile(r"^(?:page\s*\d+\s*(?:sur|/)\s*\d+\s*)?(?:(?:mq|cqpm)\s*)?(?:19|20)\d{2}"
+                         r"(?:\s+\d{2}(?:/\d{2})?){0,3}\s+\d{4}\b(?:\s*[-:–]\s*\S.*)?$", re.I)
+_MAX_FURNITURE = 160
+
+
+def is_furniture_line(block: Block) -> bool:
+    """A page header or footer left in the body of a text conversion (page number, running line,
+    commission, qualification code, catégorie/niveau/date line)."""
+    text = block.text.strip()
+    return (is_prose(block) and len(text) <= _MAX_FURNITURE
+            and (furniture_signal(text) or bool(_RUNNING_RE.match(text))))
 
 
 def is_heading(block: Block, pattern: re.Pattern[str]) -> bool:

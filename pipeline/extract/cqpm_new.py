@@ -32,6 +32,7 @@ from pipeline.extract.cqpm_headings import (
     bloc_heading,
     find,
     find_last,
+    is_furniture_line,
     is_heading,
 )
 from pipeline.extract.cqpm_prose import merge_wrapped
@@ -299,7 +300,19 @@ def _grid_blocs(units: Sequence[tuple[Unit, int | None]]) -> tuple[list[BlocHead
     return headings, out
 
 
+def without_furniture(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The body without the running headers a text conversion keeps (page numbers, the commission
+    split over lines with its stray "de", the qualification and date lines)."""
+    furniture = [is_furniture_line(b) for b in blocks]
+    for k, b in enumerate(blocks):  # "Commission paritaire nationale / l'emploi de la métallurgie / de"
+        near = (k > 0 and furniture[k - 1]) or (k + 1 < len(blocks) and furniture[k + 1])
+        if near and is_prose(b) and len(b.text.strip()) <= 3 and b.text.strip().islower():
+            furniture[k] = True
+    return tuple(b for b, skip in zip(blocks, furniture, strict=True) if not skip)
+
+
 def read_new_layout(blocks: tuple[Block, ...]) -> NewLayout:
+    blocks = without_furniture(blocks)
     reasons: list[str] = []
     s1 = find(blocks, ACTIVITIES_RE)
     s2 = find(blocks, COMPETENCES_RE, (s1 or 0) + 1)
@@ -329,7 +342,8 @@ def read_new_layout(blocks: tuple[Block, ...]) -> NewLayout:
             if k is None:
                 missing.append(str(n))
                 capacities.append(CqpmCapacity(number=n, title=comp.title, conditions=(), criteria=(),
-                                               assessment=(), prov=comp.prov, knowledge=tuple(comp.knowledge)))
+                                               assessment=(), prov=comp.prov, knowledge=tuple(comp.knowledge),
+                                               block=None if bloc is None else bloc + 1))
             else:
                 unit = units[k][0]
                 cap = unit.capacity(number=n, block=None if bloc is None else bloc + 1)

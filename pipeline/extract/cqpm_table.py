@@ -135,23 +135,20 @@ def _read_cell(unit: Unit, column: int, role: Role, cell: Cell, row: Block, page
     _add(unit, role, run, row, page_turn, row_cut)
 
 
-def _title_paras(unit: Unit, cell: Cell, row: Block, page_turn: bool) -> tuple[list[Para], bool]:
-    """Paragraphs of a title cell that continue the title; inline-labelled ones go to their role."""
-    title: list[Para] = []
-    for para in cell.paras:
-        switch = inline_role(para.text)
-        if switch is None:
-            title.append(para)
-        elif switch[1]:
-            _add(unit, switch[0], [Para(text=switch[1], page=para.page, bbox=para.bbox)], row, page_turn, False)
-    return title, bool(title)
+def _split_title(cell: Cell) -> tuple[list[Para], list[Para]]:
+    """A title cell's paragraphs: the title's, then from the first inline label on ("Modalités : A")
+    what belongs to other roles."""
+    for k, para in enumerate(cell.paras):
+        if inline_role(para.text) is not None:
+            return list(cell.paras[:k]), list(cell.paras[k:])
+    return list(cell.paras), []
 
 
-def _unlabelled_start(cell: Cell) -> tuple[str, int, str] | None:
+def _unlabelled_start(text: str) -> tuple[str, int, str] | None:
     """An unnumbered compétence (RNCP-style lists print none): a title cell starting with a capital;
     a lowercase start is the rest of a title cut by a page break."""
-    text = cell.text.strip()
-    if not text[:1].isupper() or inline_role(text) is not None:
+    text = text.strip()
+    if not text[:1].isupper():
         return None
     return "", 0, text
 
@@ -171,17 +168,20 @@ def read_units(rows: Sequence[Block], columns: Columns = CLASSIC, *, labels: boo
         if announced is not None:
             columns = announced
             continue
-        first = columns.cell(row, columns.index(Role.TITLE))
+        title_column = columns.index(Role.TITLE)
+        first = columns.cell(row, title_column)
         grid = columns.cell(row, columns.index(Role.ACTIVITY))
-        labelled = unit_label(first.text) if first.paras else None
-        if labelled is None and not labels and first.paras:
-            labelled = _unlabelled_start(first)
+        title_paras, labelled_paras = _split_title(first)
+        title_text = " ".join(p.text for p in title_paras)
+        labelled = unit_label(title_text) if title_paras else None
+        if labelled is None and not labels and title_paras:
+            labelled = _unlabelled_start(title_text)
         unit = units[-1] if units else None
         if labelled is not None:
             label, number, title = labelled
             if not grid.empty:
                 activity = grid.text
-            unit = Unit(label, number, title, prov(row, first.paras[0]), row.page, activity=activity)
+            unit = Unit(label, number, title, prov(row, title_paras[0]), row.page, activity=activity)
             units.append(unit)
         elif unit is None:
             if not grid.empty:
@@ -190,11 +190,11 @@ def read_units(rows: Sequence[Block], columns: Columns = CLASSIC, *, labels: boo
         elif not grid.empty:  # a grid's activity cell wrapped onto the next row
             activity = unit.activity = squash(f"{unit.activity or ''} {grid.text}")
         page_turn = row.page is not None and unit.page is not None and row.page != unit.page
-        row_cut = False
-        if labelled is None and not first.empty:  # the title column goes on: the title was cut
-            paras, row_cut = _title_paras(unit, first, row, page_turn)
-            if paras:
-                unit.title = squash(f"{unit.title} {' '.join(p.text for p in paras)}")
+        row_cut = labelled is None and bool(title_paras)  # the title column goes on: the title was cut
+        if row_cut:
+            unit.title = squash(f"{unit.title} {title_text}")
+        if labelled_paras and title_column is not None:
+            _read_cell(unit, title_column, Role.ASSESSMENT, Cell(paras=tuple(labelled_paras)), row, page_turn, False)
         for column, role in columns.content(row):
             _read_cell(unit, column, role, row.cells[column], row, page_turn, row_cut)
         unit.page = row.page

@@ -315,14 +315,25 @@ def test_newer_layout_with_a_grid_and_methods_in_full_is_read() -> None:
     assert [a.text for a in cap.assessment] == ["Evaluation en situation professionnelle réelle"]
 
 
-def test_without_capacity_table_the_referentiel_is_rejected() -> None:
-    with pytest.raises(RejectedInput, match="without a section II capacity table") as no_rows:
-        parse_cqpm(referentiel())
-    assert no_rows.value.path == "raw/test.txt"
-    unnumbered = referentiel(row(*HEADER, header=True, page=3), row("Préparer", "Cond.", "Crit.", page=3))
+def test_without_capacity_table_a_referentiel_showing_its_title_is_partial() -> None:
+    """A cut copy (the title block, section I, no table) keeps what it shows and says what it misses."""
+    cut = parse_cqpm(referentiel())
+    assert cut.status is Status.PARTIAL and cut.cqpm.capacities == ()
+    assert cut.cqpm.title == "Technicien de maintenance" and cut.cqpm.objective is not None
+    assert "without a section II capacity table" in cut.reasons[0] and "capacities not read" in cut.reasons[0]
+    unnumbered = parse_cqpm(referentiel(row(*HEADER, header=True, page=3), row("Préparer", "Cond.", "Crit.", page=3)))
+    assert unnumbered.status is Status.PARTIAL and "no numbered capacity" in unnumbered.reasons[0]
+
+
+def test_without_title_nor_capacity_table_the_referentiel_is_rejected() -> None:
+    untitled = layout(prose("REFERENTIEL DU CQPM"), prose("I OBJECTIF PROFESSIONNEL DU CQPM"), prose("Objectif."),
+                      prose("II REFERENTIEL DE CERTIFICATION"), row(*HEADER, header=True, page=3),
+                      row("Préparer", "Cond.", "Crit.", page=3))
     with pytest.raises(RejectedInput, match="no numbered capacity") as no_caps:
-        parse_cqpm(unnumbered)
-    assert no_caps.value.page == 3
+        parse_cqpm(untitled)
+    assert no_caps.value.path == "raw/test.txt" and no_caps.value.page == 3
+    with pytest.raises(RejectedInput, match="without a section II capacity table"):
+        parse_cqpm(layout(prose("REFERENTIEL DU CQPM"), prose("I OBJECTIF PROFESSIONNEL DU CQPM"), prose("Objectif.")))
 
 
 def test_missing_section_four_is_not_a_partial_read() -> None:
