@@ -33,6 +33,8 @@ class Entity(StrEnum):
     CRITERION = "criterion"
     CONDITION = "condition"
     ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
+    KNOWLEDGE = "knowledge"  # a compétence's connaissance associée (newer layout)
+    EXPECTED_RESULT = "expected_result"  # a compétence's résultat attendu (newer layout)
     BLOCK = "block"
     FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
 
