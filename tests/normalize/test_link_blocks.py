@@ -80,7 +80,8 @@ def test_old_layout_links_carry_no_block_map() -> None:
 def test_the_block_map_is_stored_and_listed(tmp_path: Path) -> None:
     con = wh.connect(tmp_path / "w.duckdb")
     try:
-        for doc in (CND, normalize_document(extract_document(NEW / "nlx02_controle-non-destructif.merged-results.txt"))):
+        ref = normalize_document(extract_document(NEW / "nlx02_controle-non-destructif.merged-results.txt"))
+        for doc in (CND, ref):
             wh.load(doc, con)
         links_store.recompute(con)
         (entry,) = contract_links(read_links(con))
