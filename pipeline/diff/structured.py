@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from pipeline.diff.changes import Change, ChangeKind, DetailValue, Entity, Locus
+from pipeline.diff.changes import Locus
 from pipeline.diff.fields import (
     coded_by_code,
     coded_by_text,
@@ -45,10 +45,14 @@ from pipeline.diff.match import (
 )
 from pipeline.errors import PipelineError
 from pipeline.records import (
+    Change,
+    ChangeKind,
     CodedText,
     CqpmCapacity,
     CqpmDocument,
+    DetailValue,
     Document,
+    Entity,
     Provenance,
     RncpFiche,
     TextItem,

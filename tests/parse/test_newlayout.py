@@ -1,0 +1,150 @@
+"""The newer CQPM layout through ingest's path (parse, normalise, load, show): every fixture scores 1.000
+against its gold with the vendored scorer, and the rules behind the shapes one at a time."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from golden import FIXTURES
+
+from pipeline.extract import extract
+from pipeline.load import warehouse as wh
+from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document, parse
+from pipeline.parse.cqpm.columns import Role, header_roles, inline_role, role_of
+from pipeline.query.show import show_json
+from pipeline.records import Block, BlockKind, Cell, Para, Status
+
+NEW = FIXTURES / "new-layout"
+OURS = sorted(NEW.glob("nlx*.gold.json"))
+SHARED_TEXT = sorted((NEW / "corpus").glob("*.conv*.gold.json"))
+SHARED_PDF = sorted(p for p in (NEW / "corpus").glob("*.gold.json") if p not in SHARED_TEXT)  # the PDF styles
+
+
+def _scorer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("refpipe_score", FIXTURES / "score.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _shown(source: Path, warehouse: Path) -> dict[str, object]:
+    """What `refpipe show --json` gives for the file after an ingest (parse, normalise, load, read back)."""
+    doc = normalize_document(extract_document(source))
+    con = wh.connect(warehouse)
+    try:
+        wh.load(doc, con)
+        return show_json(con, doc.id)
+    finally:
+        con.close()
+
+
+def _score(golds: list[Path], tmp_path: Path) -> float:
+    gold_dir, pred_dir = tmp_path / "gold", tmp_path / "pred"
+    gold_dir.mkdir()
+    pred_dir.mkdir()
+    for gold_path in golds:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        source = gold_path.parent / Path(gold["source"]["path"]).name
+        (gold_dir / gold_path.name).write_text(gold_path.read_text(encoding="utf-8"), encoding="utf-8")
+        shown = _shown(source, tmp_path / "w.duckdb")
+        (pred_dir / gold_path.name).write_text(json.dumps(shown, ensure_ascii=False), encoding="utf-8")
+    overall, docs, missing = _scorer().score_docs(gold_dir, pred_dir)
+    assert (docs, missing) == (len(golds), 0)
+    return float(overall)
+
+
+@pytest.mark.parametrize("gold", OURS, ids=lambda p: p.name.split(".")[0] + "." + p.name.split(".")[1])
+def test_our_fixture_reads_at_one(gold: Path, tmp_path: Path) -> None:
+    assert _score([gold], tmp_path) == 1.0
+
+
+def test_shared_text_conversions_read_at_one(tmp_path: Path) -> None:
+    assert len(SHARED_TEXT) == 2
+    assert _score(SHARED_TEXT, tmp_path) == 1.0
+
+
+def test_shared_pdfs_read_at_one(tmp_path: Path) -> None:
+    assert len(SHARED_PDF) == 4
+    assert _score(SHARED_PDF, tmp_path) == 1.0
+
+
+# ------------------------------------------------------------------------------------------ columns
+
+
+def _row(*texts: str, header: bool = False) -> Block:
+    cells = tuple(Cell(paras=(Para(text=t),) if t else ()) for t in texts)
+    return Block(kind=BlockKind.TABLE_ROW, text=" | ".join(texts), page=None, order=0, cells=cells, header=header)
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("Capacités professionnelles", Role.TITLE),
+    ("Compétences", Role.TITLE),
+    ("Référentiel de compétences", Role.TITLE),
+    ("Conditions de réalisation", Role.CONDITIONS),
+    ("Critères observables et/ou mesurables", Role.CRITERIA),
+    ("Critères mesurables et observables avec niveau d’exigence", Role.CRITERIA),
+    ("Critères observables et mesurables / résultats attendus", Role.CRITERIA),
+    ("Critères d'évaluation", Role.CRITERIA),
+    ("Résultats attendus", Role.EXPECTED),
+    ("Modalités d’évaluatio n", Role.ASSESSMENT),  # a PDF header cell that broke a word
+    ("Connaissances associées", Role.KNOWLEDGE),
+    ("Savoirs associés", Role.KNOWLEDGE),
+    ("Activités", Role.ACTIVITY),
+    ("Évaluation", Role.EVALUATION),
+    ("Observations", None),
+])
+def test_header_words_give_the_column_role(label: str, role: Role | None) -> None:
+    assert role_of(label) is role
+
+
+def test_a_header_is_read_whatever_the_column_order() -> None:
+    columns = header_roles(_row("Compétences", "Critères mesurables et observables", "Conditions de réalisation",
+                                "Résultats attendus", "Modalités d'évaluation"))
+    assert columns is not None
+    assert columns.roles == (Role.TITLE, Role.CRITERIA, Role.CONDITIONS, Role.EXPECTED, Role.ASSESSMENT)
+
+
+def test_a_row_with_one_labelled_cell_is_content_not_a_header() -> None:
+    assert header_roles(_row("Modalités d’évaluation : A – C", "", "", header=True)) is None
+    assert inline_role("Modalités d’évaluation : A – C") == (Role.ASSESSMENT, "A – C")
+    assert inline_role("Résultats attendus :") == (Role.EXPECTED, "")
+    assert inline_role("Le diagnostic porte sur : deux technologies") is None
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+
+def test_a_cut_copy_with_the_title_block_is_partial_not_rejected(tmp_path: Path) -> None:
+    text = (NEW / "nlx03_traitement-surface.modalites-5th.txt").read_text(encoding="utf-8")
+    cut = tmp_path / "cut.txt"
+    cut.write_text(text[:text.index("1.2. Interactions")], encoding="utf-8")
+    doc = parse(extract(cut))
+    assert doc.status is Status.PARTIAL
+    assert doc.cqpm is not None and doc.cqpm.layout == "new"
+    assert doc.cqpm.title == "Technicien(ne) de traitement de surface" and doc.cqpm.number == "0388"
+    assert [a.title for a in doc.cqpm.activities] == ["La conduite d'une ligne de traitement",
+                                                      "L'analyse et l'ajustement des bains"]
+    assert doc.cqpm.capacities == ()
+    assert any("2. REFERENTIEL DE COMPETENCES" in r for r in doc.reasons)
+
+
+def test_a_competence_missing_from_section_three_keeps_its_title_and_makes_the_document_partial(
+        tmp_path: Path) -> None:
+    text = (NEW / "nlx03_traitement-surface.modalites-5th.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("4. Corriger la composition")
+             or "Calcul d'ajouts" in line]
+    path = tmp_path / "missing.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    doc = parse(extract(path))
+    assert doc.status is Status.PARTIAL and "compétence(s) 4" in doc.reasons[0]
+    cap = doc.cqpm.capacities[3]
+    assert cap.title == "Corriger la composition d'un bain et en assurer la traçabilité"
+    assert (cap.criteria, cap.conditions, cap.block) == ((), (), 2)
+    assert [k.text for k in cap.knowledge] == ["Calcul d'ajouts et de dilutions",
+                                               "Registre des bains et traçabilité des ajouts"]
