@@ -148,3 +148,81 @@ def test_a_competence_missing_from_section_three_keeps_its_title_and_makes_the_d
     assert (cap.criteria, cap.conditions, cap.block) == ((), (), 2)
     assert [k.text for k in cap.knowledge] == ["Calcul d'ajouts et de dilutions",
                                                "Registre des bains et traçabilité des ajouts"]
+
+
+# ------------------------------------------------------------------------------------------ page 1 as printed
+# Synthetic page-1 excerpts with the quirks real copies show (cut after section 1, as web hosts keep them):
+# every one is a partial document with its header, title, activities, environment and interactions.
+
+FLATTENED = (  # the whole page on one line; "Qualification : MQ" without its number; "1.3." lost to ")"
+    "Page 1 sur 7 Commission paritaire nationale de l'emploi et de la formation professionnelle de la métallurgie "
+    "Qualification : MQ Niveau : 3 Dernière Modification : 04/06/2020 REFERENTIEL DU CQPM Titre du CQPM : "
+    "Conducteur(trice) de ligne de découpe 1. REFERENTIEL D ACTIVITES DU CQPM 1.1. Mission (s) et activités visées "
+    "par la certification professionnelle Le (la) conducteur(trice) alimente une ligne de découpe de bobines et "
+    "en surveille le fonctionnement. Les missions ou activités confiées au titulaire portent sur : - La préparation "
+    "de la ligne - La conduite de la découpe 1.2. Environnement de travail Il (elle) travaille en atelier, en "
+    "équipes alternées. ) Interactions dans l environnement de travail Le (la) titulaire rend compte au chef "
+    "d'équipe.\n"
+)
+SPLIT_HEADER = """Commission paritaire nationale
+l'emploi de la métallurgie
+de
+
+Qualification : MQ89 04 59 0021
+
+Catégorie : B
+
+Dernre Modification : 10/09/20
+
+REFERENTIEL DU CQPM
+
+Titre du CQPM : Opérateur(trice) de maintenance d'installations
+
+1. REFERENTIEL D`ACTVITES DU CQPM
+
+1.1. Mission (s) et activités visées par la qualification
+
+Le (la) titulaire assure la maintenance courante d'installations automatisées.
+
+Les missions ou activités du titulaire peuvent porter à titre d'exemples sur :
+
+-
+
+La maintenance de premier niveau
+
+La surveillance des installations
+
+1.2 Interactions dans l'environnement de travail
+
+Il (elle) signale les anomalies au technicien de maintenance.
+"""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (FLATTENED, {"title": "Conducteur(trice) de ligne de découpe", "number": None, "qualification_id": None,
+                 "level": "3", "category": None, "last_modified": "2020-06-04",
+                 "activities": ["La préparation de la ligne", "La conduite de la découpe"],
+                 "objective": "Le (la) conducteur(trice) alimente une ligne de découpe de bobines et en surveille "
+                              "le fonctionnement.",
+                 "environment": "Il (elle) travaille en atelier, en équipes alternées.",
+                 "interactions": "Le (la) titulaire rend compte au chef d'équipe."}),
+    (SPLIT_HEADER, {"title": "Opérateur(trice) de maintenance d'installations", "number": "0021",
+                    "qualification_id": "89 04 59 0021", "level": None, "category": "B",
+                    "last_modified": "2020-09-10",
+                    "activities": ["La maintenance de premier niveau", "La surveillance des installations"],
+                    "objective": "Le (la) titulaire assure la maintenance courante d'installations automatisées.",
+                    "environment": None,
+                    "interactions": "Il (elle) signale les anomalies au technicien de maintenance."}),
+], ids=["flattened", "split-header"])
+def test_page_one_as_real_copies_print_it(text: str, expected: dict[str, object], tmp_path: Path) -> None:
+    path = tmp_path / "page1.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = parse(extract(path))
+    assert doc.status is Status.PARTIAL and doc.cqpm is not None and doc.cqpm.layout == "new"
+    c = doc.cqpm
+    got = {"title": c.title, "number": c.number, "qualification_id": c.qualification_id, "level": c.level,
+           "category": c.category, "last_modified": c.last_modified.isoformat() if c.last_modified else None,
+           "activities": [a.title for a in c.activities], "objective": c.objective,
+           "environment": c.environment, "interactions": c.interactions}
+    assert got == expected
+    assert [m.text for m in c.missions] == expected["activities"]

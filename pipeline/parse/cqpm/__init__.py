@@ -19,6 +19,7 @@ from typing import Any
 from pipeline.errors import RejectedInput
 from pipeline.extract.furniture import read_furniture
 from pipeline.parse.cqpm.common import fold, is_prose
+from pipeline.parse.cqpm.flattened import split_flattened
 from pipeline.parse.cqpm.headings import ACTIVITIES_RE, is_heading, is_new_layout
 from pipeline.parse.cqpm.newlayout import read_new_layout
 from pipeline.parse.cqpm.prose import (
@@ -51,6 +52,9 @@ NO_TABLE = "CQPM référentiel without a section II capacity table"
 
 
 def parse_cqpm(layout: Layout) -> Document:
+    blocks = split_flattened(layout.blocks)  # a copy whose line breaks were lost
+    if blocks is not layout.blocks:
+        layout = dataclasses.replace(layout, blocks=blocks)
     if is_new_layout(layout.blocks) and find_heading(layout.blocks, OBJECTIVE_RE) is None:
         return _parse_new(layout)
     return _parse_classic(layout)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.parse.cqpm.columns import CLASSIC, Columns, Role
 from pipeline.parse.cqpm.common import fold, is_prose, prov, squash, trim_item, trim_title
@@ -35,7 +35,7 @@ from pipeline.parse.cqpm.headings import (
     is_furniture_line,
     is_heading,
 )
-from pipeline.parse.cqpm.prose import merge_wrapped
+from pipeline.parse.cqpm.prose import drop_list_intro, merge_wrapped
 from pipeline.parse.cqpm.table import Unit, read_units, unit_label
 from pipeline.records import (
     Block,
@@ -122,6 +122,9 @@ def read_activities(blocks: Sequence[Block]) -> tuple[str | None, tuple[CqpmActi
         before, after = lines[:lead], lines[lead:]
     else:
         before, after = lines[:lead], lines[lead + 1:]
+        rest = drop_list_intro(lines[lead].text)  # "… fonctionnement. Les missions … portent sur :" on one line
+        if rest:
+            before = [*before, replace(lines[lead], text=rest)]
     objective = _joined(before)
     activities: list[CqpmActivity] = []
     if any(b.kind is BlockKind.LIST_ITEM for b in after[:1]) or all(b.kind is BlockKind.LIST_ITEM for b in after):
@@ -374,8 +377,6 @@ def read_new_layout(blocks: tuple[Block, ...]) -> NewLayout:
 
 
 def _with(cap: CqpmCapacity, **changes: object) -> CqpmCapacity:
-    from dataclasses import replace
-
     return replace(cap, **changes)  # type: ignore[arg-type]
 
 
