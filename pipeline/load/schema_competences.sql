@@ -1,58 +1,10 @@
--- The newer CQPM layout (1. référentiel d'activités, 2. de compétences, 3. d'évaluation): activities,
+-- Views of the newer CQPM layout (1. référentiel d'activités, 2. de compétences, 3. d'évaluation): activities,
 -- blocs de compétences, the bloc of each compétence, connaissances and résultats attendus.  A
 -- compétence is a row of cqpm_capacities (its conditions, criteria and modalités are in the same
 -- tables as an old-layout capacity's).  Every statement is idempotent (applied on every connection).
 
-ALTER TABLE cqpm_referentiels ADD COLUMN IF NOT EXISTS environment VARCHAR;
-ALTER TABLE cqpm_referentiels ADD COLUMN IF NOT EXISTS interactions VARCHAR;
-
-CREATE TABLE IF NOT EXISTS cqpm_activities (
-    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER NOT NULL,
-    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    title VARCHAR NOT NULL,
-    text VARCHAR,
-    PRIMARY KEY (document_id, ord)
-);
-
-CREATE TABLE IF NOT EXISTS cqpm_blocks (
-    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER NOT NULL,
-    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    number INTEGER NOT NULL,
-    code VARCHAR,
-    title VARCHAR NOT NULL,
-    PRIMARY KEY (document_id, ord)
-);
-
--- one row per compétence of a bloc (the compétence's own row is in cqpm_capacities); provenance is the bloc's
-CREATE TABLE IF NOT EXISTS cqpm_block_capacities (
-    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
-    block_ord INTEGER NOT NULL, block_number INTEGER NOT NULL, ord INTEGER NOT NULL,
-    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    capacity_number INTEGER NOT NULL,
-    PRIMARY KEY (document_id, block_ord, ord)
-);
-
-CREATE TABLE IF NOT EXISTS cqpm_knowledge (
-    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
-    capacity_ord INTEGER NOT NULL, capacity_number INTEGER NOT NULL, ord INTEGER NOT NULL,
-    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    text VARCHAR NOT NULL,
-    PRIMARY KEY (document_id, capacity_ord, ord)
-);
-
-CREATE TABLE IF NOT EXISTS cqpm_expected_results (
-    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
-    capacity_ord INTEGER NOT NULL, capacity_number INTEGER NOT NULL, ord INTEGER NOT NULL,
-    reading_order INTEGER NOT NULL, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
-    text VARCHAR NOT NULL,
-    PRIMARY KEY (document_id, capacity_ord, ord)
-);
-
-COMMENT ON TABLE cqpm_activities IS 'Activities of section 1.1 of a newer-layout CQPM référentiel.';
-COMMENT ON TABLE cqpm_blocks IS 'Blocs de compétences of a newer-layout CQPM référentiel.';
-COMMENT ON TABLE cqpm_block_capacities IS 'Which compétences (cqpm_capacities.number) each bloc holds.';
-COMMENT ON TABLE cqpm_knowledge IS 'Connaissances associées of a compétence.';
-COMMENT ON TABLE cqpm_expected_results IS 'Résultats attendus of a compétence.';
+-- The tables (cqpm_activities, cqpm_blocks, cqpm_block_capacities, cqpm_knowledge, cqpm_expected_results,
+-- cqpm_referentiels.environment/interactions) are declared in pipeline/load/tables.py; these are their views.
 
 -- ------------------------------------------------------------------------------------------- views
 
