@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pipeline.extract.furniture import furniture_signal
 from pipeline.parse.cqpm.common import fold, is_prose, trim_title
-from pipeline.records import Block, BlockKind
+from pipeline.records import Block, BlockKind, Provenance
 
 _MAX_HEADING = 130  # characters; a longer block is prose
 _NUM = r"(?:\d{1,2}\s*(?:[.)]\s*\d{0,2}\s*)*[.)]?\s*)?"  # "1.", "1.1.", "1.3 ", "2)" or nothing
@@ -72,6 +72,7 @@ class BlocHeading:
     code: str | None  # "RNCP38622BC01" when printed
     title: str
     order: int
+    prov: Provenance
 
 
 def bloc_heading(block: Block) -> BlocHeading | None:
@@ -101,4 +102,5 @@ def bloc_heading(block: Block) -> BlocHeading | None:
     if not title:
         return None
     printed = int(m.group("number")) if m.group("number") else None
-    return BlocHeading(printed, code.replace(" ", "").upper() if code else None, title, block.order)
+    return BlocHeading(printed, code.replace(" ", "").upper() if code else None, title, block.order,
+                       Provenance(page=block.page, order=block.order, bbox=block.bbox))

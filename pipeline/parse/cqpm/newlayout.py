@@ -33,7 +33,6 @@ from pipeline.parse.cqpm.headings import (
     find,
     find_last,
     is_furniture_line,
-    is_heading,
 )
 from pipeline.parse.cqpm.prose import drop_list_intro, merge_wrapped
 from pipeline.parse.cqpm.table import Unit, read_units, unit_label
@@ -287,8 +286,7 @@ def _blocks(headings: Sequence[BlocHeading], capacity_blocs: Sequence[int | None
     out = []
     for k, h in enumerate(headings):
         members = tuple(n + 1 for n, bloc in enumerate(capacity_blocs) if bloc == k)
-        out.append(CqpmBlock(number=k + 1, code=h.code, title=h.title, capacities=members,
-                             prov=Provenance(page=None, order=h.order)))
+        out.append(CqpmBlock(number=k + 1, code=h.code, title=h.title, capacities=members, prov=h.prov))
     return tuple(out)
 
 
@@ -298,7 +296,7 @@ def _grid_blocs(units: Sequence[tuple[Unit, int | None]]) -> tuple[list[BlocHead
     out = []
     for unit, _ in units:
         if unit.activity and (not headings or headings[-1].title != trim_title(unit.activity)):
-            headings.append(BlocHeading(None, None, trim_title(unit.activity), unit.prov.order))
+            headings.append(BlocHeading(None, None, trim_title(unit.activity), unit.prov.order, unit.prov))
         out.append((unit, len(headings) - 1 if headings else None))
     return headings, out
 
@@ -378,9 +376,3 @@ def read_new_layout(blocks: tuple[Block, ...]) -> NewLayout:
 
 def _with(cap: CqpmCapacity, **changes: object) -> CqpmCapacity:
     return replace(cap, **changes)  # type: ignore[arg-type]
-
-
-def is_new_heading(block: Block) -> bool:
-    """Any heading of the newer layout (used to stop prose that runs into the next section)."""
-    return any(is_heading(block, p) for p in (ACTIVITIES_RE, MISSIONS_RE, ENVIRONMENT_RE, INTERACTIONS_RE,
-                                              COMPETENCES_RE, EVALUATION_RE))

@@ -24,10 +24,7 @@ from pipeline.parse.cqpm.sections import (
     ASSESSMENT_RE,
     CAPABLE_RE,
     CERTIFICATION_RE,
-    MISSIONS_RE,
-    NUMBERED_SECTION_RE,
     OBJECTIVE_RE,
-    find_heading,
     is_heading,
 )
 from pipeline.records import Block, BlockKind, CodedText, TextItem
@@ -156,16 +153,3 @@ def read_assessment_methods(blocks: Sequence[Block]) -> tuple[TextItem, ...]:
         elif methods and label is not None and label.isupper():
             break  # "C) …": the next part of IV.2
     return tuple(methods)
-
-
-def read_activities_missions(blocks: Sequence[Block]) -> tuple[TextItem, ...]:
-    """Newer layout: the first list under "1.1 Mission(s) et activités", before any other numbered heading."""
-    start = find_heading(tuple(blocks), MISSIONS_RE)
-    if start is None:
-        return ()
-    lines = merge_wrapped(blocks[start + 1:])
-    first_list = next((i for i, line in enumerate(lines) if _is_mission(line)), len(lines))
-    if any(line.kind is not BlockKind.LIST_ITEM and is_heading(line, NUMBERED_SECTION_RE)
-           for line in lines[:first_list]):
-        return ()  # 1.1 has no list of its own
-    return _first_list_run(lines)
