@@ -59,7 +59,7 @@ def _score(golds: list[Path], tmp_path: Path) -> float:
     return float(overall)
 
 
-@pytest.mark.parametrize("gold", OURS, ids=lambda p: p.name.split(".")[0] + "." + p.name.split(".")[1])
+@pytest.mark.parametrize("gold", OURS, ids=lambda p: p.name.removesuffix(".gold.json"))
 def test_our_fixture_reads_at_one(gold: Path, tmp_path: Path) -> None:
     assert _score([gold], tmp_path) == 1.0
 

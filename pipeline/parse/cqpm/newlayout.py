@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.parse.cqpm.columns import CLASSIC, Columns, Role
-from pipeline.parse.cqpm.common import fold, is_prose, prov, squash, trim_item, trim_title
+from pipeline.parse.cqpm.common import block_label, fold, is_prose, prov, squash, trim_item, trim_title
 from pipeline.parse.cqpm.headings import (
     ACTIVITIES_RE,
     COMPETENCES_RE,
@@ -233,9 +233,12 @@ def read_methods(blocks: Sequence[Block]) -> tuple[TextItem, ...]:
     for b in blocks:
         if not is_prose(b):
             continue
+        label, text = block_label(b)  # a front end may keep "A)" as the list marker
         m = _METHOD_RE.match(b.text)
-        if m and m.group(1).upper() == expected and len(m.group(2)) <= 150:
-            methods.append(TextItem(text=trim_title(m.group(2)), prov=prov(b)))
+        if m is not None:
+            label, text = m.group(1), m.group(2)
+        if label is not None and label.upper() == expected and len(text) <= 150:
+            methods.append(TextItem(text=trim_title(text), prov=prov(b)))
             expected = chr(ord(expected) + 1)
     return tuple(methods)
 
