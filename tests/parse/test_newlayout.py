@@ -15,7 +15,8 @@ from pipeline.extract import extract
 from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
 from pipeline.parse import extract_document, parse
-from pipeline.parse.cqpm.columns import Role, header_roles, inline_role, role_of
+from pipeline.parse.cqpm.columns import Columns, Role, header_roles, inline_role, role_of
+from pipeline.parse.cqpm.table import read_units
 from pipeline.query.show import show_json
 from pipeline.records import Block, BlockKind, Cell, Para, Status
 
@@ -115,6 +116,13 @@ def test_a_row_with_one_labelled_cell_is_content_not_a_header() -> None:
     assert inline_role("Modalités d’évaluation : A – C") == (Role.ASSESSMENT, "A – C")
     assert inline_role("Résultats attendus :") == (Role.EXPECTED, "")
     assert inline_role("Le diagnostic porte sur : deux technologies") is None
+
+
+def test_unnumbered_competences_start_units_but_a_lone_column_label_does_not() -> None:
+    rows = [_row("Compétences professionnelles"), _row("Préparer une charge"), _row("suite du titre coupé"),
+            _row("Régler un bain")]
+    units = read_units(rows, Columns((Role.TITLE,)), labels=False)
+    assert [u.title for u in units] == ["Préparer une charge suite du titre coupé", "Régler un bain"]
 
 
 # ------------------------------------------------------------------------------------------ documents

@@ -361,6 +361,9 @@ def read_new_layout(blocks: tuple[Block, ...]) -> NewLayout:
         for n, (unit, bloc) in enumerate(units, start=1):
             capacities.append(unit.capacity(number=n, block=None if bloc is None else bloc + 1))
             blocs.append(bloc)
+    if not methods and any(_LETTERS_RE.match(a.text.strip()) for c in capacities for a in c.assessment):
+        reasons.append("newer layout: modalités given by letter but no lettered 'Modalités d'évaluation' list "
+                       "to resolve them: the letters are kept")
     capacities = [_with(c, assessment=resolve_assessment(c.assessment, methods)) for c in capacities]
 
     if s2 is None and s3 is None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.extract.furniture import is_commission, qualification
-from pipeline.parse.cqpm.columns import CLASSIC, Columns, Role, header_roles, inline_role
+from pipeline.parse.cqpm.columns import CLASSIC, Columns, Role, header_roles, inline_role, role_of
 from pipeline.parse.cqpm.common import number_label, prov, squash, trim_item, trim_title
 from pipeline.records import Block, Cell, CqpmCapacity, Marker, Para, Provenance, TextItem
 
@@ -148,7 +148,7 @@ def _unlabelled_start(text: str) -> tuple[str, int, str] | None:
     """An unnumbered compétence (RNCP-style lists print none): a title cell starting with a capital;
     a lowercase start is the rest of a title cut by a page break."""
     text = text.strip()
-    if not text[:1].isupper():
+    if not text[:1].isupper() or role_of(text) is not None:  # a lone column label is no compétence
         return None
     return "", 0, text
 
