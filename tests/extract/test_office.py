@@ -1,0 +1,127 @@
+"""Word (.docx) and OpenDocument (.odt) référentiels: the seeds written by an office library read back
+to the seeds' own canonical JSON, sniffed by content, with their tables' structure and provenance.
+
+Seed 003 is left out: it is a pdftotext dump whose line breaks carry the structure (a label on one
+line, its value on the next, wrapped sentences), which no word processor writes.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from golden import FIXTURES, assert_matches_gold, load_gold
+from office_docs import write_docx, write_odt
+
+from pipeline.contract import document_to_json
+from pipeline.errors import RejectedInput
+from pipeline.extract import extract
+from pipeline.extract.sniff import sniff_format
+from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document
+from pipeline.records import BlockKind, Marker, Status
+
+SEEDS = ("000_8d1bcbb53b7e0a76", "001_1b606db1c3205ecb", "002_59b883e404a36628", "004_753004672cef2017")
+WRITERS = {"docx": write_docx, "odt": write_odt}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    work = tmp_path_factory.mktemp("office")
+    return {(stem, fmt): write(FIXTURES / "seeds" / f"{stem}.txt", work / f"{stem}.{fmt}")
+            for stem in SEEDS for fmt, write in WRITERS.items()}
+
+
+def canonical(path: Path) -> dict[str, object]:
+    doc = normalize_document(extract_document(path))
+    out = document_to_json(doc)
+    out.pop("id", None)
+    out.pop("source", None)
+    return out
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+@pytest.mark.parametrize("stem", SEEDS)
+def test_office_version_gives_the_seeds_json(stem: str, fmt: str, written: dict[tuple[str, str], Path]) -> None:
+    path = written[(stem, fmt)]
+    got = canonical(path)
+    assert got == canonical(FIXTURES / "seeds" / f"{stem}.txt")
+    gold = load_gold(FIXTURES / "gold" / f"{stem}.json")
+    kind = gold["kind"]
+    assert got["kind"] == kind and got["status"] == Status.LOADED.value
+    assert_matches_gold(got[kind], gold[kind], stem, kind)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_sniffed_by_content_not_by_name(fmt: str, written: dict[tuple[str, str], Path], tmp_path: Path) -> None:
+    misnamed = tmp_path / "referentiel.txt"
+    shutil.copy(written[(SEEDS[1], fmt)], misnamed)
+    assert sniff_format(misnamed.read_bytes(), str(misnamed)) == fmt
+    layout = extract(misnamed)
+    assert layout.source.format == fmt and layout.source.pages is None
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_tables_headers_merged_cells_and_provenance(fmt: str, written: dict[tuple[str, str], Path]) -> None:
+    layout = extract(written[(SEEDS[1], fmt)])
+    rows = [b for b in layout.blocks if b.kind is BlockKind.TABLE_ROW]
+    headers = [r for r in rows if r.header]
+    assert len({r.table for r in rows}) >= 2 and len(headers) == len({r.table for r in rows})
+    assert headers[0].cells[0].text == "Capacités professionnelles"
+    # a capacity's continuation rows are merged cells, read as empty cells (not the capacity again)
+    continuations = [r for r in rows if not r.header and r.cells[0].empty]
+    assert continuations and all(r.cells[2].text for r in continuations)
+    capacities = [r.cells[0].text for r in rows if not r.header and not r.cells[0].empty]
+    assert len(capacities) == len(set(capacities)) == 8
+    # bullets inside a criterion cell stay sub-items
+    first = next(r for r in rows if r.cells[0].text.startswith("1."))
+    assert [p.marker for p in first.cells[2].paras][:2] == [None, Marker.BULLET]
+    assert [b.order for b in layout.blocks] == list(range(len(layout.blocks)))
+    assert all(b.page is None for b in layout.blocks)
+    kinds = {b.kind for b in layout.blocks}
+    assert {BlockKind.HEADING, BlockKind.LIST_ITEM, BlockKind.PARAGRAPH, BlockKind.TABLE_ROW} <= kinds
+
+
+def test_word_tracked_changes_read_as_accepted(tmp_path: Path) -> None:
+    """Text inserted with track changes on is the document's; deleted text is not."""
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_paragraph("TITRE DU CQPM : Opérateur")
+    p = document.add_paragraph("Les mesures sont ")
+    p._p.append(parse_xml(f'<w:del {w} w:id="1" w:author="a"><w:r><w:delText>fausses</w:delText></w:r></w:del>'))
+    p._p.append(parse_xml(f'<w:ins {w} w:id="2" w:author="a"><w:r><w:t>justes</w:t></w:r></w:ins>'))
+    path = tmp_path / "suivi.docx"
+    document.save(str(path))
+    assert [b.text for b in extract(path).blocks] == ["TITRE DU CQPM : Opérateur", "Les mesures sont justes"]
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("members", "reason"), [
+    ({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document"}, "Word document"),
+    ({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content"},
+     "damaged OpenDocument text"),
+    ({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}, "ZIP archive"),
+    ({"notes.txt": b"hello"}, "ZIP archive"),
+    ({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<a/>" + b" " * 5_000_000},
+     "zip bomb"),
+])
+def test_damaged_or_foreign_packages_are_rejected_with_the_reason(members: dict[str, bytes], reason: str,
+                                                                  tmp_path: Path) -> None:
+    path = tmp_path / "ref.docx"
+    path.write_bytes(_zip(members))
+    with pytest.raises(RejectedInput) as info:
+        extract(path)
+    assert reason in str(info.value) and str(path) in str(info.value)

@@ -1,0 +1,189 @@
+"""Write a text seed as a real Word (.docx, python-docx) or OpenDocument (.odt, odfpy) document.
+
+The content is the seed's own (already in the repo); the structure is what an office suite writes:
+section titles in a heading style, list paragraphs in a list (Word "List Bullet" numbering, ODF
+``text:list``), the capacity table as real tables (a new table at each repeated header row, the header
+flagged "repeat as header row" / ``table:table-header-rows``), a capacity's continuation rows as
+vertically merged cells (``w:vMerge`` / ``table:covered-table-cell``), criteria checkboxes as ``☐``
+and sub-items as list paragraphs inside the cell.  A line the text front end reads as the wrapped
+continuation of the one above is part of the same paragraph, as in a word processor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.extract import extract
+from pipeline.records import Block, BlockKind, Cell, Marker
+
+_SECTION_RE = re.compile(r"^(?:[IVX]+|\d+(?:\.\d+)*)\s*[-.–)]?\s+[A-ZÉÈ'’ ]{6,}$|^REFERENTIEL DU CQPM$")
+
+
+@dataclass
+class _Para:
+    text: str
+    kind: str  # "heading" | "list" | "para"
+
+
+@dataclass
+class _Table:
+    rows: list[tuple[tuple[Cell, ...], bool]]  # (cells, header)
+
+
+def _parts(seed: Path) -> list[_Para | _Table]:
+    parts: list[_Para | _Table] = []
+    prev: Block | None = None
+    for b in extract(seed).blocks:
+        if b.kind is BlockKind.TABLE_ROW:
+            if b.header or not isinstance(parts[-1] if parts else None, _Table) or prev is None \
+                    or prev.kind is not BlockKind.TABLE_ROW:
+                parts.append(_Table([]))
+            table = parts[-1]
+            assert isinstance(table, _Table)
+            table.rows.append((b.cells, b.header))
+        elif (b.kind is BlockKind.PARAGRAPH and not b.gap_before and parts and isinstance(parts[-1], _Para)
+              and prev is not None and prev.kind in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)):
+            parts[-1].text += " " + b.text  # a wrapped line: the same paragraph
+        elif b.kind is BlockKind.FOOTNOTE:
+            parts.append(_Para(f"{b.marker or ''}{b.text}", "para"))
+        elif b.kind is BlockKind.LIST_ITEM:
+            parts.append(_Para(b.text, "list"))
+        else:
+            heading = b.kind is BlockKind.HEADING or bool(_SECTION_RE.match(b.text))
+            parts.append(_Para(b.text, "heading" if heading else "para"))
+        prev = b
+    return parts
+
+
+def _merged(rows: list[tuple[tuple[Cell, ...], bool]]) -> list[list[str]]:
+    """Per row and column: "restart", "continue" or "" (a continuation row's empty cells merge upwards)."""
+    width = max(len(c) for c, _ in rows)
+    marks = [["" for _ in range(width)] for _ in rows]
+    for col in range(width):
+        for r in range(1, len(rows)):
+            cells, header = rows[r]
+            above = rows[r - 1][0]
+            empty = col >= len(cells) or cells[col].empty
+            if not header and not rows[r - 1][1] and empty and (
+                    marks[r - 1][col] or (col < len(above) and not above[col].empty)):
+                marks[r][col] = "continue"
+                if not marks[r - 1][col]:
+                    marks[r - 1][col] = "restart"
+    return marks
+
+
+def _cell_text(p_text: str, marker: Marker | None) -> str:
+    return f"☐ {p_text}" if marker is Marker.CHECKBOX else p_text
+
+
+def write_docx(seed: Path, out: Path) -> Path:
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    for part in _parts(seed):
+        if isinstance(part, _Para):
+            if part.kind == "heading":
+                document.add_heading(part.text, level=1)
+            else:
+                document.add_paragraph(part.text, style="List Bullet" if part.kind == "list" else None)
+            continue
+        width = max(len(c) for c, _ in part.rows)
+        table = document.add_table(rows=len(part.rows), cols=width)
+        table.style = "Table Grid"
+        marks = _merged(part.rows)
+        for r, (cells, header) in enumerate(part.rows):
+            row = table.rows[r]
+            if header:
+                tr_pr = row._tr.get_or_add_trPr()
+                tr_pr.append(OxmlElement("w:tblHeader"))
+            for col in range(width):
+                tc = row.cells[col]
+                if marks[r][col]:
+                    merge = OxmlElement("w:vMerge")
+                    if marks[r][col] == "restart":
+                        merge.set(qn("w:val"), "restart")
+                    tc._tc.get_or_add_tcPr().append(merge)
+                paras = cells[col].paras if col < len(cells) else ()
+                for k, p in enumerate(paras):
+                    style = "List Bullet" if p.marker is Marker.BULLET else None
+                    text = _cell_text(p.text, p.marker)
+                    if k == 0:
+                        tc.paragraphs[0].text = text
+                        if style:
+                            tc.paragraphs[0].style = document.styles[style]
+                    else:
+                        tc.add_paragraph(text, style=style)
+    document.save(str(out))
+    return out
+
+
+def write_odt(seed: Path, out: Path) -> Path:
+    from odf.opendocument import OpenDocumentText
+    from odf.style import ParagraphProperties, Style, TableColumnProperties
+    from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableHeaderRows, TableRow
+    from odf.text import H, List, ListItem, P
+
+    document = OpenDocumentText()
+    bullet = Style(name="List_20_Bullet", displayname="List Bullet", family="paragraph")
+    bullet.addElement(ParagraphProperties(marginleft="0.5cm"))
+    heading = Style(name="Heading_20_1", displayname="Heading 1", family="paragraph")
+    column = Style(name="col", family="table-column")
+    column.addElement(TableColumnProperties(columnwidth="4cm"))
+    document.styles.addElement(bullet)
+    document.styles.addElement(heading)
+    document.automaticstyles.addElement(column)
+    n_tables = 0
+    for part in _parts(seed):
+        if isinstance(part, _Para):
+            if part.kind == "heading":
+                document.text.addElement(H(outlinelevel=1, stylename=heading, text=part.text))
+            elif part.kind == "list":
+                lst = List()
+                item = ListItem()
+                item.addElement(P(stylename=bullet, text=part.text))
+                lst.addElement(item)
+                document.text.addElement(lst)
+            else:
+                document.text.addElement(P(text=part.text))
+            continue
+        n_tables += 1
+        width = max(len(c) for c, _ in part.rows)
+        table = Table(name=f"Tableau{n_tables}")
+        table.addElement(TableColumn(numbercolumnsrepeated=width, stylename=column))
+        marks = _merged(part.rows)
+        header_rows: TableHeaderRows | None = None
+        for r, (cells, header) in enumerate(part.rows):
+            row = TableRow()
+            for col in range(width):
+                if marks[r][col] == "continue":
+                    row.addElement(CoveredTableCell())
+                    continue
+                span = 1
+                while marks[r][col] == "restart" and r + span < len(part.rows) and marks[r + span][col] == "continue":
+                    span += 1
+                cell = TableCell(valuetype="string", numberrowsspanned=span) if span > 1 else TableCell(
+                    valuetype="string")
+                paras = cells[col].paras if col < len(cells) else ()
+                for p in paras:
+                    if p.marker is Marker.BULLET:
+                        lst = List()
+                        item = ListItem()
+                        item.addElement(P(stylename=bullet, text=p.text))
+                        lst.addElement(item)
+                        cell.addElement(lst)
+                    else:
+                        cell.addElement(P(text=_cell_text(p.text, p.marker)))
+                row.addElement(cell)
+            if header and r == 0:
+                header_rows = TableHeaderRows()
+                header_rows.addElement(row)
+                table.addElement(header_rows)
+            else:
+                table.addElement(row)
+        document.text.addElement(table)
+    document.save(str(out))
+    return out
