@@ -22,6 +22,8 @@ from pipeline.diff.render_html import render_html
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 REFPIPE = Path(sys.executable).parent / "refpipe"
 
+pytestmark = pytest.mark.e2e  # a browser and refpipe subprocesses
+
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
