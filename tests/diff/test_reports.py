@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import docx
+import pytest
 from pairs import report_001, with_script_criterion
 
 from pipeline.diff.changes import DiffReport
@@ -16,6 +17,7 @@ from pipeline.diff.fulltext import Status, redline_document
 from pipeline.diff.redline import Op
 from pipeline.diff.render_docx import render_docx
 from pipeline.diff.render_html import View, render_html
+from pipeline.diff.render_pdf import ReportError, html_to_pdf
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WHEN = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
@@ -139,3 +141,9 @@ def test_docx_changes_are_word_tracked_changes() -> None:
 def test_docx_escapes_nothing_and_runs_nothing() -> None:
     _, ins, _ = _tracked(with_script_criterion())
     assert any("<script>document.title='pwned'</script>" in i for i in ins)  # stored as text in w:t
+
+
+def test_pdf_without_chromium_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFPIPE_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(ReportError, match=r"scripts/ensure_chromium\.sh.*--format html"):
+        html_to_pdf("<p>rapport</p>")

@@ -18,11 +18,16 @@ import docx
 import pdfplumber
 import pypdfium2
 import pytest
+from browser import REFPIPE, chromium_binary, run_chromium
 from pairs import PAIRS, expected
 from PIL import Image
-from test_html_chromium import REFPIPE, chromium, run_chromium  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return chromium_binary()
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PAIR = next(p for p in PAIRS if p.name.startswith("001"))
