@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 from pipeline.diff import labels
-from pipeline.diff.changes import DIFFER_VERSION, DiffReport, Side
+from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.fulltext import RedlineLine, Status, Style, redline_document
 from pipeline.diff.redline import Op, Segment
 from pipeline.records import ChangeKind, Entity
@@ -138,18 +139,21 @@ def _changes_list(document: Any, report: DiffReport, tracker: _Tracker) -> None:
 
 
 def _footer_text(report: DiffReport, generated: datetime) -> str:
+    """One short line per page: the date, then each version with its file name and sha256 prefix (the full
+    paths are in the cover's table)."""
     def source(name: str, s: Side) -> str:
-        sha = f", sha256 {s.sha256[:12]}…" if s.sha256 else ""
-        return f"{name} : {s.label}, {s.path}{sha}, document {s.document_id}"
+        sha = f", sha256 {s.sha256[:12]}" if s.sha256 else f", document {s.document_id}"
+        return f"{name} {s.label} ({PurePath(s.path).name}{sha})"
 
     when = generated.astimezone(UTC).strftime("%d/%m/%Y à %H:%M UTC")
-    return (f"Rapport généré le {when} par refpipe (algorithme de comparaison {DIFFER_VERSION}). Sources — "
-            f"{source('ancienne', report.old)} ; {source('nouvelle', report.new)}.")
+    return (f"Généré le {when} par refpipe — {source('ancienne', report.old)} ; "
+            f"{source('nouvelle', report.new)}")
 
 
 def render_docx(report: DiffReport, generated: datetime | None = None) -> bytes:
     """The report as a .docx whose changes are Word tracked changes; ``generated`` defaults to now."""
     import docx
+    from docx.shared import Pt
 
     generated = generated or datetime.now(UTC)
     tracker = _Tracker(generated)
@@ -172,7 +176,8 @@ def render_docx(report: DiffReport, generated: datetime | None = None) -> bytes:
             _line(document, line, tracker)
     else:
         _changes_list(document, report, tracker)
-    document.sections[0].footer.paragraphs[0].text = _footer_text(report, generated)
+    footer = document.sections[0].footer.paragraphs[0]
+    footer.add_run(_footer_text(report, generated)).font.size = Pt(7.5)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

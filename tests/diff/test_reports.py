@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 import docx
 import pytest
@@ -132,7 +133,11 @@ def test_docx_changes_are_word_tracked_changes() -> None:
     removed = next(p for p in document.paragraphs if p.text == "" and p._p.find(f"{W}del") is not None)
     assert removed._p.find(f"{W}pPr/{W}rPr/{W}del") is not None
     footer = document.sections[0].footer.paragraphs[0].text
-    assert "06/12/2026 à 09:30 UTC" in footer and report_001().new.path in footer
+    report = report_001()
+    assert "Généré le 06/12/2026 à 09:30 UTC" in footer
+    for side in (report.old, report.new):
+        assert side.sha256 is not None and f"{side.label} ({Path(side.path).name}, sha256 {side.sha256[:12]})" in footer
+        assert side.path in [c.text for c in document.tables[0].columns[3].cells]  # the full path on the cover
     # the text Word shows once every change is accepted is the new version's
     accepted = [p.text for p in document.paragraphs]
     assert "La liaison avec les organismes extérieurs (DRIRE, certificateurs,...)." in accepted

@@ -148,4 +148,21 @@ def test_docx_report_opens_with_word_tracked_changes(refpipe_diff) -> None:  # t
     assert "conformes" in ins and "cohérentes" in dels
     assert any((t or "").startswith("Capacité 9. Animer une réunion de suivi") for t in ins)
     assert any((t or "").startswith("Les éléments tiennent compte, au minimum") for t in dels)
-    assert "Rapport généré le" in document.sections[0].footer.paragraphs[0].text
+    assert "Généré le" in document.sections[0].footer.paragraphs[0].text
+
+
+def test_docx_report_opens_in_an_office_suite_with_its_changes_shown(refpipe_diff, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """LibreOffice (when installed: it is not a dependency) opens the file and prints the tracked changes."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    path = refpipe_diff("docx", None, "rapport-lo.docx")
+    profile = f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}"
+    result = subprocess.run([soffice, "--headless", "--norestore", profile, "--convert-to", "pdf", "--outdir",
+                             str(tmp_path), str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(tmp_path / "rapport-lo.pdf") as doc:
+        text = " ".join(" ".join((p.extract_text() or "").split()) for p in doc.pages)
+    for words in ("Comparaison de deux versions", "Texte intégral de la nouvelle version",
+                  "Animer une réunion de suivi", "cohérentes", "conformes", "Généré le"):
+        assert words in text, words
