@@ -22,7 +22,7 @@ from enum import StrEnum
 from pipeline.diff.fields import reading_order
 from pipeline.diff.labels import FIELD, date_text
 from pipeline.diff.match import match
-from pipeline.diff.redline import Op, Segment, redline
+from pipeline.diff.redline import Op, Segment, list_redline, redline
 from pipeline.diff.structured import capacity_score
 from pipeline.records import CodedText, CqpmCapacity, CqpmDocument, Document, RncpFiche, TextItem
 
@@ -49,8 +49,14 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Line:
+    """A line of text; a fact ("Niveau : 4") keeps its label apart, a list of codes its codes, so a changed
+    value is shown whole (old struck, new inserted) and a changed code list item by item."""
+
     style: Style
     text: str
+    label: str | None = None
+    value: str | None = None
+    codes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,8 @@ def _fact(name: str, value: object) -> list[Line]:
         value = "oui" if value else "non"
     elif hasattr(value, "strftime"):
         value = date_text(value)  # type: ignore[arg-type]
-    return [Line(Style.PARA, f"{FIELD.get(name, name)} : {value}")]
+    label = FIELD.get(name, name)
+    return [Line(Style.PARA, f"{label} : {value}", label=label, value=str(value))]
 
 
 def _section(title: str, lines: list[Line]) -> list[Line]:
@@ -132,7 +139,8 @@ def rncp_lines(r: RncpFiche) -> list[Line]:
     blocks: list[Line] = []
     for b in r.blocks:
         blocks += [Line(Style.SUBHEADING, f"Bloc {b.number}. {b.title}"),
-                   Line(Style.PARA, "Capacités : " + ", ".join(b.capacities))]
+                   Line(Style.PARA, "Capacités : " + ", ".join(b.capacities), label="Capacités",
+                        codes=tuple(b.capacities))]
     out += _section("Blocs de compétences", blocks)
     return out
 
@@ -154,6 +162,8 @@ def _key(line: Line) -> tuple[str, str]:
 def _similarity(a: Line, b: Line) -> float:
     if a.style is not b.style:
         return 0.0
+    if a.label is not None and a.label == b.label:
+        return 0.99  # the same fact (or code list) with another value
     wa, wb = _key(a)[1].split(), _key(b)[1].split()
     return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
@@ -178,10 +188,37 @@ def _replace(old: list[Line], new: list[Line]) -> list[RedlineLine]:
             out.append(_whole(line, Status.ADDED))
             continue
         out += [_whole(o, Status.REMOVED) for o in old[i:best_k]]
-        out.append(RedlineLine(line.style, Status.CHANGED, tuple(redline(old[best_k].text, line.text))))
+        out.append(RedlineLine(line.style, Status.CHANGED, _changed(old[best_k], line)))
         i = best_k + 1
     out += [_whole(o, Status.REMOVED) for o in old[i:]]
     return out
+
+
+def _codes(old: tuple[str, ...], new: tuple[str, ...]) -> list[Segment]:
+    """A code list item by item, each ", " marked so that accepting gives the new list and rejecting the old."""
+    out: list[Segment] = []
+    in_old = in_new = 0
+    for item in list_redline(old, new)[::2]:  # its items (every other segment is a separator)
+        before_old = item.op is not Op.INSERT and in_old > 0
+        before_new = item.op is not Op.DELETE and in_new > 0
+        if before_old or before_new:
+            op = Op.EQUAL if before_old and before_new else Op.DELETE if before_old else Op.INSERT
+            out.append(Segment(op, ", "))
+        out.append(item)
+        in_old += item.op is not Op.INSERT
+        in_new += item.op is not Op.DELETE
+    return out
+
+
+def _changed(old: Line, new: Line) -> tuple[Segment, ...]:
+    """A changed line: a code list item by item, a fact's value whole, prose word by word."""
+    if old.label is not None and old.label == new.label:
+        head = Segment(Op.EQUAL, f"{new.label} : ")
+        if old.codes is not None and new.codes is not None:
+            return (head, *_codes(old.codes, new.codes))
+        if old.value is not None and new.value is not None:
+            return (head, Segment(Op.DELETE, old.value), Segment(Op.INSERT, new.value))
+    return tuple(redline(old.text, new.text))
 
 
 def redline_document(old: Document, new: Document) -> list[RedlineLine]:

@@ -152,3 +152,25 @@ def test_pdf_without_chromium_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("REFPIPE_CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(ReportError, match=r"scripts/ensure_chromium\.sh.*--format html"):
         html_to_pdf("<p>rapport</p>")
+
+
+def test_rncp_redline_shows_a_changed_fact_whole_and_code_lists_item_by_item() -> None:
+    from pairs import PAIRS, report_of, versions_of
+
+    from pipeline.diff.fulltext import document_lines
+
+    old, new = versions_of(next(p for p in PAIRS if p.name.startswith("003")))
+    lines = redline_document(old, new)
+    changed = {"".join(s.text for s in ln.segments): ln.segments for ln in lines if ln.status is Status.CHANGED}
+    date = next(segs for text, segs in changed.items() if text.startswith("Date de décision"))
+    assert [(s.op, s.text) for s in date][1:] == [(Op.DELETE, "07/04/2017"), (Op.INSERT, "05/09/2017")]
+    bloc3 = next(segs for text, segs in changed.items() if text.startswith("Capacités : C7"))
+    assert [(s.op, s.text) for s in bloc3][1:] == [(Op.DELETE, "C7"), (Op.DELETE, ", "), (Op.EQUAL, "C8"),
+                                                   (Op.INSERT, ", "), (Op.INSERT, "C9")]
+    accepted = ["".join(s.text for s in ln.segments if s.op is not Op.DELETE) for ln in lines
+                if ln.status is not Status.REMOVED]
+    rejected = ["".join(s.text for s in ln.segments if s.op is not Op.INSERT) for ln in lines
+                if ln.status is not Status.ADDED]
+    assert sorted(accepted) == sorted(line.text for line in document_lines(new))
+    assert sorted(rejected) == sorted(line.text for line in document_lines(old))
+    assert "<del>07/04/2017</del> <ins>05/09/2017</ins>" in render_html(report_of(old, new), View.REDLINE)
