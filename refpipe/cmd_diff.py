@@ -40,8 +40,8 @@ BINARY = (Format.PDF, Format.DOCX)
 def diff(
     old: Annotated[str, typer.Argument(help="Old version: KEY@VERSION, a key (latest), a document id, or a file.")],
     new: Annotated[str, typer.Argument(help="New version, same forms as OLD.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (pdf and docx need --output).")]
-    = Format.MD,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="Report format (pdf and docx: to --output FILE or a redirected stdout).")] = Format.MD,
     view: Annotated[View, typer.Option(
         "--view", help="html/pdf: the changes one by one, old | new side by side, or the new version's whole "
                        "text with the changes marked (redline).")] = View.CHANGES,
@@ -65,6 +65,11 @@ def diff(
 
     if fmt in BINARY and output is None and sys.stdout.isatty():
         raise fail(f"--format {fmt.value} writes a binary file: give --output FILE (or redirect stdout)")
+    if fmt is Format.PDF:
+        from pipeline.diff.render_pdf import NO_CHROMIUM, find_chromium, html_to_pdf
+
+        if find_chromium() is None:  # said before anything is ingested
+            raise fail(NO_CHROMIUM)
 
     try:
         report = compare_warehouse(warehouse, old, new)
@@ -75,8 +80,6 @@ def diff(
                   "(their keys differ): the report compares two different documents")
     data: bytes
     if fmt is Format.PDF:
-        from pipeline.diff.render_pdf import html_to_pdf
-
         try:
             data = html_to_pdf(render_html(report, HtmlView(view.value)))
         except PipelineError as exc:

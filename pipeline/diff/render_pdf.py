@@ -25,6 +25,9 @@ from pipeline.errors import PipelineError
 
 #: seconds Chromium may take to print one report
 TIMEOUT = 120
+NO_CHROMIUM = ("--format pdf needs Chromium to print the report and none was found: install it "
+               "(scripts/ensure_chromium.sh, or apt-get install chromium) or set REFPIPE_CHROMIUM; "
+               "--format html gives the same report to print from a browser")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -46,9 +49,7 @@ def html_to_pdf(html: str, chromium: str | None = None) -> bytes:
     """The PDF of an HTML page, printed by headless Chromium (A4 and margins come from the page's CSS)."""
     binary = chromium or find_chromium()
     if binary is None:
-        raise ReportError("--format pdf needs Chromium to print the report and none was found: install it "
-                          "(scripts/ensure_chromium.sh, or apt-get install chromium) or set REFPIPE_CHROMIUM; "
-                          "--format html gives the same report to print from a browser")
+        raise ReportError(NO_CHROMIUM)
     with tempfile.TemporaryDirectory(prefix="refpipe-pdf-") as tmp:
         page, pdf = Path(tmp) / "rapport.html", Path(tmp) / "rapport.pdf"
         page.write_text(html, encoding="utf-8")
