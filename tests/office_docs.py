@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.extract import extract
 from pipeline.records import Block, BlockKind, Cell, Marker
@@ -78,18 +79,79 @@ def _cell_text(p_text: str, marker: Marker | None) -> str:
     return f"☐ {p_text}" if marker is Marker.CHECKBOX else p_text
 
 
-def write_docx(seed: Path, out: Path) -> Path:
+_SECTION_NUMBER_RE = re.compile(r"^(I|II|III|IV|V|VI)\s+(?=[A-Z])")
+_LIST_NUMBER_RE = re.compile(r"^(\d{1,2})\)\s+")
+_CAPACITY_NUMBER_RE = re.compile(r"^(\d{1,2})\.\s+")
+_ROMAN = ("I", "II", "III", "IV", "V", "VI")
+#: numId -> (format, level text): sections "IV", the capacity list "1)", capacities in the table "1."
+_WORD_LISTS = {"91": ("upperRoman", "%1"), "92": ("decimal", "%1)"), "93": ("decimal", "%1.")}
+
+
+def _add_word_lists(document: Any) -> None:
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = document.part.numbering_part.element
+    first_num = numbering.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}num")
+    for num_id, (fmt, text) in _WORD_LISTS.items():
+        abstract = parse_xml(f'<w:abstractNum {w} w:abstractNumId="{num_id}"><w:multiLevelType w:val="singleLevel"/>'
+                             f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                             f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/></w:lvl></w:abstractNum>')
+        first_num.addprevious(abstract)
+        numbering.append(parse_xml(f'<w:num {w} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/></w:num>'))
+
+
+def _numbered(paragraph: Any, num_id: str) -> None:
+    num = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num.get_or_add_ilvl().val = 0
+    num.get_or_add_numId().val = int(num_id)
+
+
+class _Counter:
+    """Checks that the typed numbers a group loses to Word numbering are 1, 2, 3 … (else Word would differ)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def take(self, num_id: str, typed: str) -> None:
+        expected = self.seen.get(num_id, 0) + 1
+        value = _ROMAN.index(typed) + 1 if num_id == "91" else int(typed)
+        assert value == expected, f"list {num_id}: typed {typed}, Word would number {expected}"
+        self.seen[num_id] = expected
+
+
+def write_docx(seed: Path, out: Path, word_numbering: bool = False) -> Path:
+    """The seed as a Word document; ``word_numbering``: section, capacity-list and capacity numbers are Word's
+    automatic numbering (``w:numPr``) instead of typed text."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     document = docx.Document()
+    counter = _Counter()
+    if word_numbering:
+        _add_word_lists(document)
+
+    def strip_number(text: str, pattern: re.Pattern[str], num_id: str) -> tuple[str, str | None]:
+        m = pattern.match(text) if word_numbering else None
+        if not m:
+            return text, None
+        counter.take(num_id, m.group(1))
+        return text[m.end():], num_id
+
     for part in _parts(seed):
         if isinstance(part, _Para):
             if part.kind == "heading":
-                document.add_heading(part.text, level=1)
+                text, num = strip_number(part.text, _SECTION_NUMBER_RE, "91")
+                paragraph = document.add_heading(text, level=1)
+            elif part.kind == "list":
+                text, num = strip_number(part.text, _LIST_NUMBER_RE, "92")
+                paragraph = document.add_paragraph(text, style=None if num else "List Bullet")
             else:
-                document.add_paragraph(part.text, style="List Bullet" if part.kind == "list" else None)
+                num = None
+                paragraph = document.add_paragraph(part.text)
+            if num:
+                _numbered(paragraph, num)
             continue
         width = max(len(c) for c, _ in part.rows)
         table = document.add_table(rows=len(part.rows), cols=width)
@@ -110,13 +172,18 @@ def write_docx(seed: Path, out: Path) -> Path:
                 paras = cells[col].paras if col < len(cells) else ()
                 for k, p in enumerate(paras):
                     style = "List Bullet" if p.marker is Marker.BULLET else None
-                    text = _cell_text(p.text, p.marker)
+                    text, num = _cell_text(p.text, p.marker), None
+                    if col == 0 and k == 0 and not header:
+                        text, num = strip_number(text, _CAPACITY_NUMBER_RE, "93")
                     if k == 0:
-                        tc.paragraphs[0].text = text
+                        paragraph = tc.paragraphs[0]
+                        paragraph.text = text
                         if style:
-                            tc.paragraphs[0].style = document.styles[style]
+                            paragraph.style = document.styles[style]
                     else:
-                        tc.add_paragraph(text, style=style)
+                        paragraph = tc.add_paragraph(text, style=style)
+                    if num:
+                        _numbered(paragraph, num)
     document.save(str(out))
     return out
 

@@ -45,6 +45,7 @@ class OfficePara:
     style: str | None = None
     outline_level: int | None = None  # 1-based, set for headings
     in_list: bool = False
+    numbered: bool = False  # its text starts with the label its list numbering gave it ("1.", "a)")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _cell(cell: OfficeCell) -> Cell:
         if not read:
             continue
         first = read[0]
-        if (first.marker is None and (p.in_list or is_list_style(p.style))
+        if (first.marker is None and not p.numbered and (p.in_list or is_list_style(p.style))
                 and not _CHECKBOX_START_RE.match(p.text) and not _BULLET_START_RE.match(p.text)):
             read = (Para(text=first.text, marker=Marker.BULLET), *read[1:])
         paras.extend(read)

@@ -55,6 +55,20 @@ def test_office_version_gives_the_seeds_json(stem: str, fmt: str, written: dict[
     assert_matches_gold(got[kind], gold[kind], stem, kind)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("stem", SEEDS[:3])
+def test_word_automatic_numbering_reads_like_typed_numbers(stem: str, tmp_path: Path) -> None:
+    """Section headings (I … IV), the "doit être capable de" list (1) …) and the capacities (1. …) numbered
+    by Word itself: the numbers are not in the text, the reader renders them as Word shows them."""
+    import docx
+
+    path = write_docx(FIXTURES / "seeds" / f"{stem}.txt", tmp_path / f"{stem}.docx", word_numbering=True)
+    body = docx.Document(str(path)).element.body
+    numbered = body.findall(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}numId")
+    assert len([n for n in numbered if n.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val") in ("91", "92", "93")]) >= 10
+    assert canonical(path) == canonical(FIXTURES / "seeds" / f"{stem}.txt")
+
+
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
 def test_sniffed_by_content_not_by_name(fmt: str, written: dict[tuple[str, str], Path], tmp_path: Path) -> None:
     misnamed = tmp_path / "referentiel.txt"
