@@ -188,13 +188,58 @@ def write_docx(seed: Path, out: Path, word_numbering: bool = False) -> Path:
     return out
 
 
-def write_odt(seed: Path, out: Path) -> Path:
+def write_odt(seed: Path, out: Path, numbering: bool = False) -> Path:
+    """The seed as an OpenDocument text; ``numbering``: section numbers are the outline numbering, the
+    capacity list's and the capacities' numbers list numbering (continued from cell to cell), not text."""
     from odf.opendocument import OpenDocumentText
     from odf.style import ParagraphProperties, Style, TableColumnProperties
     from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableHeaderRows, TableRow
-    from odf.text import H, List, ListItem, P
+    from odf.text import (
+        H,
+        List,
+        ListItem,
+        ListLevelStyleNumber,
+        ListStyle,
+        OutlineLevelStyle,
+        OutlineStyle,
+        P,
+    )
 
     document = OpenDocumentText()
+    counter = _Counter()
+    if numbering:
+        outline = OutlineStyle(name="Outline")
+        outline.addElement(OutlineLevelStyle(level=1, numformat="I"))
+        document.styles.addElement(outline)
+        for name, suffix in (("LCapList", ")"), ("LCap", ".")):
+            style = ListStyle(name=name)
+            style.addElement(ListLevelStyleNumber(level=1, numformat="1", numsuffix=suffix))
+            document.automaticstyles.addElement(style)
+
+    def strip_number(text: str, pattern: re.Pattern[str], num_id: str) -> tuple[str, bool]:
+        m = pattern.match(text) if numbering else None
+        if not m:
+            return text, False
+        counter.take(num_id, m.group(1))
+        return text[m.end():], True
+
+    lists = {"LCapList": 0, "LCap": 0}
+
+    def numbered_list(style: str, paragraph: Any) -> Any:
+        """The capacity list continues the list just before it (continue-numbering); the capacities, with
+        bullet lists between them, continue their previous list by its id (continue-list), as LibreOffice
+        writes it."""
+        lists[style] += 1
+        n = lists[style]
+        if style == "LCapList":
+            lst = List(stylename=style, continuenumbering="true")
+        else:
+            lst = List(stylename=style, id=f"{style}{n}", **({"continuelist": f"{style}{n - 1}"} if n > 1 else {}))
+        item = ListItem()
+        item.addElement(paragraph)
+        lst.addElement(item)
+        return lst
+
     bullet = Style(name="List_20_Bullet", displayname="List Bullet", family="paragraph")
     bullet.addElement(ParagraphProperties(marginleft="0.5cm"))
     heading = Style(name="Heading_20_1", displayname="Heading 1", family="paragraph")
@@ -207,7 +252,14 @@ def write_odt(seed: Path, out: Path) -> Path:
     for part in _parts(seed):
         if isinstance(part, _Para):
             if part.kind == "heading":
-                document.text.addElement(H(outlinelevel=1, stylename=heading, text=part.text))
+                text, num = strip_number(part.text, _SECTION_NUMBER_RE, "91")
+                if numbering and not num:  # a title outside the outline numbering: a plain paragraph
+                    document.text.addElement(P(stylename=heading, text=text))
+                else:
+                    document.text.addElement(H(outlinelevel=1, stylename=heading, text=text))
+            elif part.kind == "list" and numbering and _LIST_NUMBER_RE.match(part.text):
+                text, _ = strip_number(part.text, _LIST_NUMBER_RE, "92")
+                document.text.addElement(numbered_list("LCapList", P(text=text)))
             elif part.kind == "list":
                 lst = List()
                 item = ListItem()
@@ -242,6 +294,10 @@ def write_odt(seed: Path, out: Path) -> Path:
                         item.addElement(P(stylename=bullet, text=p.text))
                         lst.addElement(item)
                         cell.addElement(lst)
+                    elif col == 0 and not header and p is paras[0] and numbering and \
+                            _CAPACITY_NUMBER_RE.match(p.text):
+                        text, _ = strip_number(p.text, _CAPACITY_NUMBER_RE, "93")
+                        cell.addElement(numbered_list("LCap", P(text=text)))
                     else:
                         cell.addElement(P(text=_cell_text(p.text, p.marker)))
                 row.addElement(cell)

@@ -26,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.office import OfficeCell, OfficePara, OfficeRow, OfficeTable, Part, check_archive, layout_of
+from pipeline.extract.office import (
+    OfficeCell,
+    OfficePara,
+    OfficeRow,
+    OfficeTable,
+    Part,
+    check_archive,
+    layout_of,
+    letters,
+    roman,
+)
 from pipeline.records import Layout, Source
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -80,22 +90,9 @@ def _num_ref(ppr: Any) -> NumRef | None:
     return (num_id.get(f"{W}val", "") if num_id is not None else "", int(level) if level.isdigit() else None)
 
 
-def _roman(n: int) -> str:
-    out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-                           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        while n >= value:
-            out, n = out + letters, n - value
-    return out
-
-
-def _letters(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
-
-
 _FORMATS: dict[str, Callable[[int], str]] = {
-    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "lowerLetter": _letters,
-    "upperLetter": lambda n: _letters(n).upper(), "lowerRoman": _roman, "upperRoman": lambda n: _roman(n).upper()}
+    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "lowerLetter": letters,
+    "upperLetter": lambda n: letters(n).upper(), "lowerRoman": roman, "upperRoman": lambda n: roman(n).upper()}
 _LEVEL_TEXT_RE = re.compile(r"%([1-9])")
 
 

@@ -13,20 +13,37 @@ Text is the paragraph's character data with ``text:s`` (spaces), ``text:tab`` an
 ``text:line-break`` as spaces; notes (``text:note``) and tracked deletions (``text:tracked-changes``)
 are not running text.  A paragraph's style name is its automatic style's parent (``P1`` ->
 ``List Bullet``), so list and heading styles are recognised as in Word.
+
+Automatic numbering is rendered as the office suite shows it (``_Numbering``): a list's level styles
+(``text:list-level-style-number``: format, prefix, suffix, start, levels displayed) number its items,
+a list continues the one just before it with ``text:continue-numbering`` when both have the same
+style (or the one named by ``text:continue-list``), and headings follow the document's outline numbering
+(``text:outline-style``), a level-2 heading before any level-1 one counting as under a first level-1,
+as LibreOffice counts.  A label the file already carries (``text:number``) is used as it is.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.office import OfficeCell, OfficePara, OfficeRow, OfficeTable, Part, check_archive, layout_of
+from pipeline.extract.office import (
+    OfficeCell,
+    OfficePara,
+    OfficeRow,
+    OfficeTable,
+    Part,
+    check_archive,
+    layout_of,
+    letters,
+    roman,
+)
 from pipeline.records import Layout, Source
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -35,6 +52,7 @@ OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 #: repeated empty rows/cells (an office suite pads tables with them) are read this many times at most
 _MAX_REPEAT = 64
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _SKIPPED = {f"{TEXT}note", f"{TEXT}tracked-changes", f"{OFFICE}annotation", f"{TEXT}bookmark-ref"}
 
 
@@ -47,7 +65,8 @@ def _text(el: Any) -> str:
     for child in el:
         tag = child.tag
         if tag == f"{TEXT}s":
-            out.append(" " * min(int(child.get(f"{TEXT}c", "1") or 1), 64))
+            count = child.get(f"{TEXT}c", "1")
+            out.append(" " * min(int(count) if count.isdigit() else 1, 64))
         elif tag in (f"{TEXT}tab", f"{TEXT}line-break"):
             out.append(" ")
         elif tag not in _SKIPPED and isinstance(tag, str):
@@ -59,12 +78,13 @@ def _text(el: Any) -> str:
 class _Styles:
     """Automatic paragraph style -> its named parent, with ``_20_`` decoded (``List_20_Bullet``)."""
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, *roots: Any) -> None:
         self._parent: dict[str, str] = {}
-        for s in root.iter(f"{STYLE}style"):
-            name, parent = s.get(f"{STYLE}name"), s.get(f"{STYLE}parent-style-name")
-            if name and parent:
-                self._parent[name] = parent
+        for root in roots:
+            for s in root.iter(f"{STYLE}style"):
+                name, parent = s.get(f"{STYLE}name"), s.get(f"{STYLE}parent-style-name")
+                if name and parent:
+                    self._parent[name] = parent
 
     def name(self, style: str | None) -> str | None:
         if style is None:
@@ -73,67 +93,174 @@ class _Styles:
         return style.replace("_20_", " ")
 
 
-def _para(el: Any, styles: _Styles, in_list: bool = False) -> OfficePara:
-    level = el.get(f"{TEXT}outline-level") if el.tag == f"{TEXT}h" else None
-    outline = int(level) if level and level.isdigit() else (1 if el.tag == f"{TEXT}h" else None)
-    return OfficePara(text=_text(el), style=styles.name(el.get(f"{TEXT}style-name")), outline_level=outline,
-                      in_list=in_list)
+_FORMATS: dict[str, Callable[[int], str]] = {
+    "1": str, "a": letters, "A": lambda n: letters(n).upper(), "i": roman, "I": lambda n: roman(n).upper()}
+
+#: one level of a list style: (num-format, prefix, suffix, start value, levels displayed); None: a bullet
+LevelStyle = tuple[str, str, str, int, int] | None
 
 
-def _flow(el: Any, styles: _Styles, in_list: bool = False) -> Iterator[Part]:
-    """Paragraphs and tables under ``el`` in reading order (lists and sections opened)."""
-    for child in el:
-        tag = child.tag
-        if tag in (f"{TEXT}p", f"{TEXT}h"):
-            yield _para(child, styles, in_list)
-        elif tag == f"{TEXT}list":
-            for item in child:
-                if item.tag in (f"{TEXT}list-item", f"{TEXT}list-header"):
-                    yield from _flow(item, styles, in_list=True)
-        elif tag == f"{TABLE}table":
-            yield _table(child, styles)
-        elif tag in (f"{TEXT}section", f"{TEXT}soft-page-break", f"{OFFICE}text", f"{TEXT}index-body"):
-            yield from _flow(child, styles, in_list)
+def _level_style(el: Any) -> LevelStyle:
+    if el.tag != f"{TEXT}list-level-style-number" and el.tag != f"{TEXT}outline-level-style":
+        return None
+    start, shown = el.get(f"{TEXT}start-value", "1"), el.get(f"{TEXT}display-levels", "1")
+    return (el.get(f"{STYLE}num-format", ""), el.get(f"{STYLE}num-prefix", ""), el.get(f"{STYLE}num-suffix", ""),
+            int(start) if start.isdigit() else 1, int(shown) if shown.isdigit() else 1)
 
 
-def _cell_paras(cell: Any, styles: _Styles) -> tuple[OfficePara, ...]:
-    out: list[OfficePara] = []
-    for part in _flow(cell, styles):
-        if isinstance(part, OfficePara):
-            out.append(part)
-        else:  # a table nested in a cell: its paragraphs, in order
-            out.extend(p for row in part.rows for c in row.cells for p in c.paras)
-    return tuple(out)
+class _Numbering:
+    """List and outline numbering: the label of each numbered paragraph, counted in reading order."""
+
+    def __init__(self, *roots: Any) -> None:
+        self.lists: dict[str, dict[int, LevelStyle]] = {}
+        self.outline: dict[int, LevelStyle] = {}
+        for root in roots:
+            for style in root.iter(f"{TEXT}list-style"):
+                self.lists[style.get(f"{STYLE}name", "")] = {
+                    int(lvl.get(f"{TEXT}level", "1")): _level_style(lvl) for lvl in style
+                    if isinstance(lvl.tag, str) and lvl.get(f"{TEXT}level", "").isdigit()}
+            for style in root.iter(f"{TEXT}outline-style"):
+                self.outline = {int(lvl.get(f"{TEXT}level", "1")): _level_style(lvl) for lvl in style
+                                if isinstance(lvl.tag, str) and lvl.get(f"{TEXT}level", "").isdigit()}
+        self._headings: list[int | None] = [None] * 11
+        self._last: tuple[str | None, list[int | None]] | None = None
+        self._by_id: dict[str, list[int | None]] = {}
+
+    def open_list(self, el: Any, style: str | None) -> list[int | None]:
+        """The counters a top-level ``text:list`` numbers with: a new chain, or the one it continues.
+
+        ``text:continue-list`` names the list continued; ``text:continue-numbering`` continues the list just
+        before (in reading order) when it has the same style, and restarts otherwise, as LibreOffice does."""
+        chain: list[int | None] | None = None
+        if (ref := el.get(f"{TEXT}continue-list")) is not None:
+            chain = self._by_id.get(ref)
+        elif el.get(f"{TEXT}continue-numbering") == "true" and self._last is not None and self._last[0] == style:
+            chain = self._last[1]
+        chain = chain if chain is not None else [None] * 11
+        self._last = (style, chain)
+        if (xml_id := el.get(XML_ID)) is not None:
+            self._by_id[xml_id] = chain
+        return chain
+
+    @staticmethod
+    def _count(counters: list[int | None], level: int, start: int) -> None:
+        for upper in range(1, level):  # a deeper item before any of its level starts the upper levels
+            if counters[upper] is None:
+                counters[upper] = 1
+        current = counters[level]
+        counters[level] = start if current is None else current + 1
+        for deeper in range(level + 1, len(counters)):
+            counters[deeper] = None
+
+    @staticmethod
+    def _render(counters: list[int | None], level: int, spec: LevelStyle) -> str | None:
+        if spec is None or spec[0] not in _FORMATS:
+            return None
+        fmt, prefix, suffix, _, shown = spec
+        numbers = [counters[k] or 1 for k in range(max(1, level - shown + 1), level + 1)]
+        return prefix + ".".join(_FORMATS[fmt](n) for n in numbers) + suffix
+
+    def item(self, style: str | None, counters: list[int | None], level: int, start_value: str | None
+             ) -> str | None:
+        """Count one list item at ``level`` (1-based) of a list of ``style``; its label, None for a bullet."""
+        spec = self.lists.get(style or "", {}).get(min(level, 10))
+        start = int(start_value) if start_value and start_value.isdigit() else spec[3] if spec else 1
+        self._count(counters, min(level, 10), start)
+        return self._render(counters, min(level, 10), spec)
+
+    def heading(self, level: int) -> str | None:
+        spec = self.outline.get(min(level, 10))
+        self._count(self._headings, min(level, 10), spec[3] if spec else 1)
+        return self._render(self._headings, min(level, 10), spec)
+
+
+class _Reader:
+    """One walk of the body: paragraphs and tables in reading order, numbering counted on the way."""
+
+    def __init__(self, styles: _Styles, numbering: _Numbering) -> None:
+        self.styles = styles
+        self.numbering = numbering
+
+    def para(self, el: Any, in_list: bool = False, label: str | None = None) -> OfficePara:
+        is_heading = el.tag == f"{TEXT}h"
+        level = el.get(f"{TEXT}outline-level") if is_heading else None
+        outline = int(level) if level and level.isdigit() else (1 if is_heading else None)
+        text = _text(el)
+        has_number = el.find(f"{TEXT}number") is not None  # the suite wrote the label itself
+        if is_heading and outline is not None and not in_list:
+            heading_label = self.numbering.heading(outline)
+            label = label or heading_label
+        if label and not has_number and text.strip():
+            text = f"{label} {text.lstrip()}"
+        return OfficePara(text=text, style=self.styles.name(el.get(f"{TEXT}style-name")), outline_level=outline,
+                          in_list=in_list, numbered=bool(label) or has_number)
+
+    def flow(self, el: Any, in_list: bool = False) -> Iterator[Part]:
+        """Paragraphs and tables under ``el`` in reading order (lists and sections opened)."""
+        for child in el:
+            tag = child.tag
+            if tag in (f"{TEXT}p", f"{TEXT}h"):
+                yield self.para(child, in_list)
+            elif tag == f"{TEXT}list":
+                style = child.get(f"{TEXT}style-name")
+                yield from self.list(child, style, self.numbering.open_list(child, style), 1)
+            elif tag == f"{TABLE}table":
+                yield self.table(child)
+            elif tag in (f"{TEXT}section", f"{TEXT}soft-page-break", f"{OFFICE}text", f"{TEXT}index-body"):
+                yield from self.flow(child, in_list)
+
+    def list(self, el: Any, style: str | None, counters: list[int | None], level: int) -> Iterator[Part]:
+        for item in el:
+            if item.tag not in (f"{TEXT}list-item", f"{TEXT}list-header"):
+                continue
+            label = (self.numbering.item(style, counters, level, item.get(f"{TEXT}start-value"))
+                     if item.tag == f"{TEXT}list-item" else None)
+            for child in item:
+                tag = child.tag
+                if tag in (f"{TEXT}p", f"{TEXT}h"):
+                    yield self.para(child, True, label)
+                    label = None  # only the item's first paragraph carries its number
+                elif tag == f"{TEXT}list":
+                    yield from self.list(child, child.get(f"{TEXT}style-name") or style, counters, level + 1)
+                elif tag == f"{TABLE}table":
+                    yield self.table(child)
+
+    def cell_paras(self, cell: Any) -> tuple[OfficePara, ...]:
+        out: list[OfficePara] = []
+        for part in self.flow(cell):
+            if isinstance(part, OfficePara):
+                out.append(part)
+            else:  # a table nested in a cell: its paragraphs, in order
+                out.extend(p for row in part.rows for c in row.cells for p in c.paras)
+        return tuple(out)
+
+    def rows(self, el: Any, header: bool) -> Iterator[OfficeRow]:
+        for child in el:
+            if child.tag == f"{TABLE}table-header-rows":
+                yield from self.rows(child, True)
+            elif child.tag in (f"{TABLE}table-rows", f"{TABLE}table-row-group"):
+                yield from self.rows(child, header)
+            elif child.tag == f"{TABLE}table-row":
+                cells: list[OfficeCell] = []
+                for c in child:
+                    if c.tag == f"{TABLE}table-cell":
+                        cell = OfficeCell(paras=self.cell_paras(c))
+                    elif c.tag == f"{TABLE}covered-table-cell":
+                        cell = OfficeCell(paras=(), continues_above=True)
+                    else:
+                        continue
+                    cells.extend([cell] * _repeat(c, f"{TABLE}number-columns-repeated"))
+                row = OfficeRow(cells=tuple(cells), header=header)
+                for _ in range(_repeat(child, f"{TABLE}number-rows-repeated")):
+                    yield row
+
+    def table(self, el: Any) -> OfficeTable:
+        return OfficeTable(rows=tuple(self.rows(el, False)))
 
 
 def _repeat(el: Any, attr: str) -> int:
     value = el.get(attr, "1")
     return max(1, min(int(value), _MAX_REPEAT)) if value.isdigit() else 1
-
-
-def _rows(el: Any, styles: _Styles, header: bool) -> Iterator[OfficeRow]:
-    for child in el:
-        if child.tag == f"{TABLE}table-header-rows":
-            yield from _rows(child, styles, True)
-        elif child.tag in (f"{TABLE}table-rows", f"{TABLE}table-row-group"):
-            yield from _rows(child, styles, header)
-        elif child.tag == f"{TABLE}table-row":
-            cells: list[OfficeCell] = []
-            for c in child:
-                if c.tag == f"{TABLE}table-cell":
-                    cell = OfficeCell(paras=_cell_paras(c, styles))
-                elif c.tag == f"{TABLE}covered-table-cell":
-                    cell = OfficeCell(paras=(), continues_above=True)
-                else:
-                    continue
-                cells.extend([cell] * _repeat(c, f"{TABLE}number-columns-repeated"))
-            row = OfficeRow(cells=tuple(cells), header=header)
-            for _ in range(_repeat(child, f"{TABLE}number-rows-repeated")):
-                yield row
-
-
-def _table(el: Any, styles: _Styles) -> OfficeTable:
-    return OfficeTable(rows=tuple(_rows(el, styles, False)))
 
 
 def extract_odt(path: Path, data: bytes, source: Source) -> Layout:
@@ -142,7 +269,10 @@ def extract_odt(path: Path, data: bytes, source: Source) -> Layout:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             content = archive.read("content.xml")
+            names = set(archive.namelist())
+            styles_xml = archive.read("styles.xml") if "styles.xml" in names else None
         root = etree.fromstring(content, _parser())
+        styles_root = etree.fromstring(styles_xml, _parser()) if styles_xml else None
     except KeyError as exc:
         raise RejectedInput(str(path), "OpenDocument package without content.xml") from exc
     except (zipfile.BadZipFile, etree.XMLSyntaxError, ValueError) as exc:
@@ -150,7 +280,9 @@ def extract_odt(path: Path, data: bytes, source: Source) -> Layout:
     body = root.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
         raise RejectedInput(str(path), "OpenDocument file without a text body (a spreadsheet or a drawing?)")
-    layout = layout_of(_flow(body, _Styles(root)), source)
+    roots = (root,) if styles_root is None else (styles_root, root)
+    reader = _Reader(_Styles(*roots), _Numbering(*roots))
+    layout = layout_of(reader.flow(body), source)
     if not layout.blocks:
         raise RejectedInput(str(path), "empty OpenDocument text (no text)")
     return layout

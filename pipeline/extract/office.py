@@ -131,6 +131,21 @@ def layout_of(parts: Iterable[Part], source: Source) -> Layout:
     return Layout(source=source, blocks=tuple(blocks))
 
 
+def roman(n: int) -> str:
+    """Lower-case roman numeral of a list counter (a word processor's "i, ii, iii")."""
+    out = ""
+    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
+def letters(n: int) -> str:
+    """Letter label of a list counter: a … z, then aa, bb … (as word processors count)."""
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+
+
 #: a word-processor package larger than this once unpacked is refused (a référentiel is a few hundred KB)
 MAX_UNPACKED = 200 * 1024 * 1024
 #: ... and so is one whose members unpack to more than this many times the file's size (a zip bomb)

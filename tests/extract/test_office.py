@@ -69,6 +69,18 @@ def test_word_automatic_numbering_reads_like_typed_numbers(stem: str, tmp_path: 
     assert canonical(path) == canonical(FIXTURES / "seeds" / f"{stem}.txt")
 
 
+@pytest.mark.parametrize("stem", SEEDS[:3])
+def test_odf_list_and_outline_numbering_reads_like_typed_numbers(stem: str, tmp_path: Path) -> None:
+    """The same with OpenDocument numbering: outline-numbered section headings, numbered lists continued
+    from one list (and one table cell) to the next."""
+    path = write_odt(FIXTURES / "seeds" / f"{stem}.txt", tmp_path / f"{stem}.odt", numbering=True)
+    with zipfile.ZipFile(path) as archive:
+        content = archive.read("content.xml").decode("utf-8")
+    assert content.count('text:continue-numbering="true"') >= 5 and content.count("text:continue-list=") >= 5
+    assert "1. " not in content.split("office:body")[1].split("<table:table ")[1]  # no typed capacity numbers
+    assert canonical(path) == canonical(FIXTURES / "seeds" / f"{stem}.txt")
+
+
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
 def test_sniffed_by_content_not_by_name(fmt: str, written: dict[tuple[str, str], Path], tmp_path: Path) -> None:
     misnamed = tmp_path / "referentiel.txt"
