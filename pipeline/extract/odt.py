@@ -268,8 +268,12 @@ def extract_odt(path: Path, data: bytes, source: Source) -> Layout:
     check_archive(data, str(path))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            content = archive.read("content.xml")
             names = set(archive.namelist())
+            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+            if b"encryption-data" in manifest:
+                raise RejectedInput(str(path), "password-protected OpenDocument text: save it without a password "
+                                               "and ingest it again")
+            content = archive.read("content.xml")
             styles_xml = archive.read("styles.xml") if "styles.xml" in names else None
         root = etree.fromstring(content, _parser())
         styles_root = etree.fromstring(styles_xml, _parser()) if styles_xml else None

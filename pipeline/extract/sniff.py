@@ -13,6 +13,8 @@ import zipfile
 from pipeline.errors import RejectedInput
 
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+#: the stream an encrypted .docx keeps its package in (an OLE compound file, UTF-16 names)
+_ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "a PNG image"),
@@ -35,6 +37,9 @@ def sniff_format(data: bytes, path: str) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04") and (office := office_format(data)) is not None:
         return office
+    if head.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_OOXML in data:
+        raise RejectedInput(path, "password-protected Office document: save it without a password "
+                                  "(File > Info > Protect document in Word) and ingest it again")
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
             shown = magic.decode("latin-1").encode("unicode_escape").decode("ascii")

@@ -136,6 +136,10 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> 
 
 
 @pytest.mark.parametrize(("members", "reason"), [
+    ({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"\x8f\x12 encrypted bytes",
+      "META-INF/manifest.xml": b'<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
+                               b"<manifest:encryption-data/></manifest:file-entry></manifest:manifest>"},
+     "password-protected OpenDocument text"),
     ({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document"}, "Word document"),
     ({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content"},
      "damaged OpenDocument text"),
@@ -151,3 +155,11 @@ def test_damaged_or_foreign_packages_are_rejected_with_the_reason(members: dict[
     with pytest.raises(RejectedInput) as info:
         extract(path)
     assert reason in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_password_protected_word_file_says_so(tmp_path: Path) -> None:
+    """An encrypted .docx is an OLE compound file holding an "EncryptedPackage" stream, not a zip."""
+    path = tmp_path / "protege.docx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(RejectedInput, match="password-protected Office document"):
+        extract(path)
