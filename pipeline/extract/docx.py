@@ -41,6 +41,8 @@ from pipeline.records import Layout, Source
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+#: text under these is not the document's text: a text box's fallback copy, tracked deletions and moves away
+_NOT_TEXT = {_MC_FALLBACK, f"{W}del", f"{W}moveFrom"}
 _WRAPPERS = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"}
 _TEXT_TAGS = {f"{W}t": None, f"{W}tab": " ", f"{W}br": " ", f"{W}cr": " ", f"{W}noBreakHyphen": "-"}
 
@@ -193,7 +195,7 @@ def _children(el: Any, tag: str) -> Iterator[Any]:
 def _text(p: Any) -> str:
     out: list[str] = []
     for el in p.iter(*_TEXT_TAGS):
-        if any(a.tag == _MC_FALLBACK for a in el.iterancestors()):
+        if any(a.tag in _NOT_TEXT for a in el.iterancestors()):
             continue
         fixed = _TEXT_TAGS[el.tag]
         out.append(el.text or "" if fixed is None else fixed)

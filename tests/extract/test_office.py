@@ -122,6 +122,7 @@ def test_word_tracked_changes_read_as_accepted(tmp_path: Path) -> None:
     p = document.add_paragraph("Les mesures sont ")
     p._p.append(parse_xml(f'<w:del {w} w:id="1" w:author="a"><w:r><w:delText>fausses</w:delText></w:r></w:del>'))
     p._p.append(parse_xml(f'<w:ins {w} w:id="2" w:author="a"><w:r><w:t>justes</w:t></w:r></w:ins>'))
+    p._p.append(parse_xml(f'<w:moveFrom {w} w:id="3" w:author="a"><w:r><w:t> ailleurs</w:t></w:r></w:moveFrom>'))
     path = tmp_path / "suivi.docx"
     document.save(str(path))
     assert [b.text for b in extract(path).blocks] == ["TITRE DU CQPM : Opérateur", "Les mesures sont justes"]
