@@ -69,11 +69,11 @@ Part = OfficePara | OfficeTable
 
 
 def is_heading_style(style: str | None) -> bool:
-    return bool(style) and bool(_HEADING_STYLE_RE.match(style.strip()))  # type: ignore[union-attr]
+    return style is not None and bool(_HEADING_STYLE_RE.match(style.strip()))
 
 
 def is_list_style(style: str | None) -> bool:
-    return bool(style) and bool(_LIST_STYLE_RE.search(style.strip()))  # type: ignore[union-attr]
+    return style is not None and bool(_LIST_STYLE_RE.search(style.strip()))
 
 
 def _para_block(p: OfficePara, order: int) -> Block | None:
