@@ -3,7 +3,8 @@
 ``clean`` makes text safe to store and show (it never changes words): Unicode NFC, ligatures
 expanded, invisible characters dropped, whitespace collapsed.  No C0/C1 control character and no
 bidi control (U+202A-202E, U+2066-2069, LRM/RLM/ALM) survives it: controls and separators (VT, FF,
-FS, NEL, U+2028, U+2029) become spaces, bidi controls are dropped, so a stored text can neither hide
+FS, NEL, U+2028, U+2029) become spaces, bidi controls are dropped (a line break a parser put between
+paragraphs is the one control kept), so a stored text can neither hide
 a capacity nor drive a terminal.  ``terminal_safe`` / ``json_safe`` escape what a printed value may
 still hold (a file name).  ``comparison_key`` is the contract's comparison form (casefolded, ’ → ',
 œ → oe, markup and trailing " ;.:" removed): it is computed beside the text, never stored in its place.
@@ -31,13 +32,14 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`":
 
 
 def clean(text: str) -> str:
-    """Display-safe text: same words, canonical Unicode, single spaces."""
+    """Display-safe text: same words, canonical Unicode, single spaces; paragraphs a parser joined
+    with a line break (the newer layout's environment, an activity's text) keep it."""
     text = unicodedata.normalize("NFC", text)
     text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group()], text)
     text = _INVISIBLE_RE.sub("", text)
     text = _BIDI_RE.sub("", text)
-    text = _CONTROL_RE.sub(" ", text)
-    return " ".join(text.split())
+    lines = (_CONTROL_RE.sub(" ", line) for line in text.split("\n"))
+    return "\n".join(squashed for line in lines if (squashed := " ".join(line.split())))
 
 
 def _escape(m: re.Match[str]) -> str:
