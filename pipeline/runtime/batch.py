@@ -36,6 +36,7 @@ from typing import TypeVar
 
 from pipeline.errors import RejectedInput, TransientError
 from pipeline.extract import containers
+from pipeline.extract.sniff import office_format
 from pipeline.limits import Limits, active, over_memory, over_size
 from pipeline.records import Rejection, SourceFile
 
@@ -262,6 +263,8 @@ class _Changed(OSError):
 def _zip_members(whole: SourceFile, data: bytes, options: DiscoveryOptions) -> list[SourceFile]:
     """Each member of a zip as its own source (parent: the zip), or the zip refused with its reason; an
     RNCP export zip stays one source (its own reader), or is refused until this build has that reader."""
+    if office_format(data) is not None:  # a .docx / .odt is a zip too, but one document (its front end)
+        return [whole]
     try:
         listed = containers.members(data, whole.path, options.limits.max_bytes)
     except RejectedInput as exc:  # these bytes are hostile or broken: rejected as such

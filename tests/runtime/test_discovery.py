@@ -150,3 +150,13 @@ def test_a_file_that_cannot_be_opened_is_refused_with_its_reason(tmp_path: Path,
     found = _by_name(discover([tmp_path], Limits()))
     assert found["locked.txt"].rejected == reason
     assert found["fine.txt"].rejected is None
+
+
+def test_word_and_opendocument_files_are_documents_not_containers(tmp_path: Path) -> None:
+    from office_docs import write_docx, write_odt
+
+    docx = write_docx(SEED, tmp_path / "ref.docx")
+    odt = write_odt(SEED, tmp_path / "ref.odt")
+    found = discover([tmp_path], Limits())
+    assert [(s.path, s.member, s.rejected) for s in found] == [(str(docx), None, None), (str(odt), None, None)]
+    assert found[0].sha256 == hashlib.sha256(docx.read_bytes()).hexdigest()
