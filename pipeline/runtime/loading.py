@@ -119,7 +119,8 @@ def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehou
 
 
 def _format_of(path: str) -> str:
-    return "pdf" if path.lower().endswith(".pdf") else "text"
+    suffix = path.lower().rsplit(".", 1)[-1]
+    return suffix if suffix in ("pdf", "docx", "odt") else "text"
 
 
 # ---------------------------------------------------------------------------------------------- incremental
