@@ -168,11 +168,56 @@ class CqpmDocument:
 
 
 @dataclass(frozen=True)
+class Competence:
+    """One item of a bloc's list of compétences (version 2).
+
+    ``text`` is the item as the source wrote it, nested items (savoir-faire under a compétence) kept
+    inside their parent's text; ``code`` is the printed number or code ("1.1", "A1C1", "C.1") when any.
+    """
+
+    text: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class RncpBlock:
     number: int
     title: str
     capacities: tuple[str, ...]  # RNCP capacity codes ("C7"), even where the fiche wrote "7)"
     prov: Provenance
+    code: str | None = None  # "RNCP36086BC01" (version 2)
+    competences: tuple[Competence, ...] = ()  # the bloc's list of compétences, one item each
+    assessment: str | None = None  # modalités d'évaluation, as text
+    split_method: str | None = None  # how ``competences`` were split from the source text (competences.py)
+
+
+@dataclass(frozen=True)
+class CertifierDetail:
+    """A certifier as the current fiche gives it: name, SIRET (14 digits) and whether it is active."""
+
+    name: str
+    siret: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class AccessRoute:
+    """One of the six voies d'accès: FI, CA, FC, CQ, CL, VAE; ``jury`` its jury composition."""
+
+    route: str
+    open: bool | None
+    jury: str | None = None
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """Statistics of one promotion year (STATISTIQUES_PROMOTION)."""
+
+    year: int
+    certified: int | None = None
+    certified_vae: int | None = None
+    employment_6m: int | None = None
+    job_2y: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +226,7 @@ class Registration:
     journal_officiel: date | None = None
     effective: date | None = None
     end: date | None = None
+    start_of_pathways: date | None = None  # "Date de début des parcours certifiants" (version 2)
 
 
 @dataclass(frozen=True)
@@ -211,6 +257,16 @@ class RncpFiche:
     registration: Registration
     awards_per_year: int | None
     history: History
+    # version 2 (current fiche page, open-data export): None / () where the format cannot say (2017 prints)
+    active: bool | None = None
+    state: str | None = None  # ETAT_FICHE ("Publiée")
+    level: int | None = None  # "Niveau 5" / NIV5; None for "Sans niveau"
+    certifier_details: tuple[CertifierDetail, ...] = ()
+    objectives: str | None = None
+    access_routes: tuple[AccessRoute, ...] = ()
+    statistics: tuple[Statistic, ...] = ()
+    replaces: tuple[str, ...] = ()
+    replaced_by: tuple[str, ...] = ()
 
 
 class Kind(StrEnum):
