@@ -22,8 +22,8 @@ def _texts(items: tuple[TextItem, ...]) -> list[str]:
     return [i.text for i in items]
 
 
-def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str]]:
-    return [{"code": i.code, value: i.text} for i in items]
+def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str | None]]:
+    return [{"code": i.code or None, value: i.text} for i in items]  # "" = unnumbered (version 2)
 
 
 def cqpm_to_json(c: CqpmDocument) -> JSON:
@@ -105,6 +105,8 @@ def rncp_to_json(r: RncpFiche) -> JSON:
         ],
         "replaces": list(r.replaces),
         "replaced_by": list(r.replaced_by),
+        "partners": [{"name": p.name, "siret": p.siret, "habilitation": p.habilitation, "state": p.state}
+                     for p in r.partners],
     }
 
 

@@ -189,6 +189,9 @@ class RncpBlock:
     competences: tuple[Competence, ...] = ()  # the bloc's list of compétences, one item each
     assessment: str | None = None  # modalités d'évaluation, as text
     split_method: str | None = None  # how ``competences`` were split from the source text (competences.py)
+    # the list as the source wrote it, when the front end could not split it itself (the export's
+    # LISTE_COMPETENCES): pipeline.normalize splits it into ``competences`` and keeps it
+    competences_raw: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,16 @@ class AccessRoute:
     route: str
     open: bool | None
     jury: str | None = None
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An organisme préparant à la certification (export PARTENAIRE): name, SIRET, habilitation, state."""
+
+    name: str
+    siret: str | None = None
+    habilitation: str | None = None  # HABILITATION_FORMER | HABILITATION_ORGANISER | HABILITATION_ORGA_FORM
+    state: str | None = None  # Actif | Inactif | Supprimé
 
 
 @dataclass(frozen=True)
@@ -267,6 +280,11 @@ class RncpFiche:
     statistics: tuple[Statistic, ...] = ()
     replaces: tuple[str, ...] = ()
     replaced_by: tuple[str, ...] = ()
+    partners: tuple[Partner, ...] = ()  # organismes préparant à la certification (export only)
+    # ACTIVITES_VISEES / CAPACITES_ATTESTEES as the source wrote them, when the front end leaves the split
+    # into ``activities`` / ``capacities`` to pipeline.normalize (the export)
+    activities_raw: str | None = None
+    capacities_raw: str | None = None
 
 
 class Kind(StrEnum):
