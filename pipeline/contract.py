@@ -22,8 +22,8 @@ def _texts(items: tuple[TextItem, ...]) -> list[str]:
     return [i.text for i in items]
 
 
-def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str]]:
-    return [{"code": i.code, value: i.text} for i in items]
+def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str | None]]:
+    return [{"code": i.code or None, value: i.text} for i in items]  # "" = unnumbered (version 2)
 
 
 def cqpm_to_json(c: CqpmDocument) -> JSON:
@@ -63,7 +63,17 @@ def rncp_to_json(r: RncpFiche) -> JSON:
         "capacities": _coded(r.capacities, "text"),
         "jobs": _texts(r.jobs),
         "rome": _coded(r.rome, "label"),
-        "blocks": [{"number": b.number, "title": b.title, "capacities": list(b.capacities)} for b in r.blocks],
+        "blocks": [
+            {
+                "number": b.number,
+                "code": b.code,
+                "title": b.title,
+                "capacities": list(b.capacities),
+                "competences": [c.text for c in b.competences],
+                "assessment": b.assessment,
+            }
+            for b in r.blocks
+        ],
         "validity": r.validity,
         "new_caledonia": r.new_caledonia,
         "french_polynesia": r.french_polynesia,
@@ -72,6 +82,7 @@ def rncp_to_json(r: RncpFiche) -> JSON:
             "journal_officiel": _iso(reg.journal_officiel),
             "effective": _iso(reg.effective),
             "end": _iso(reg.end),
+            "start_of_pathways": _iso(reg.start_of_pathways),
         },
         "awards_per_year": r.awards_per_year,
         "history": {
@@ -81,6 +92,21 @@ def rncp_to_json(r: RncpFiche) -> JSON:
             "version_date": _iso(hist.version_date),
             "category": hist.category,
         },
+        "active": r.active,
+        "state": r.state,
+        "level": r.level,
+        "certifier_details": [{"name": c.name, "siret": c.siret, "active": c.active} for c in r.certifier_details],
+        "objectives": r.objectives,
+        "access_routes": [{"route": a.route, "open": a.open, "jury": a.jury} for a in r.access_routes],
+        "statistics": [
+            {"year": s.year, "certified": s.certified, "certified_vae": s.certified_vae,
+             "employment_6m": s.employment_6m, "job_2y": s.job_2y}
+            for s in r.statistics
+        ],
+        "replaces": list(r.replaces),
+        "replaced_by": list(r.replaced_by),
+        "partners": [{"name": p.name, "siret": p.siret, "habilitation": p.habilitation, "state": p.state}
+                     for p in r.partners],
     }
 
 
