@@ -29,6 +29,10 @@ def extract(path: Path | str) -> Layout:
         from pipeline.extract.pdf import extract_pdf  # pdfplumber is only imported for PDFs
 
         return extract_pdf(path, data, source_of(path, data, "pdf"))
+    if fmt == "html":
+        from pipeline.extract.html import extract_html  # lxml is only imported for web pages
+
+        return extract_html(path, data, source_of(path, data, "html"))
     from pipeline.extract.text import extract_text
 
     return extract_text(path, data, source_of(path, data, "text"))

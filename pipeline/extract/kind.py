@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from pipeline.errors import RejectedInput
+from pipeline.extract.rncp_page import is_fiche_page
 from pipeline.records import BlockKind, Kind, Layout
 
 _RNCP_RE = re.compile(r"code\s*rncp\s*:?\s*\d{3,6}|resume descriptif de la certification")
@@ -19,7 +20,7 @@ def _fold(text: str) -> str:
 
 def detect_kind(layout: Layout) -> Kind:
     head = _fold(" ".join(b.text for b in layout.blocks[:40]))
-    if _RNCP_RE.search(head):
+    if _RNCP_RE.search(head) or is_fiche_page(layout):
         return Kind.RNCP
     everything = _fold(" ".join(b.text for b in layout.blocks))
     has_table = any(b.kind is BlockKind.TABLE_ROW for b in layout.blocks)
@@ -30,5 +31,5 @@ def detect_kind(layout: Layout) -> Kind:
     raise RejectedInput(
         layout.source.path,
         "not a CQPM référentiel or RNCP fiche (no 'REFERENTIEL DU CQPM' title with a capacity table, "
-        "no 'Code RNCP')",
+        "no 'Code RNCP', no 'N° de fiche RNCP…')",
     )
