@@ -234,7 +234,9 @@ _ROME_RE = re.compile(r"^([A-N]\d{4})\s*[-–:]\s*(.+)$")
 _CODED_RE = re.compile(r"^(?P<code>[AC]\d{1,2}(?:\.\d{1,2})*)\s*[.):\-–]?\s+(?P<text>\S.*)$")
 _BLOC_RE = re.compile(r"^(?P<code>RNCP\d{3,6}BC(?P<n>\d{1,2}))\s*[-–:]\s*(?P<title>.+)$", re.I)
 _SIRET_RE = re.compile(r"^\d{14}$")
-_FLAT_CERTIFIER_RE = re.compile(r"^(?P<name>.+?)\s+(?:(?P<siret>\d{14})|-)(?:\s+(?P<rest>.*))?$")
+# a certifier row flattened to one line: "NOM 78471719100018 - -" (name, SIRET, commercial name, site)
+_FLAT_SIRET_RE = re.compile(r"^(?P<name>.+?)\s+(?P<siret>\d{14})(?:\s+.*)?$")
+_FLAT_TAIL_RE = re.compile(r"(?:\s+(?:-|https?://\S+|www\.\S+))+\s*$")
 _ROUTES = (
     ("FI", "apres un parcours de formation sous statut d'eleve ou d'etudiant"),
     ("FC", "apres un parcours de formation continue"),
@@ -319,11 +321,10 @@ class _Reader:
             if line.cells:
                 name = clean(" ".join(line.cells[0])) if line.cells else ""
                 siret = next((c[0] for c in line.cells[1:2] if c and _SIRET_RE.match(c[0])), None)
-            else:
-                m = _FLAT_CERTIFIER_RE.match(line.text)
-                if not m:
-                    continue
+            elif m := _FLAT_SIRET_RE.match(line.text):
                 name, siret = m.group("name"), m.group("siret")
+            else:  # no SIRET: the name is what precedes the "-" placeholders and the site
+                name, siret = _FLAT_TAIL_RE.sub("", line.text), None
             if name and name != "-":
                 out.append(CertifierDetail(name=name, siret=siret, active=None))
         return tuple(out)
