@@ -20,12 +20,14 @@ def _fold(text: str) -> str:
 
 def detect_kind(layout: Layout) -> Kind:
     head = _fold(" ".join(b.text for b in layout.blocks[:40]))
-    if _RNCP_RE.search(head) or is_fiche_page(layout):
+    if _RNCP_RE.search(head):
         return Kind.RNCP
     everything = _fold(" ".join(b.text for b in layout.blocks))
     has_table = any(b.kind is BlockKind.TABLE_ROW for b in layout.blocks)
     if _CQPM_TITLE_RE.search(head) and (has_table or "referentiel d'activites" in everything):
         return Kind.CQPM
+    if is_fiche_page(layout):  # today's France Compétences page: "N° de fiche RNCP…"
+        return Kind.RNCP
     if not layout.blocks:
         raise RejectedInput(layout.source.path, "no text found in the document")
     raise RejectedInput(
