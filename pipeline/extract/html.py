@@ -2,7 +2,8 @@
 
 The DOM is read with lxml.html (tolerant of the broken markup saved pages carry) and walked once in
 document order.  Headings (``h1``–``h6`` and accordion ``button``\\ s) become HEADING blocks, list items
-LIST_ITEM blocks, each ``tr`` a TABLE_ROW whose cells hold one paragraph per ``p``/``li``/line, and
+LIST_ITEM blocks (a nested list stays inside its item's text, as sub-items of a compétence belong
+to it), each ``tr`` a TABLE_ROW whose cells hold one paragraph per ``p``/``li``/line, and
 every other run of text a PARAGRAPH.  A ``<br>`` ends a line: the next line is a block without a gap
 before it (a wrapped continuation, as in the text copies of the page: "Certification" / "remplacée
 par").  Scripts, styles and the ``<head>`` are not content; images are left out (their alt texts are
@@ -79,14 +80,21 @@ def _walk(el, b: _Builder) -> None:  # noqa: ANN001 - lxml HtmlElement
         _table(el, b)
         b.text(el.tail)
         return
-    heading, item = tag in _HEADINGS, tag == "li"
-    if heading or item or tag in _BLOCKS:
+    if tag == "li":  # a list item is one block, its nested list (sub-items) kept inside its text
+        b.flush()
+        saved = (b.kind, b.marker)
+        b.kind, b.marker = BlockKind.LIST_ITEM, _marker(el)
+        b.text(" ".join(_texts(el)))
+        b.flush()
+        b.kind, b.marker = saved
+        b.text(el.tail)
+        return
+    heading, item = tag in _HEADINGS, False
+    if heading or tag in _BLOCKS:
         b.flush()
         saved = (b.kind, b.marker)
         if heading:
             b.kind = BlockKind.HEADING
-        elif item:
-            b.kind, b.marker = BlockKind.LIST_ITEM, _marker(el)
         b.text(el.text)
         for child in el:
             _walk(child, b)
@@ -97,6 +105,16 @@ def _walk(el, b: _Builder) -> None:  # noqa: ANN001 - lxml HtmlElement
         for child in el:
             _walk(child, b)
     b.text(el.tail)
+
+
+def _texts(el) -> list[str]:  # noqa: ANN001
+    """The text of ``el`` and its descendants, skipped elements (scripts, images) left out."""
+    out = [el.text or ""]
+    for child in el:
+        if _tag(child) and _tag(child) not in _SKIP:
+            out += _texts(child)
+        out.append(child.tail or "")
+    return out
 
 
 def _marker(li) -> str:  # noqa: ANN001

@@ -53,6 +53,7 @@ class Line:
     kind: BlockKind = BlockKind.PARAGRAPH
     cells: tuple[tuple[str, ...], ...] = ()  # table rows: each cell's paragraphs
     header: bool = False
+    marker: str | None = None  # a list item's bullet as printed ("•", "◦" for a sub-item)
 
     @property
     def folded(self) -> str:
@@ -82,7 +83,7 @@ def page_lines(layout: Layout) -> list[Line]:
             continue
         text = clean(block.text)
         if text and not _ICON_RE.match(fold(text)):
-            lines.append(Line(text, prov, block.gap_before, block.kind))
+            lines.append(Line(text, prov, block.gap_before, block.kind, marker=block.marker))
     return _join_split_labels(lines)
 
 
@@ -246,6 +247,8 @@ _ROUTES = (
     ("VAE", "par experience"),
 )
 _OPEN_RE = re.compile(r"^(non\s+autorisee?|autorisee?|oui|non)\b\s*(.*)$")
+_SUB_ITEM_RE = re.compile(r"^\s*(?:◦|o|▪)\s+")
+_SUB_MARKERS = {"◦", "▪", "o"}
 _STAT_RE = re.compile(r"^((?:19|20)\d{2})((?:\s+(?:\d{1,6}|-)){1,4})\s*$")
 
 
@@ -359,6 +362,8 @@ class _Reader:
             if line.cells:
                 competences += [_item(t) for t in line.cells[0]] if line.cells else []
                 assessment += [t for cell in line.cells[1:] for t in cell]
+            elif competences and (line.marker in _SUB_MARKERS or _SUB_ITEM_RE.match(line.text)):
+                competences[-1] += " " + _item(line.text)  # "◦ sub-item" of a text copy: inside its parent
             elif line.kind is BlockKind.LIST_ITEM:
                 competences.append(_item(line.text))
             elif self.pdf and not line.gap and assessment:

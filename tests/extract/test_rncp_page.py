@@ -105,3 +105,42 @@ def test_a_page_without_its_number_is_rejected_with_a_reason(tmp_path: Path) -> 
 
     with pytest.raises(RejectedInput, match="not a CQPM référentiel or RNCP fiche"):
         extract_document(page)
+
+
+BLOC_PAGE = """<!DOCTYPE html><html><body>
+<h2 class="title--page--generic">CQP Monteur(se) de faisceaux (CQPM)</h2>
+<p><span>N° de fiche</span> <span>RNCP40001</span></p><p><span>Etat :</span> <span>Active</span></p>
+<button class="accordion--fcpt-certification__button">Blocs de compétences</button>
+<p class="text--fcpt-certification__title">RNCP40001BC01 - Montage des faisceaux</p>
+<table><thead><tr><th>Liste de compétences</th><th>Modalités d'évaluation</th></tr></thead>
+<tbody><tr><td><ul><li>Préparer les fils :<ul><li>couper à longueur</li><li>dénuder</li></ul></li>
+<li>Sertir les contacts</li></ul></td><td><p>Mise en situation.</p></td></tr></tbody></table>
+</body></html>"""
+
+BLOC_COPY = """CQP Monteur(se) de faisceaux (CQPM)
+N° de fiche
+RNCP40001
+Etat :
+Active
+Blocs de compétences
+RNCP40001BC01 - Montage des faisceaux
+Liste de compétences  Modalités d'évaluation
+  • Préparer les fils :
+    ◦ couper à longueur
+    ◦ dénuder
+  • Sertir les contacts
+Mise en situation.
+"""
+
+
+@pytest.mark.parametrize(("name", "content"), [("page.html", BLOC_PAGE), ("copie.txt", BLOC_COPY)])
+def test_sub_items_stay_inside_their_competence(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, "utf-8")
+    doc = extract_document(path)
+    assert doc.rncp is not None and doc.rncp.active is True
+    (bloc,) = doc.rncp.blocks
+    assert [c.text for c in bloc.competences] == ["Préparer les fils : couper à longueur dénuder",
+                                                  "Sertir les contacts"]
+    assert bloc.assessment == "Mise en situation."
+    assert doc.status is Status.PARTIAL  # a fragment: no level, échéance, certifiers, voies d'accès
