@@ -89,7 +89,7 @@ def _walk(el, b: _Builder) -> None:  # noqa: ANN001 - lxml HtmlElement
         b.kind, b.marker = saved
         b.text(el.tail)
         return
-    heading, item = tag in _HEADINGS, False
+    heading = tag in _HEADINGS
     if heading or tag in _BLOCKS:
         b.flush()
         saved = (b.kind, b.marker)

@@ -33,8 +33,10 @@ def fiches() -> dict[str, FicheContinuity]:
 def test_graph_is_built_from_both_sides_and_says_who_declared_each_edge() -> None:
     edges = continuity_edges(fiches().values())
     assert edges == [
-        Edge("RNCP28301", "RNCP34917", declared_by_old=False, declared_by_new=True),  # only 34917's "Anciennes versions"
-        Edge("RNCP34917", "RNCP39958", declared_by_old=True, declared_by_new=True),  # "remplacée par" + "Anciennes versions"
+        # only 34917's "Anciennes versions" names the edge
+        Edge("RNCP28301", "RNCP34917", declared_by_old=False, declared_by_new=True),
+        # 34917's "Certification remplacée par" and 39958's "Anciennes versions"
+        Edge("RNCP34917", "RNCP39958", declared_by_old=True, declared_by_new=True),
     ]
 
 
