@@ -6,6 +6,8 @@ the one place where the contract's shape is written down in code.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -108,6 +110,21 @@ def rncp_to_json(r: RncpFiche) -> JSON:
         "partners": [{"name": p.name, "siret": p.siret, "habilitation": p.habilitation, "state": p.state}
                      for p in r.partners],
     }
+
+
+def content_json(doc: Document) -> JSON:
+    """What a document says, without where it was read from (source, status, reasons, provenance)."""
+    return {
+        "kind": doc.kind.value,
+        "cqpm": cqpm_to_json(doc.cqpm) if doc.cqpm else None,
+        "rncp": rncp_to_json(doc.rncp) if doc.rncp else None,
+    }
+
+
+def content_id(doc: Document) -> str:
+    """The document's identity: sha256 of its canonical content JSON, first 16 hex digits."""
+    text = json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def document_to_json(doc: Document) -> JSON:

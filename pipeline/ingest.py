@@ -138,7 +138,8 @@ def known_sources(warehouse: Path) -> dict[str, Known]:
     con = wh.connect(warehouse)
     try:
         rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id FROM sources s "
-                           "LEFT JOIN documents d ON d.source_sha256 = s.sha256").fetchall()
+                           "LEFT JOIN document_sources x ON x.source_sha256 = s.sha256 "
+                           "LEFT JOIN documents d ON d.id = x.document_id").fetchall()
     finally:
         con.close()
     return {sha: Known(status, reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}

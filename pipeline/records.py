@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 # ---------------------------------------------------------------------------------------------- layout
 
@@ -201,6 +202,7 @@ class CertifierDetail:
     name: str
     siret: str | None = None
     active: bool | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class AccessRoute:
     route: str
     open: bool | None
     jury: str | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ class Partner:
     siret: str | None = None
     habilitation: str | None = None  # HABILITATION_FORMER | HABILITATION_ORGANISER | HABILITATION_ORGA_FORM
     state: str | None = None  # Actif | Inactif | Supprimé
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ class Statistic:
     certified_vae: int | None = None
     employment_6m: int | None = None
     job_2y: int | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
 
 
 @dataclass(frozen=True)
@@ -307,11 +312,17 @@ class Document:
     status: Status = Status.LOADED
     reasons: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def id(self) -> str:
-        return document_id(self.source.sha256)
+        """A document is its content: the id is a prefix of the hash of its canonical JSON without its
+        source (``pipeline.contract.content_id``).  The same référentiel read from a text copy, a PDF
+        with the same content or a file with trailing bytes is one document with several sources; one
+        export holds many documents."""
+        from pipeline.contract import content_id  # contract renders these records: imported when used
+
+        return content_id(self)
 
 
 def document_id(sha256: str) -> str:
-    """A document is its bytes: the id is a prefix of the source's sha256."""
+    """The id a document had when a document was its bytes (warehouses written before content ids)."""
     return sha256[:16]

@@ -16,18 +16,23 @@ from pipeline.normalize.link import CapacityLink, Link
 from pipeline.normalize.link_input import CapacityTitle, LinkInput
 from pipeline.normalize.quality import Finding
 from pipeline.records import (
+    AccessRoute,
     BBox,
+    CertifierDetail,
     CodedText,
+    Competence,
     CqpmCapacity,
     CqpmDocument,
     Document,
     History,
     Kind,
+    Partner,
     Provenance,
     Registration,
     RncpBlock,
     RncpFiche,
     Source,
+    Statistic,
     Status,
     TextItem,
 )
@@ -111,14 +116,29 @@ def _read_rncp(con: duckdb.DuckDBPyConnection, doc_id: str) -> RncpFiche | None:
         "SELECT code, title, validity, new_caledonia, french_polynesia, registration_decision, "
         "registration_journal_officiel, registration_effective, registration_end, awards_per_year, "
         "history_cqpm_number, history_qualification_id, history_first_validated, history_version_date, "
-        "history_category FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
+        "history_category, active, state, level, objectives, registration_start_of_pathways, activities_raw, "
+        "capacities_raw FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
     if row is None:
         return None
     codes: dict[int, list[str]] = defaultdict(list)
     for r in _rows(con, "rncp_block_capacities", "capacity_code", doc_id, parent="block_ord"):
         codes[r[8]].append(r[7])
-    blocks = tuple(RncpBlock(number=r[7], title=r[8], capacities=tuple(codes.get(r[0], ())), prov=_prov(r))
-                   for r in _rows(con, "rncp_blocks", "number, title", doc_id))
+    competences: dict[int, list[Competence]] = defaultdict(list)
+    for r in _rows(con, "rncp_block_competences", "code, text", doc_id, parent="block_ord"):
+        competences[r[9]].append(Competence(text=r[8], code=r[7]))
+    blocks = tuple(RncpBlock(number=r[7], title=r[8], capacities=tuple(codes.get(r[0], ())), prov=_prov(r),
+                             code=r[9], competences=tuple(competences.get(r[0], ())), assessment=r[10],
+                             split_method=r[11], competences_raw=r[12])
+                   for r in _rows(con, "rncp_blocks", "number, title, code, assessment, split_method, "
+                                                      "competences_raw", doc_id))
+
+    def plain(table: str, columns: str) -> list[tuple[Any, ...]]:
+        """Rows of a list table: its ``columns`` then their provenance."""
+        return [(*r[7:], _prov(r)) for r in _rows(con, table, columns, doc_id)]
+
+    continuity = con.execute("SELECT direction, code FROM rncp_continuity WHERE document_id = ? "
+                             "ORDER BY direction, ord", [doc_id]).fetchall()
+    details = plain("rncp_certifier_details", "name, siret, active")
     return RncpFiche(
         code=row[0], title=row[1],
         certifiers=_texts(con, "rncp_certifiers", doc_id),
@@ -131,19 +151,36 @@ def _read_rncp(con: duckdb.DuckDBPyConnection, doc_id: str) -> RncpFiche | None:
         rome=_coded(con, "rncp_rome", "label", doc_id),
         blocks=blocks,
         validity=row[2], new_caledonia=row[3], french_polynesia=row[4],
-        registration=Registration(decision=row[5], journal_officiel=row[6], effective=row[7], end=row[8]),
+        registration=Registration(decision=row[5], journal_officiel=row[6], effective=row[7], end=row[8],
+                                  start_of_pathways=row[19]),
         awards_per_year=row[9],
         history=History(cqpm_number=row[10], qualification_id=row[11], first_validated=row[12],
                         version_date=row[13], category=row[14]),
+        active=row[15], state=row[16], level=row[17], objectives=row[18],
+        certifier_details=tuple(CertifierDetail(*r) for r in details),
+        access_routes=tuple(AccessRoute(*r) for r in plain("rncp_access_routes", "route, open, jury")),
+        statistics=tuple(Statistic(*r) for r in plain(
+            "rncp_statistics", "year, certified, certified_vae, employment_6m, job_2y")),
+        replaces=tuple(c for d, c in continuity if d == "replaces"),
+        replaced_by=tuple(c for d, c in continuity if d == "replaced_by"),
+        partners=tuple(Partner(*r) for r in plain("rncp_partners", "name, siret, habilitation, state")),
+        activities_raw=row[20], capacities_raw=row[21],
     )
 
 
-def read_document(con: duckdb.DuckDBPyConnection, document_id: str) -> Document:
-    """The document stored under ``document_id`` (exact id), as the frozen records ``load`` was given."""
-    head = con.execute(
-        "SELECT d.kind, d.status, d.reasons, s.path, s.sha256, s.format, s.pages, s.size "
-        "FROM documents d JOIN sources s ON s.sha256 = d.source_sha256 WHERE d.id = ?", [document_id],
-    ).fetchone()
+def read_document(con: duckdb.DuckDBPyConnection, document_id: str, source_sha256: str | None = None) -> Document:
+    """The document stored under ``document_id`` (exact id), as the frozen records ``load`` was given; its
+    source is ``source_sha256`` when that source holds it (a document read from several files), else the
+    source that first brought it."""
+    sql = ("SELECT d.kind, d.status, d.reasons, s.path, s.sha256, s.format, s.pages, s.size "
+           "FROM documents d JOIN sources s ON s.sha256 = {} WHERE d.id = ?")
+    head = None
+    if source_sha256 is not None:
+        head = con.execute(sql.format("?") + " AND EXISTS (SELECT 1 FROM document_sources x WHERE "
+                           "x.document_id = d.id AND x.source_sha256 = s.sha256)",
+                           [source_sha256, document_id]).fetchone()
+    if head is None:
+        head = con.execute(sql.format("d.source_sha256"), [document_id]).fetchone()
     if head is None:
         raise DocumentNotFound(f"no document with id {document_id!r} in the warehouse", document_id)
     kind, status, reasons, path, sha, fmt, pages, size = head

@@ -29,8 +29,8 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 
 CREATE TABLE IF NOT EXISTS documents (
-    id             VARCHAR PRIMARY KEY,        -- sha256[:16]
-    source_sha256  VARCHAR NOT NULL UNIQUE,
+    id             VARCHAR PRIMARY KEY,        -- sha256 of the content JSON [:16] (schema_rncp_v2.sql)
+    source_sha256  VARCHAR NOT NULL,            -- the source that first brought it (all: document_sources)
     kind           VARCHAR NOT NULL CHECK (kind IN ('cqpm', 'rncp')),
     status         VARCHAR NOT NULL CHECK (status IN ('loaded', 'partial')),
     reasons        VARCHAR[] NOT NULL,

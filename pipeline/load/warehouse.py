@@ -1,8 +1,10 @@
 """The DuckDB warehouse, write side: connect, load one document per transaction, record rejections.
 
-A document is its bytes: everything is keyed by the source's sha256 (``documents.id`` is its first 16
-hex digits).  Loading the same bytes twice adds nothing; a load either writes every row of the document
-or none (one transaction, rolled back on any error).  The table layout is ``schema.sql``.
+A document is its content: ``documents.id`` is the first 16 hex digits of the hash of its canonical JSON
+without its source (``pipeline.contract.content_id``); ``document_sources`` says which sources hold it
+(one export holds many documents; two files with the same content are one document).  Loading the same
+content twice adds nothing but the new source; a load either writes every row of the document or none
+(one transaction, rolled back on any error).  The table layout is ``schema.sql`` and ``schema_*.sql``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import duckdb
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
 from pipeline.load import bulk
-from pipeline.load.versions import assign_version, with_version
+from pipeline.load.versions import assign_version, stored_version, with_version
 from pipeline.records import (
     CodedText,
     CqpmDocument,
@@ -44,9 +46,11 @@ PROV_COLUMNS = ("ord", "reading_order", "page", "x0", "top", "x1", "bottom")
 DOCUMENT_TABLES = (
     "cqpm_conditions", "cqpm_criteria", "cqpm_assessments", "cqpm_capacities", "cqpm_missions",
     "cqpm_listed_capacities", "cqpm_assessment_methods", "cqpm_referentiels",
-    "rncp_block_capacities", "rncp_blocks", "rncp_certifiers", "rncp_conventions", "rncp_nsf",
+    "rncp_block_capacities", "rncp_block_competences", "rncp_blocks", "rncp_certifier_details",
+    "rncp_access_routes", "rncp_statistics", "rncp_continuity", "rncp_partners", "rncp_certifiers",
+    "rncp_conventions", "rncp_nsf",
     "rncp_formacodes", "rncp_activities", "rncp_capacities", "rncp_jobs", "rncp_rome", "rncp_fiches",
-    "documents",
+    "document_sources", "documents",
 )
 
 # text the warehouse refuses to store: U+FFFD and the usual UTF-8-read-as-cp1252/latin-1 mojibake
@@ -89,11 +93,35 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.begin()
     try:
         con.execute(sql)
+        _drop_unique_source(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
     except BaseException:
         con.rollback()
         raise
     con.commit()
+
+
+def _drop_unique_source(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written when a document was its bytes has ``documents.source_sha256 UNIQUE``: one
+    source could hold one document.  DuckDB cannot drop a constraint, so the table is copied without it
+    (same rows and ids; primary key and NOT NULL columns restored)."""
+    found = con.execute("SELECT 1 FROM duckdb_constraints() WHERE table_name = 'documents' "
+                        "AND constraint_type = 'UNIQUE'").fetchone()
+    if found is None:
+        return
+    not_null = [r[0][0] for r in con.execute(
+        "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'documents' "
+        "AND constraint_type = 'NOT NULL'").fetchall()]
+    con.execute("CREATE TABLE documents_without_unique AS SELECT * FROM documents")
+    con.execute("DROP TABLE documents")
+    con.execute("ALTER TABLE documents_without_unique RENAME TO documents")
+    con.execute("ALTER TABLE documents ADD PRIMARY KEY (id)")
+    for column in not_null:
+        if column != "id":
+            con.execute(f"ALTER TABLE documents ALTER COLUMN {column} SET NOT NULL")
+    con.execute("INSERT INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "SELECT id, source_sha256, NULL, loaded_at FROM documents d WHERE NOT EXISTS "
+                "(SELECT 1 FROM document_sources x WHERE x.document_id = d.id AND x.source_sha256 = d.source_sha256)")
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -219,15 +247,22 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
     """Write one document's rows (the caller owns the transaction); list rows go to ``deferred`` if given."""
     doc_id, sha = document.id, document.source.sha256
     found = con.execute("SELECT source_sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
+    if found is not None and not replace:
+        _add_source(document, con)  # the same content from another file: one document, one more source
+        return False
+    # a replace (re-ingest of the same bytes after a parser change) takes the place of the documents only
+    # this source holds, and keeps their version; read before they are deleted
+    replaced = _held_only_by(con, sha) if replace else []
     if found is not None:
-        if found[0] != sha:
-            raise WarehouseError(f"document id {doc_id} already belongs to sha256 {found[0]}, not {sha}")
-        if not replace:
-            return False
-    # before a replace deletes it: a replaced document keeps it
-    version = assign_version(con, document, stored=found is not None)
-    if found is not None:
-        delete_document_rows(con, doc_id)
+        version = assign_version(con, document, stored=True)
+    elif replaced and (kept := stored_version(con, replaced[0])) is not None:
+        version = kept
+    else:
+        version = assign_version(con, document, stored=False)
+    for old in dict.fromkeys([*replaced, *([doc_id] if found is not None else [])]):
+        delete_document_rows(con, old)
+        if old != doc_id:
+            con.execute("DELETE FROM document_sources WHERE document_id = ?", [old])
     rows["documents"] = with_version(rows["documents"], version)
     s = document.source
     reason = "; ".join(document.reasons) or None
@@ -236,6 +271,8 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason],
     )
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "VALUES (?, ?, NULL, ?)", [doc_id, sha, _now()])
     for table, (columns, table_rows) in rows.items():
         if deferred is None or table in _EAGER_TABLES:
             _insert(con, table, columns, table_rows)
@@ -244,9 +281,32 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
     return True
 
 
+def _held_only_by(con: duckdb.DuckDBPyConnection, sha: str) -> list[str]:
+    """The documents the source ``sha`` brought that no other source holds."""
+    return [str(r[0]) for r in con.execute(
+        "SELECT d.id FROM documents d WHERE d.source_sha256 = ? AND NOT EXISTS (SELECT 1 FROM document_sources x "
+        "WHERE x.document_id = d.id AND x.source_sha256 <> ?) ORDER BY d.id", [sha, sha]).fetchall()]
+
+
+def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
+    """Record that ``document`` (already stored) is also held by its source's bytes."""
+    s = document.source
+    known = con.execute("SELECT status FROM sources WHERE sha256 = ?", [s.sha256]).fetchone()
+    if known is None or known[0] == Status.REJECTED.value:
+        con.execute(
+            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
+             "; ".join(document.reasons) or None])
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "VALUES (?, ?, NULL, ?)", [document.id, s.sha256, _now()])
+
+
 def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     """Delete every row of a document (not its ``sources`` row); the caller owns the transaction."""
     for table in DOCUMENT_TABLES:
+        if table == "document_sources":
+            continue  # which sources hold the document does not change when its rows are rewritten
         key = "id" if table == "documents" else "document_id"
         con.execute(f"DELETE FROM {table} WHERE {key} = ?", [document_id])
 
@@ -293,6 +353,11 @@ def _check_text(document: Document, rows: dict[str, tuple[tuple[str, ...], list[
 def _prov(ord_: int, p: Provenance) -> Row:
     b = p.bbox
     return (ord_, p.order, p.page, *((b.x0, b.top, b.x1, b.bottom) if b else (None, None, None, None)))
+
+
+def _at(prov: Provenance | None, k: int) -> Provenance:
+    """A record's provenance, or its rank when the front end gave none."""
+    return prov if prov is not None else Provenance(page=None, order=k)
 
 
 def _texts(head: Row, items: Sequence[TextItem]) -> list[Row]:
@@ -367,10 +432,14 @@ def _rncp_rows(head: Row, r: RncpFiche) -> dict[str, tuple[tuple[str, ...], list
              "registration_decision", "registration_journal_officiel", "registration_effective",
              "registration_end", "awards_per_year",
              "history_cqpm_number", "history_qualification_id", "history_first_validated",
-             "history_version_date", "history_category"),
+             "history_version_date", "history_category",
+             "active", "state", "level", "objectives", "registration_start_of_pathways",
+             "activities_raw", "capacities_raw"),
             [(*head, r.code, r.title, r.validity, r.new_caledonia, r.french_polynesia, reg.decision,
               reg.journal_officiel, reg.effective, reg.end, r.awards_per_year, hist.cqpm_number,
-              hist.qualification_id, hist.first_validated, hist.version_date, hist.category)],
+              hist.qualification_id, hist.first_validated, hist.version_date, hist.category,
+              r.active, r.state, r.level, r.objectives, reg.start_of_pathways, r.activities_raw,
+              r.capacities_raw)],
         ),
         "rncp_certifiers": (_TEXT, _texts(head, r.certifiers)),
         "rncp_conventions": (_CODE_LABEL, _coded(head, r.conventions)),
@@ -381,13 +450,42 @@ def _rncp_rows(head: Row, r: RncpFiche) -> dict[str, tuple[tuple[str, ...], list
         "rncp_jobs": (_TEXT, _texts(head, r.jobs)),
         "rncp_rome": (_CODE_LABEL, _coded(head, r.rome)),
         "rncp_blocks": (
-            (*_BASE, *PROV_COLUMNS, "number", "title"),
-            [(*head, *_prov(k, b.prov), b.number, b.title) for k, b in enumerate(r.blocks)],
+            (*_BASE, *PROV_COLUMNS, "number", "title", "code", "assessment", "split_method", "competences_raw"),
+            [(*head, *_prov(k, b.prov), b.number, b.title, b.code, b.assessment, b.split_method, b.competences_raw)
+             for k, b in enumerate(r.blocks)],
         ),
         "rncp_block_capacities": (
             (*_BASE, "block_ord", "block_number", *PROV_COLUMNS, "capacity_code"),
             [(*head, k, b.number, *_prov(i, b.prov), code)
              for k, b in enumerate(r.blocks) for i, code in enumerate(b.capacities)],
+        ),
+        "rncp_block_competences": (
+            (*_BASE, "block_ord", "block_code", *PROV_COLUMNS, "code", "text"),
+            [(*head, k, b.code, *_prov(i, b.prov), c.code, c.text)
+             for k, b in enumerate(r.blocks) for i, c in enumerate(b.competences)],
+        ),
+        "rncp_certifier_details": (
+            (*_BASE, *PROV_COLUMNS, "name", "siret", "active"),
+            [(*head, *_prov(k, _at(c.prov, k)), c.name, c.siret, c.active) for k, c in enumerate(r.certifier_details)],
+        ),
+        "rncp_access_routes": (
+            (*_BASE, *PROV_COLUMNS, "route", "open", "jury"),
+            [(*head, *_prov(k, _at(a.prov, k)), a.route, a.open, a.jury) for k, a in enumerate(r.access_routes)],
+        ),
+        "rncp_statistics": (
+            (*_BASE, *PROV_COLUMNS, "year", "certified", "certified_vae", "employment_6m", "job_2y"),
+            [(*head, *_prov(k, _at(s.prov, k)), s.year, s.certified, s.certified_vae, s.employment_6m, s.job_2y)
+             for k, s in enumerate(r.statistics)],
+        ),
+        "rncp_continuity": (
+            (*_BASE, *PROV_COLUMNS, "direction", "code"),
+            [(*head, *_prov(k, _at(None, k)), "replaces", c) for k, c in enumerate(r.replaces)]
+            + [(*head, *_prov(k, _at(None, k)), "replaced_by", c) for k, c in enumerate(r.replaced_by)],
+        ),
+        "rncp_partners": (
+            (*_BASE, *PROV_COLUMNS, "name", "siret", "habilitation", "state"),
+            [(*head, *_prov(k, _at(p.prov, k)), p.name, p.siret, p.habilitation, p.state)
+             for k, p in enumerate(r.partners)],
         ),
     }
 
