@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.load import continuity
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.load.links_findings import write_findings
 from pipeline.load.read import read_document, read_link_inputs
@@ -135,6 +136,7 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
     write_findings(con, inputs, content, added, removed, day, now)
+    continuity.write_findings(con, day, now)  # one-sided continuity between fiches (cross-document)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 
