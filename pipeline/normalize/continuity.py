@@ -123,7 +123,7 @@ def current_of(code: str, edges: Iterable[Edge], active: Mapping[str, bool | Non
 def chain(code: str, current: str, edges: Iterable[Edge]) -> tuple[str, ...]:
     """The path code -> … -> current through the successor edges (shortest), ``(code,)`` when equal."""
     nxt = successors(edges)
-    paths = {code: (code,)}
+    paths: dict[str, tuple[str, ...]] = {code: (code,)}
     queue = [code]
     while queue:
         node = queue.pop(0)
