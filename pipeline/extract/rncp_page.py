@@ -404,7 +404,7 @@ class _Reader:
         for line in lines:
             if line.header:
                 continue
-            m = _STAT_RE.match(clean(line.text))
+            m = _STAT_RE.match(clean(line.text.replace("%", " ")))  # rates may print "80 %"
             if not m:
                 continue
             values = [None if v == "-" else int(v) for v in m.group(2).split()] + [None] * 4

@@ -144,3 +144,15 @@ def test_sub_items_stay_inside_their_competence(tmp_path: Path, name: str, conte
                                                   "Sertir les contacts"]
     assert bloc.assessment == "Mise en situation."
     assert doc.status is Status.PARTIAL  # a fragment: no level, échéance, certifiers, voies d'accès
+
+
+def test_older_layout_without_siret_column_and_sans_niveau() -> None:
+    doc = extract_document(PAGES / "RNCP28301.nfiche.txt")
+    assert doc.status is Status.LOADED, doc.reasons
+    r = doc.rncp
+    assert r is not None and r.active is False and r.level is None  # "Sans niveau – …" is no level
+    assert [(c.name, c.siret) for c in r.certifier_details] == [
+        ("Commission paritaire nationale de l’emploi (CPNE) de la métallurgie – Union des industries et métiers "
+         "de la métallurgie (UIMM)", None)]
+    assert [(c.code, c.text) for c in r.conventions] == [("3109", "Métallurgie")]  # "CCN2 : -" is none
+    assert r.registration.end is not None and r.registration.end.isoformat() == "2019-12-31"  # "échance"
