@@ -136,7 +136,8 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
     write_findings(con, inputs, content, added, removed, day, now)
-    continuity.write_findings(con, day, now)  # one-sided continuity between fiches (cross-document)
+    if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
+        continuity.write_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 

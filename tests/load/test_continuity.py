@@ -94,3 +94,22 @@ def test_branch_view_selects_by_any_rule_and_says_which(con: duckdb.DuckDBPyConn
     }  # RNCP37001: another branch's CPNE and CQP, not selected
     comment = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'v_branch_fiches'").fetchone()
     assert comment and all(rule in comment[0] for rule in ("siret", "uimm_name", "cpne", "ccn_3109", "title_cqpm"))
+
+
+def test_findings_follow_ingestion_one_file_at_a_time(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Batches in any order end with the findings of a single batch (the finding appears when the
+    second fiche of the pair arrives)."""
+    query = ("SELECT reference, subject, message FROM v_quality_findings WHERE rule = 'continuity_one_sided' "
+             "ORDER BY ALL")
+    target = tmp_path / "w.duckdb"
+    seen = []
+    for name in reversed(FICHES):
+        build(target, [name])
+        c = wh.connect(target, read_only=True)
+        try:
+            seen.append(len(c.execute(query).fetchall()))
+            final = c.execute(query).fetchall()
+        finally:
+            c.close()
+    assert seen == [0, 0, 0, 1]  # RNCP28301 comes last: only then are both sides known
+    assert final == con.execute(query).fetchall()
