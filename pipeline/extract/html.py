@@ -15,6 +15,7 @@ order a reader of the page sees, stable whatever the file's line breaks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "button", "summary", "legend"}
 _BLOCKS = {"p", "div", "section", "article", "header", "footer", "nav", "main", "aside", "ul", "ol", "dl",
            "dt", "dd", "blockquote", "figure", "figcaption", "address", "form", "fieldset", "pre", "hr",
            "body", "html", "details", "caption", "thead", "tbody", "tfoot"}
+
+
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _clean(text: str) -> str:
@@ -161,6 +165,7 @@ def layout_from_html(text: str, source: Source) -> Layout:
     import lxml.html
     from lxml.etree import ParserError
 
+    text = _XML_DECLARATION_RE.sub("", text, count=1)  # lxml refuses str input that declares an encoding
     try:
         root = lxml.html.document_fromstring(text)
     except (ParserError, ValueError) as exc:

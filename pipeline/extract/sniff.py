@@ -23,6 +23,8 @@ def is_html(head: bytes) -> bool:
     """A saved web page: starts with a doctype or <html>, after a BOM, blanks and comments
     ("<!-- saved from url=… -->").  Text with HTML fragments inside (the seeds) is not a page."""
     head = head.lstrip()
+    if head.startswith(b"<?xml") and b"?>" in head:  # an XHTML page's XML declaration
+        head = head[head.index(b"?>") + 2:].lstrip()
     while head.startswith(b"<!--") and b"-->" in head:
         head = head[head.index(b"-->") + 3:].lstrip()
     return head[:14].lower().startswith(_HTML_STARTS)

@@ -73,6 +73,7 @@ def test_html_front_end_gives_the_layout_model_in_dom_order() -> None:
     assert sniff_format(data, "page.html") == "html"
     assert sniff_format(b"<!-- saved from url=(0040)https://x/ -->\n<!DOCTYPE html><html></html>", "x") == "html"
     assert sniff_format("Intitulé\n<p>texte</p>".encode(), "seed.txt") == "text"
+    assert sniff_format(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html><html/>', "x.xhtml") == "html"
     layout = extract(PAGES / "RNCP34917.html")
     assert layout.source.format == "html"
     assert [b.order for b in layout.blocks] == list(range(len(layout.blocks)))
@@ -96,6 +97,17 @@ def test_markdown_pipe_tables_with_and_without_leading_pipe_are_table_rows() -> 
         cert = next(b for b in rows if b.text.startswith("UNION"))
         assert [c.text for c in cert.cells] == ["UNION INDUSTRIES METALLURGIQUES MINIERES", "78471719100018",
                                                 "-", "-"]
+
+
+def test_an_xhtml_page_in_latin1_reads_like_the_html_one(tmp_path: Path) -> None:
+    """The same page saved as XHTML with an XML declaration, in windows-1252: same fiche, a note says so."""
+    text = (PAGES / "RNCP34917.html").read_text("utf-8").replace("’", "'")  # cp1252 has no ’ in latin-1 range
+    path = tmp_path / "page.xhtml"
+    path.write_bytes(('<?xml version="1.0" encoding="windows-1252"?>\n' + text).encode("cp1252"))
+    doc = extract_document(path)
+    assert doc.source.format == "html" and any("Latin-1" in r for r in doc.reasons)
+    expected = document_to_json(extract_document(PAGES / "RNCP34917.html"))["rncp"]
+    assert SCORE.score_doc({"kind": "rncp", "rncp": expected}, document_to_json(doc))[1] == []
 
 
 def test_a_page_without_its_number_is_rejected_with_a_reason(tmp_path: Path) -> None:
