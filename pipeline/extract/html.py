@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import RejectedInput
 from pipeline.records import Block, BlockKind, Cell, Layout, Marker, Para, Source
@@ -29,6 +30,8 @@ _BLOCKS = {"p", "div", "section", "article", "header", "footer", "nav", "main", 
            "dt", "dd", "blockquote", "figure", "figcaption", "address", "form", "fieldset", "pre", "hr",
            "body", "html", "details", "caption", "thead", "tbody", "tfoot"}
 
+
+Element = Any  # lxml.html.HtmlElement (lxml ships no type stubs)
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -70,7 +73,7 @@ def _tag(el: object) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _walk(el, b: _Builder) -> None:  # noqa: ANN001 - lxml HtmlElement
+def _walk(el: Element, b: _Builder) -> None:
     tag = _tag(el)
     if tag in _SKIP or not tag:
         b.text(el.tail)  # a comment or a skipped element still leaves its tail text in the flow
@@ -111,7 +114,7 @@ def _walk(el, b: _Builder) -> None:  # noqa: ANN001 - lxml HtmlElement
     b.text(el.tail)
 
 
-def _texts(el) -> list[str]:  # noqa: ANN001
+def _texts(el: Element) -> list[str]:
     """The text of ``el`` and its descendants, skipped elements (scripts, images) left out."""
     out = [el.text or ""]
     for child in el:
@@ -121,14 +124,14 @@ def _texts(el) -> list[str]:  # noqa: ANN001
     return out
 
 
-def _marker(li) -> str:  # noqa: ANN001
+def _marker(li: Element) -> str:
     parent = li.getparent()
     if parent is not None and _tag(parent) == "ol":
         return f"{[c for c in parent if _tag(c) == 'li'].index(li) + 1}."
     return "•"
 
 
-def _table(table, b: _Builder) -> None:  # noqa: ANN001
+def _table(table: Element, b: _Builder) -> None:
     """One TABLE_ROW per ``tr`` (nested tables are read as text of their cell)."""
     b.tables += 1
     for tr in table.iter("tr"):
@@ -145,11 +148,11 @@ def _table(table, b: _Builder) -> None:  # noqa: ANN001
     b.gap = True
 
 
-def _enclosing_table(el):  # noqa: ANN001, ANN202
+def _enclosing_table(el: Element) -> Element | None:
     return next((a for a in el.iterancestors() if _tag(a) == "table"), None)
 
 
-def _cell(td) -> Cell:  # noqa: ANN001
+def _cell(td: Element) -> Cell:
     """A cell's paragraphs: each ``p``/``li``/``div`` and each ``<br>``-separated line is one."""
     inner = _Builder()
     inner.text(td.text)
