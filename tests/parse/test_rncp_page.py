@@ -20,7 +20,7 @@ from pipeline.records import BlockKind, Status
 
 PAGES = FIXTURES / "rncp-page"
 RENDERINGS = ["RNCP34917.html", "RNCP34917.icons.txt", "RNCP34917.pipes.md", "RNCP34917.pipes-leading.md",
-              "RNCP34917.nfiche.txt", "RNCP34917.print.pdf", "RNCP34917.cut.txt"]
+              "RNCP34917.nfiche.txt", "RNCP34917.print.pdf", "RNCP34917.print-hrules.pdf", "RNCP34917.cut.txt"]
 
 
 def _scorer() -> Any:
