@@ -113,3 +113,11 @@ def test_findings_follow_ingestion_one_file_at_a_time(tmp_path: Path, con: duckd
             c.close()
     assert seen == [0, 0, 0, 1]  # RNCP28301 comes last: only then are both sides known
     assert final == con.execute(query).fetchall()
+
+
+def test_blocs_that_list_competences_not_capacity_codes_raise_no_block_findings(
+        con: duckdb.DuckDBPyConnection) -> None:
+    """A current fiche's blocs name no capacity codes: the 2017 block/capacity rules have nothing to check."""
+    rules = {r[0] for r in con.execute("SELECT DISTINCT rule FROM v_quality_findings WHERE reference IN "
+                                       "('RNCP34917', 'RNCP39958')").fetchall()}
+    assert not any(rule.startswith("rncp_block_") for rule in rules), rules
