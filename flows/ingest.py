@@ -46,7 +46,15 @@ from prefect.utilities.annotations import quote
 from pipeline.batch import FileOutcome, Rejection, SourceFile, discover
 from pipeline.errors import TransientError
 from pipeline.executor import extract_batch, shutdown
-from pipeline.ingest import known_sources, links_stale, load_batch, remember, skip_outcome
+from pipeline.ingest import (
+    export_outcome,
+    is_export_file,
+    known_sources,
+    links_stale,
+    load_batch,
+    remember,
+    skip_outcome,
+)
 from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.links_store import RecomputeSummary, recompute_warehouse
@@ -123,12 +131,13 @@ def record_run_task(warehouse: str, run: RunRecord) -> None:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True) -> list[FileOutcome]:
+                links: bool = True, include_rs: bool = True) -> list[FileOutcome]:
     """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (see the module doc).
 
     ``workers``: extractions in flight at once is ``2 * workers`` (default: the CPU count); the task
     runner decides how many run at the same time.  ``links=False`` leaves the links recompute to the
-    next run (or ``refpipe links``), which finds them stale."""
+    next run (or ``refpipe links``), which finds them stale.  An open-data export is imported in this
+    process (``pipeline.ingest.export_outcome``); ``include_rs=False`` leaves out its RS fiches."""
     limits = limits or Limits.from_env()
     on_file, on_discovered = _callbacks(on_file, on_discovered)
     started = utc_now()
@@ -141,7 +150,7 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
             staging = str(session.path)
             known = known_sources(session.path)
             for outcome in _ingest_in_order(sources, known, staging, limits, retry_quarantined,
-                                            workers or default_workers()):
+                                            workers or default_workers(), include_rs):
                 remember(known, outcome)
                 outcomes.append(outcome)
                 if outcome.status in ("loaded", "partial", "rejected"):  # the staging file changed
@@ -185,6 +194,7 @@ def _callbacks(on_file: Progress | None, on_discovered: Discovered | None) -> tu
 
 
 _AGAIN = object()  # the same bytes as an earlier file of the batch: decided once that one is loaded
+_EXPORT = object()  # an open-data export (thousands of fiches): imported in this process, in order
 
 #: files per ``extract`` / ``load`` task at most: fewer task runs (Prefect's cost per run is paid in this
 #: process and on the server, ~50 ms of CPU), while a batch still spreads over the workers
@@ -201,7 +211,7 @@ def chunk_size(files: int, workers: int) -> int:
 
 
 def _ingest_in_order(sources: list[SourceFile], known: dict[str, Any], warehouse: str, limits: Limits,
-                     retry_quarantined: bool, workers: int) -> Iterator[FileOutcome]:
+                     retry_quarantined: bool, workers: int, include_rs: bool = True) -> Iterator[FileOutcome]:
     """The outcome of each source, in discovery order.
 
     Known bytes are skipped without being extracted.  The others are extracted in chunks of consecutive
@@ -210,13 +220,15 @@ def _ingest_in_order(sources: list[SourceFile], known: dict[str, Any], warehouse
     discovery order whatever the number of workers, and at most ``2 * workers`` chunks of documents are in
     memory.  A file with the same bytes as an earlier one of the batch is decided after that one is loaded
     (parsed once, as in a 1-worker run)."""
-    plan: list[object] = []  # per source: its FileOutcome (skipped), None (extracted), or _AGAIN
+    plan: list[object] = []  # per source: its FileOutcome (skipped), None (extracted), _AGAIN or _EXPORT
     todo: list[SourceFile] = []
     first: set[str] = set()
     for source in sources:
         skipped = skip_outcome(source, known, retry_quarantined=retry_quarantined)
         if skipped is not None:
             plan.append(skipped)
+        elif is_export_file(source.path):  # an open-data export: streamed here, not extracted
+            plan.append(_EXPORT)
         elif source.sha256 in first:
             plan.append(_AGAIN)
         else:
@@ -240,6 +252,8 @@ def _ingest_in_order(sources: list[SourceFile], known: dict[str, Any], warehouse
             yield step
         elif step is _AGAIN:
             yield skip_outcome(source, known, retry_quarantined=False) or ingest_one(source, warehouse, limits)
+        elif step is _EXPORT:
+            yield export_outcome(source, warehouse, include_rs=include_rs)
         else:
             if not loaded:
                 chunk, future = in_flight.popleft()

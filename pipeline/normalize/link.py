@@ -235,7 +235,10 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
 def candidate_pairs(documents: Iterable[Document | LinkInput],
                     new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
     """Every (fiche, référentiel) pair to assess, by id; with ``new``, only pairs with a document in it."""
-    inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
+    # documents with the same content (a text and its PDF) have one id: one of them, the first by path
+    inputs = list({d.id: d for d in sorted((link_input(d) for d in documents), key=lambda d: (d.id, d.path),
+                                           reverse=True)}.values())
+    inputs.sort(key=lambda d: d.id)
     fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
     refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
     fresh = None if new is None else set(new)
