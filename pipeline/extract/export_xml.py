@@ -78,8 +78,10 @@ def is_export(path: Path, head: bytes) -> bool:
         try:
             with zipfile.ZipFile(path) as z:
                 names = [unicodedata.normalize("NFC", n).lower() for n in z.namelist()]
-        except (zipfile.BadZipFile, OSError):
-            return path.name.lower().startswith("export-fiches") or path.name.lower().startswith("export_fiches")
+        except (zipfile.BadZipFile, OSError):  # cut short (no central directory): the first member's header
+            size = int.from_bytes(head[26:28], "little")
+            first = head[30:30 + size].decode("utf-8", "replace").lower()
+            return "fiches" in first and first.endswith((".xml", ".csv"))
         return any(n.endswith((".xml", ".csv")) and "fiches" in n for n in names)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<?xml"):
@@ -127,7 +129,8 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
             with z.open(member) as stream:
                 yield stream, unicodedata.normalize("NFC", member.filename)
     except zipfile.BadZipFile as exc:
-        raise RejectedInput(str(path), f"truncated or corrupt zip: {exc}") from exc
+        raise RejectedInput(str(path), f"truncated or corrupt zip ({exc}: no central directory, the file was cut "
+                                       "short?); the export is rejected whole (nothing of it is loaded)") from exc
 
 
 def parse_date(text: str | None) -> date | None:
