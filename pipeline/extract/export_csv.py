@@ -182,7 +182,8 @@ class CsvExportReader:
             for label, route in _ROUTE_LABELS.items():
                 if label in value:
                     routes[route] = True
-        replaces, replaced_by = [], []
+        replaces: list[str] = []
+        replaced_by: list[str] = []
         for r in rows("ancienne"):
             for k, v in r.items():
                 v = "".join(v.split()).upper()

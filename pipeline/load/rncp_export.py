@@ -109,7 +109,7 @@ class _Batch:
     """Rows of the fiches read since the last flush, by table."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con, self.rows, self.fiches = con, {}, 0
+        self.con, self.fiches = con, 0
         self.rows_by_table: Rows = {}
 
     def add(self, rows: Rows) -> None:
@@ -141,7 +141,9 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     batch = _Batch(con)
     links: list[tuple[object, ...]] = []
     seen: dict[str, str] = {}  # code -> document id in this export
-    added, new_versions, unchanged = [], [], 0
+    added: list[str] = []
+    new_versions: list[str] = []
+    unchanged = 0
     notes: list[str] = []
     for document in _documents(reader):
         doc = split_lists(document)
@@ -165,9 +167,9 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
                 links.pop()
                 continue
             last, previous = latest.get(key, (0, None))
-            info = VersionInfo(key=key, version=last + 1, valid_from=valid_from(doc, _today(reader.info)),
-                               previous_id=previous)
-            rows["documents"] = with_version(rows["documents"], info)
+            version = VersionInfo(key=key, version=last + 1, valid_from=valid_from(doc, _today(reader.info)),
+                                  previous_id=previous)
+            rows["documents"] = with_version(rows["documents"], version)
             batch.add(rows)
             latest[key] = (last + 1, doc_id)
             known_ids.add(doc_id)

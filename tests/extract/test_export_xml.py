@@ -51,7 +51,8 @@ def test_absent_is_not_empty() -> None:
     assert f.blocks[1].assessment is None and f.blocks[0].assessment is not None
     rs = fiche(V41, "RS9002")
     assert rs.blocks == () and rs.access_routes == () and rs.level is None and rs.active is True
-    assert [(c.name, c.siret, c.active) for c in rs.certifier_details] == [("ORGANISME IMAGINAIRE DE BANCS", None, None)]
+    assert [(c.name, c.siret, c.active) for c in rs.certifier_details] == [
+        ("ORGANISME IMAGINAIRE DE BANCS", None, None)]
 
 
 def test_rs_fiches_kept_apart_or_skipped() -> None:

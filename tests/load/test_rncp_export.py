@@ -126,7 +126,8 @@ def test_versions_of_a_fiche_diff_on_the_v2_fields(con: duckdb.DuckDBPyConnectio
     assert ("field", "registration.end") in changes
     code = next(c for c, kinds in CHANGES["modified"].items() if kinds == ["bloc_list"])
     old, new = (read_document(con, find_version(con, code, v) or "") for v in (1, 2))
-    assert {c.key.split(",")[1].strip() for c in diff_documents(old, new) if c.entity.value == "block"} == {"compétence"}
+    blocks = {c.key.split(",")[1].strip() for c in diff_documents(old, new) if c.entity.value == "block"}
+    assert blocks == {"compétence"}
 
 
 def test_the_csv_export_says_what_it_lacks(con: duckdb.DuckDBPyConnection) -> None:

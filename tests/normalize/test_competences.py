@@ -14,7 +14,8 @@ SHAPES = [  # (text as the export writes it, method, top-level items, codes)
     ("* Configurer le banc      o relever les consignes            o choisir les capteurs      * Lancer l'essai"
      "            o surveiller les mesures",
      "space-runs+nested-bullets",
-     ["Configurer le banc\no relever les consignes\no choisir les capteurs", "Lancer l'essai\no surveiller les mesures"],
+     ["Configurer le banc\no relever les consignes\no choisir les capteurs",
+      "Lancer l'essai\no surveiller les mesures"],
      [None, None]),
     ("1.1 Trier les mesures    1.1.1 écarter les valeurs    1.2 Rédiger le compte rendu", "space-runs+nested-numbering",
      ["Trier les mesures\n1.1.1 écarter les valeurs", "Rédiger le compte rendu"], ["1.1", "1.2"]),
@@ -32,13 +33,15 @@ SHAPES = [  # (text as the export writes it, method, top-level items, codes)
      ["Analyser le besoin du client", "Rédiger un cahier des charges", "Suivre la réalisation"], [None] * 3),
     ("<p>- Traiter l'eau</p>\r<p>- Param&eacute;trer la pompe</p>\r", "html+bullets",
      ["Traiter l'eau", "Paramétrer la pompe"], [None, None]),
-    ("Régler la machine\r\nContrôler la pièce", "lines+plain", ["Régler la machine", "Contrôler la pièce"], [None, None]),
+    ("Régler la machine\r\nContrôler la pièce", "lines+plain", ["Régler la machine", "Contrôler la pièce"],
+     [None, None]),
     ("   Une seule compétence décrite ici", "single", ["Une seule compétence décrite ici"], [None]),
     ("", "empty", [], []),
 ]
 
 
-@pytest.mark.parametrize(("text", "method", "items", "codes"), SHAPES, ids=[s[1] + str(i) for i, s in enumerate(SHAPES)])
+@pytest.mark.parametrize(("text", "method", "items", "codes"), SHAPES,
+                         ids=[s[1] + str(i) for i, s in enumerate(SHAPES)])
 def test_each_shape_is_split_and_says_how(text: str, method: str, items: list[str], codes: list[str | None]) -> None:
     split = split_items(text)
     assert split.method == method
