@@ -13,10 +13,10 @@ from golden import FIXTURES
 
 from pipeline.diff.structured import diff_documents
 from pipeline.load import warehouse as wh
-from pipeline.load.read import read_document
 from pipeline.load.rncp_export import import_export
-from pipeline.load.show import AmbiguousReference, resolve, show_json
 from pipeline.load.versions import find_version
+from pipeline.query.read import read_document
+from pipeline.query.show import AmbiguousReference, resolve, show_json
 
 EXPORTS = FIXTURES / "rncp-export"
 WEEK1 = EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip"
