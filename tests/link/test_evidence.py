@@ -205,10 +205,16 @@ def test_link_inputs_link_like_the_documents_and_pair_only_new_documents() -> No
     new = {doc(RNCP_QSE).id, doc(QSE).id}
     pairs = candidate_pairs(documents, new)
     assert pairs and all(f.id in new or r.id in new for f, r in pairs)
-    fiches = {d.id for d in documents if d.rncp}  # files with the same content are one document
-    refs = {d.id for d in documents if d.cqpm}
-    assert len(pairs) == len(refs) + len(fiches) - 1  # the new fiche with every référentiel, and vice versa
-    assert len(candidate_pairs(documents)) == len(fiches) * len(refs)
+    # every pair is considered (files with the same content are one document), but only those whose words
+    # overlap are assessed: the blocked ones are exactly those that would not link
+    unique = {i.id: i for i in inputs}.values()
+    fiches = [i for i in unique if i.kind.value == "rncp"]
+    refs = [i for i in unique if i.kind.value == "cqpm"]
+    everything = {(f.id, r.id) for f in fiches for r in refs}
+    kept = {(f.id, r.id) for f, r in candidate_pairs(documents)}
+    linked = {(f.id, r.id) for f in fiches for r in refs if assess(f, r) is not None}
+    assert linked <= kept < everything
+    assert {(f.id, r.id) for f, r in pairs} == {p for p in kept if new & set(p)}
 
 
 def test_the_best_inferred_link_decides_the_number_whatever_the_order() -> None:
