@@ -53,6 +53,8 @@ def ingest(
     dask: Annotated[str | None, typer.Option(
         "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
                                           "(tcp://host:8786); loads stay here, one writer.")] = None,
+    skip_rs: Annotated[bool, typer.Option(
+        "--skip-rs", help="Leave out the RS fiches (Répertoire spécifique) of an open-data export.")] = False,
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
@@ -67,6 +69,12 @@ def ingest(
 
     Runs in this process; with PREFECT_API_URL set (or --dask) it runs as the Prefect flow
     `refpipe-ingest` on that server instead (same stages, same result).
+
+    France Compétences' open-data export (export-fiches-rncp-v4-1-YYYY-MM-DD.zip or its .xml, V4.1/V3/V2;
+    the CSV zip too) is one source holding every fiche: streamed from the zip, each fiche a document;
+    fiches whose content is unchanged add nothing, changed ones are new versions, missing ones are
+    marked withdrawn. An export that does not parse to its end is rejected whole.
+    Example: `refpipe ingest export-fiches-rncp-v4-1-2026-11-30.zip`.
     """
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     missing = [r for r in roots if not Path(r).exists()]
@@ -107,12 +115,14 @@ def ingest(
 
                 outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
                                       on_discovered=on_discovered, limits=limits,
-                                      retry_quarantined=retry_quarantined, trigger="cli")
+                                      retry_quarantined=retry_quarantined, trigger="cli",
+                                      include_rs=not skip_rs)
             else:
                 from pipeline.runtime import IngestOptions, ingest_paths
 
                 outcomes = ingest_paths(roots, warehouse, IngestOptions(
-                    limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers),
+                    limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers,
+                    include_rs=not skip_rs),
                     on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
@@ -136,6 +146,9 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
     out.print(f"CQPM capacities: {summary.cqpm_capacities}   criteria: {summary.cqpm_criteria}   "
               f"RNCP capacities: {summary.rncp_capacities}   blocks: {summary.rncp_blocks}   "
               f"rejected sources: {len(summary.rejected)}")
+    for o in outcomes:
+        if o.kind == "export" and o.status != "rejected":
+            out.print(f"[bold]Export:[/] {o.reason}")
     failures = [o for o in outcomes if o.status in ("rejected", "failed", "partial")]
     if failures:
         out.print("[bold]Needs attention:[/]")

@@ -17,6 +17,7 @@ contract's normalisation are reported.  Conventions (those of the corpus' ``expe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from pipeline.diff.changes import Locus
@@ -26,8 +27,10 @@ from pipeline.diff.fields import (
     cqpm_scalars,
     reading_order,
     rncp_scalars,
+    rncp_v2_scalar_changes,
     scalar_changes,
     text_list_changes,
+    texts,
 )
 from pipeline.diff.match import (
     CAPACITY_THRESHOLD,
@@ -161,7 +164,21 @@ def rncp_changes(old: RncpFiche, new: RncpFiche) -> list[Change]:
     out += coded_by_text("activities", old.activities, new.activities)
     out += _rncp_capacities(old.capacities, new.capacities)
     out += _blocks(old.blocks, new.blocks)
+    out += rncp_v2_scalar_changes(old, new)
+    for path, side in (("certifier_details", _certifier_lines), ("replaces", lambda r: r.replaces),
+                       ("replaced_by", lambda r: r.replaced_by), ("partners", _partner_lines)):
+        out += text_list_changes(path, texts(side(old)), texts(side(new)))
     return out
+
+
+def _certifier_lines(r: RncpFiche) -> tuple[str, ...]:
+    state = {True: "actif", False: "inactif", None: ""}
+    return tuple(" · ".join(x for x in (c.name, c.siret or "", state[c.active]) if x) for c in r.certifier_details)
+
+
+def _partner_lines(r: RncpFiche) -> tuple[str, ...]:
+    return tuple(" · ".join(x for x in (p.name, p.siret or "", p.habilitation or "", p.state or "") if x)
+                 for p in r.partners)
 
 
 def _rncp_capacities(old: Sequence[CodedText], new: Sequence[CodedText]) -> list[Change]:
@@ -195,7 +212,11 @@ def block_score(a: RncpBlock, b: RncpBlock) -> float | None:
 
 
 def _block_detail(b: RncpBlock) -> tuple[tuple[str, DetailValue], ...]:
-    return (("number", b.number), ("title", b.title), ("capacities", tuple(b.capacities)))
+    detail: tuple[tuple[str, DetailValue], ...] = (("number", b.number), ("title", b.title),
+                                                   ("capacities", tuple(b.capacities)))
+    if b.code or b.competences:  # version 2
+        detail += (("code", b.code), ("competences", tuple(c.text for c in b.competences)))
+    return detail
 
 
 def _blocks(old: Sequence[RncpBlock], new: Sequence[RncpBlock]) -> list[Change]:
@@ -214,6 +235,14 @@ def _blocks(old: Sequence[RncpBlock], new: Sequence[RncpBlock]) -> list[Change]:
             if set(a.capacities) != set(b.capacities):
                 out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, tuple(a.capacities),
                                      tuple(b.capacities)))
+            if (a.code or b.code) and a.code != b.code:
+                out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, code", a.code, b.code))
+            if not same_text(a.assessment, b.assessment):
+                out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, modalités d'évaluation",
+                                     a.assessment, b.assessment))
+            for c in text_list_changes("competences", texts([x.text for x in a.competences]),
+                                       texts([x.text for x in b.competences])):
+                out.append(dataclasses.replace(c, entity=Entity.BLOCK, key=f"{key}, compétence"))
         elif b is not None:
             out.append(at.change(ChangeKind.ADDED, Entity.BLOCK, f"block {b.number}", None, b.title,
                                  _block_detail(b)))

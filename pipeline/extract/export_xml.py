@@ -58,6 +58,7 @@ _DATE_RE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _NAME_DATE_RE = re.compile(r"(\d{4})[-_](\d{2})[-_](\d{2})")
 _RUN_RE = re.compile(r" {2,}|\s*[\r\n]+\s*")
 _LEVEL_RE = re.compile(r"(\d)")
+_BC_RE = re.compile(r"BC(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ def is_export(path: Path, head: bytes) -> bool:
         try:
             with zipfile.ZipFile(path) as z:
                 names = [unicodedata.normalize("NFC", n).lower() for n in z.namelist()]
-        except (zipfile.BadZipFile, OSError):
-            return path.name.lower().startswith("export-fiches") or path.name.lower().startswith("export_fiches")
+        except (zipfile.BadZipFile, OSError):  # cut short (no central directory): the first member's header
+            size = int.from_bytes(head[26:28], "little")
+            first = head[30:30 + size].decode("utf-8", "replace").lower()
+            return "fiches" in first and first.endswith((".xml", ".csv"))
         return any(n.endswith((".xml", ".csv")) and "fiches" in n for n in names)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<?xml"):
@@ -126,7 +129,8 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
             with z.open(member) as stream:
                 yield stream, unicodedata.normalize("NFC", member.filename)
     except zipfile.BadZipFile as exc:
-        raise RejectedInput(str(path), f"truncated or corrupt zip: {exc}") from exc
+        raise RejectedInput(str(path), f"truncated or corrupt zip ({exc}: no central directory, the file was cut "
+                                       "short?); the export is rejected whole (nothing of it is loaded)") from exc
 
 
 def parse_date(text: str | None) -> date | None:
@@ -144,26 +148,43 @@ def parse_date(text: str | None) -> date | None:
 # ---------------------------------------------------------------------------------------------- one fiche
 
 
-def _child(e: etree._Element, tag: str) -> etree._Element | None:
-    for c in e:
-        if c.tag == tag:
-            return c
-    return None
+Index = dict[str, list[etree._Element]]  # an element's direct children by tag, in document order
+
+
+def _ix(e: etree._Element | None) -> Index:
+    """The direct children of ``e`` by tag: every lookup below is one dict access (a fiche has ~150)."""
+    out: Index = {}
+    if e is not None:
+        for c in e:
+            tag = c.tag
+            if tag in out:
+                out[tag].append(c)
+            else:
+                out[tag] = [c]
+    return out
+
+
+def _child(ix: Index, tag: str) -> etree._Element | None:
+    found = ix.get(tag)
+    return found[0] if found else None
 
 
 def _text(e: etree._Element | None) -> str | None:
     """An element's text (an empty element: ""), None when absent; whitespace at the ends removed."""
     if e is None:
         return None
-    return unicodedata.normalize("NFC", (e.text or "").strip())
+    text = (e.text or "").strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-def _ctext(e: etree._Element, tag: str) -> str | None:
-    return _text(_child(e, tag))
+def _ctext(ix: Index, tag: str) -> str | None:
+    return _text(_child(ix, tag))
 
 
-def _children(e: etree._Element | None, tag: str) -> list[etree._Element]:
-    return [] if e is None else [c for c in e if c.tag == tag]
+def _items(ix: Index, wrapper: str, item: str) -> list[etree._Element]:
+    """The ``item`` children of the ``wrapper`` child (CODES_NSF/NSF): repeats are always a list."""
+    w = _child(ix, wrapper)
+    return [] if w is None else [c for c in w if c.tag == item]
 
 
 def _yes(value: str | None) -> bool | None:
@@ -195,111 +216,116 @@ def _prose(value: str | None) -> str | None:
     return "\n".join(p for p in parts if p) or None
 
 
-def _label(e: etree._Element) -> str:
+def _label(ix: Index) -> str:
     """LIBELLE (V3, V4.1) or INTITULE (V2) of a coded element."""
-    value = _ctext(e, "LIBELLE")
+    value = _ctext(ix, "LIBELLE")
     if value is None:
-        value = _ctext(e, "INTITULE")
+        value = _ctext(ix, "INTITULE")
     return " ".join((value or "").split())
 
 
-def _coded(fiche: etree._Element, wrapper: str, item: str, code_tag: str = "CODE") -> tuple[CodedText, ...]:
+def _coded(fx: Index, wrapper: str, item: str) -> tuple[CodedText, ...]:
     out = []
-    for k, e in enumerate(_children(_child(fiche, wrapper), item)):
-        code = _ctext(e, code_tag) or ""
-        out.append(CodedText(code=code, text=_label(e), prov=Provenance(None, e.sourceline or k)))
+    for k, e in enumerate(_items(fx, wrapper, item)):
+        x = _ix(e)
+        out.append(CodedText(code=_ctext(x, "CODE") or "", text=_label(x), prov=Provenance(None, e.sourceline or k)))
     return tuple(out)
 
 
-def _conventions(fiche: etree._Element) -> tuple[CodedText, ...]:
+def _conventions(fx: Index) -> tuple[CodedText, ...]:
     out = []
     for n in (1, 2, 3):
-        e = _child(fiche, f"CCN_{n}")
-        if e is not None and (code := _ctext(e, "NUMERO") or _ctext(e, "CODE")):
-            out.append(CodedText(code=code, text=_label(e), prov=Provenance(None, e.sourceline or n)))
+        e = _child(fx, f"CCN_{n}")
+        if e is not None:
+            x = _ix(e)
+            if code := _ctext(x, "NUMERO") or _ctext(x, "CODE"):
+                out.append(CodedText(code=code, text=_label(x), prov=Provenance(None, e.sourceline or n)))
     return tuple(out)
 
 
-def _certifiers(fiche: etree._Element) -> tuple[tuple[TextItem, ...], tuple[CertifierDetail, ...]]:
+def _certifiers(fx: Index) -> tuple[tuple[TextItem, ...], tuple[CertifierDetail, ...]]:
     items, details = [], []
-    for k, e in enumerate(_children(_child(fiche, "CERTIFICATEURS"), "CERTIFICATEUR")):
-        name = " ".join((_ctext(e, "NOM_CERTIFICATEUR") or "").split())
-        siret = "".join((_ctext(e, "SIRET_CERTIFICATEUR") or "").split()) or None
-        items.append(TextItem(name, Provenance(None, e.sourceline or k)))
-        details.append(CertifierDetail(name=name, siret=siret, active=_yes(_ctext(e, "ETAT_CERTIFICATEUR")),
-                                       prov=Provenance(None, e.sourceline or k)))
+    for k, e in enumerate(_items(fx, "CERTIFICATEURS", "CERTIFICATEUR")):
+        x = _ix(e)
+        name = " ".join((_ctext(x, "NOM_CERTIFICATEUR") or "").split())
+        siret = "".join((_ctext(x, "SIRET_CERTIFICATEUR") or "").split()) or None
+        prov = Provenance(None, e.sourceline or k)
+        items.append(TextItem(name, prov))
+        details.append(CertifierDetail(name=name, siret=siret, active=_yes(_ctext(x, "ETAT_CERTIFICATEUR")), prov=prov))
     return tuple(items), tuple(details)
 
 
-def _partners(fiche: etree._Element) -> tuple[Partner, ...]:
-    return tuple(
-        Partner(name=" ".join((_ctext(e, "NOM_PARTENAIRE") or "").split()),
-                siret="".join((_ctext(e, "SIRET_PARTENAIRE") or "").split()) or None,
-                habilitation=_ctext(e, "HABILITATION_PARTENAIRE"), state=_ctext(e, "ETAT_HABILITATION"),
-                prov=Provenance(None, e.sourceline or k))
-        for k, e in enumerate(_children(_child(fiche, "PARTENAIRES"), "PARTENAIRE")))
+def _partners(fx: Index) -> tuple[Partner, ...]:
+    out = []
+    for k, e in enumerate(_items(fx, "PARTENAIRES", "PARTENAIRE")):
+        x = _ix(e)
+        out.append(Partner(name=" ".join((_ctext(x, "NOM_PARTENAIRE") or "").split()),
+                           siret="".join((_ctext(x, "SIRET_PARTENAIRE") or "").split()) or None,
+                           habilitation=_ctext(x, "HABILITATION_PARTENAIRE"), state=_ctext(x, "ETAT_HABILITATION"),
+                           prov=Provenance(None, e.sourceline or k)))
+    return tuple(out)
 
 
-def _routes(fiche: etree._Element) -> tuple[AccessRoute, ...]:
+def _routes(fx: Index) -> tuple[AccessRoute, ...]:
     out = []
     for route in ROUTES:
-        e = _child(fiche, f"SI_JURY_{route}")
+        e = _child(fx, f"SI_JURY_{route}")
         if e is None:
             continue
         if len(e):  # V3 / V4.1: a node {ACTIF, COMPOSITION?, DATE_DERNIERE_MODIFICATION?}
-            is_open, jury = _yes(_ctext(e, "ACTIF")), _ctext(e, "COMPOSITION")
+            x = _ix(e)
+            is_open, jury = _yes(_ctext(x, "ACTIF")), _ctext(x, "COMPOSITION")
         else:  # V2: SI_JURY_CA = Oui, the composition in JURY_CA
-            is_open, jury = _yes(_text(e)), _ctext(fiche, f"JURY_{route}")
+            is_open, jury = _yes(_text(e)), _ctext(fx, f"JURY_{route}")
         out.append(AccessRoute(route=route, open=is_open, jury=_prose(jury), prov=Provenance(None, e.sourceline or 0)))
     return tuple(out)
 
 
-def _statistics(fiche: etree._Element) -> tuple[Statistic, ...]:
+def _statistics(fx: Index) -> tuple[Statistic, ...]:
     out = []
-    for e in _children(_child(fiche, "STATISTIQUES_PROMOTIONS"), "STATISTIQUES_PROMOTION"):
-        year = _int(_ctext(e, "ANNEE"))
+    for e in _items(fx, "STATISTIQUES_PROMOTIONS", "STATISTIQUES_PROMOTION"):
+        x = _ix(e)
+        year = _int(_ctext(x, "ANNEE"))
         if year is None:
             continue
-        out.append(Statistic(year=year, certified=_int(_ctext(e, "NOMBRE_CERTIFIES")),
-                             certified_vae=_int(_ctext(e, "NOMBRE_CERTIFIES_VAE")),
-                             employment_6m=_int(_ctext(e, "TAUX_INSERTION_GLOBAL_6MOIS")),
-                             job_2y=_int(_ctext(e, "TAUX_INSERTION_METIER_2ANS")),
+        out.append(Statistic(year=year, certified=_int(_ctext(x, "NOMBRE_CERTIFIES")),
+                             certified_vae=_int(_ctext(x, "NOMBRE_CERTIFIES_VAE")),
+                             employment_6m=_int(_ctext(x, "TAUX_INSERTION_GLOBAL_6MOIS")),
+                             job_2y=_int(_ctext(x, "TAUX_INSERTION_METIER_2ANS")),
                              prov=Provenance(None, e.sourceline or 0)))
     return tuple(out)
 
 
-def _continuity(fiche: etree._Element, side: str) -> tuple[str, ...]:
+def _continuity(fx: Index, side: str) -> tuple[str, ...]:
     """ANCIENNES_CERTIFICATIONS / NOUVELLES_CERTIFICATIONS (V4.1), or the bare V2/V3 elements."""
     wrapper, item, ident = f"{side}S_CERTIFICATIONS", f"{side}_CERTIFICATION", f"ID_FICHE_{side}_CERTIFICATION"
-    elements = _children(_child(fiche, wrapper), item) + _children(fiche, item)
     out: list[str] = []
-    for e in elements:
-        value = _ctext(e, ident) if len(e) else _text(e)
+    for e in _items(fx, wrapper, item) + fx.get(item, []):
+        value = _ctext(_ix(e), ident) if len(e) else _text(e)
         value = "".join((value or "").split()).upper()
         if value and value not in out:
             out.append(value)
     return tuple(out)
 
 
-def _blocks(fiche: etree._Element, code: str) -> tuple[RncpBlock, ...]:
+def _blocks(fx: Index, code: str) -> tuple[RncpBlock, ...]:
     out = []
-    for k, e in enumerate(_children(_child(fiche, "BLOCS_COMPETENCES"), "BLOC_COMPETENCES"), start=1):
-        bcode = "".join((_ctext(e, "CODE") or "").split()) or None
-        m = re.search(r"BC(\d+)$", bcode or "")
-        number = int(m.group(1)) if m and bcode and bcode.upper().startswith(code.upper()) else k
+    for k, e in enumerate(_items(fx, "BLOCS_COMPETENCES", "BLOC_COMPETENCES"), start=1):
+        x = _ix(e)
+        bcode = "".join((_ctext(x, "CODE") or "").split()) or None
+        m = _BC_RE.search(bcode or "")
+        number = int(m.group(1)) if m and bcode and bcode.upper().startswith(code) else k
         out.append(RncpBlock(
-            number=number, title=" ".join((_label(e)).split()), capacities=(),
-            prov=Provenance(None, e.sourceline or k), code=bcode,
-            assessment=_prose(_ctext(e, "MODALITES_EVALUATION")),
-            competences_raw=_ctext(e, "LISTE_COMPETENCES")))
+            number=number, title=_label(x), capacities=(), prov=Provenance(None, e.sourceline or k), code=bcode,
+            assessment=_prose(_ctext(x, "MODALITES_EVALUATION")), competences_raw=_ctext(x, "LISTE_COMPETENCES")))
     return tuple(out)
 
 
-def _level(fiche: etree._Element) -> int | None:
-    e = _child(fiche, "NOMENCLATURE_EUROPE")
+def _level(fx: Index) -> int | None:
+    e = _child(fx, "NOMENCLATURE_EUROPE")
     if e is None:
         return None
-    m = _LEVEL_RE.search(_ctext(e, "NIVEAU") or "")
+    m = _LEVEL_RE.search(_ctext(_ix(e), "NIVEAU") or "")
     return int(m.group(1)) if m else None
 
 
@@ -314,46 +340,47 @@ def _jobs(value: str | None, line: int) -> tuple[TextItem, ...]:
 
 def fiche_record(fiche: etree._Element) -> RncpFiche:
     """One ``FICHE`` element as a fiche record (direct children only)."""
-    code = "".join((_ctext(fiche, "NUMERO_FICHE") or "").split()).upper()
-    certifiers, details = _certifiers(fiche)
+    fx = _ix(fiche)
+    code = "".join((_ctext(fx, "NUMERO_FICHE") or "").split()).upper()
+    certifiers, details = _certifiers(fx)
     line = fiche.sourceline or 0
     return RncpFiche(
         code=code,
-        title=" ".join((_ctext(fiche, "INTITULE") or "").split()) or None,
+        title=" ".join((_ctext(fx, "INTITULE") or "").split()) or None,
         certifiers=certifiers,
-        conventions=_conventions(fiche),
-        nsf=_coded(fiche, "CODES_NSF", "NSF"),
-        formacodes=_coded(fiche, "FORMACODES", "FORMACODE"),
+        conventions=_conventions(fx),
+        nsf=_coded(fx, "CODES_NSF", "NSF"),
+        formacodes=_coded(fx, "FORMACODES", "FORMACODE"),
         activities=(),
         capacities=(),
-        jobs=_jobs(_ctext(fiche, "TYPE_EMPLOI_ACCESSIBLES"), line),
-        rome=_coded(fiche, "CODES_ROME", "ROME"),
-        blocks=_blocks(fiche, code),
-        validity=_ctext(fiche, "DUREE_VALIDITE") or None,
-        new_caledonia=_yes(_ctext(fiche, "ACCESSIBLE_NOUVELLE_CALEDONIE")),
-        french_polynesia=_yes(_ctext(fiche, "ACCESSIBLE_POLYNESIE_FRANCAISE")),
+        jobs=_jobs(_ctext(fx, "TYPE_EMPLOI_ACCESSIBLES"), line),
+        rome=_coded(fx, "CODES_ROME", "ROME"),
+        blocks=_blocks(fx, code),
+        validity=_ctext(fx, "DUREE_VALIDITE") or None,
+        new_caledonia=_yes(_ctext(fx, "ACCESSIBLE_NOUVELLE_CALEDONIE")),
+        french_polynesia=_yes(_ctext(fx, "ACCESSIBLE_POLYNESIE_FRANCAISE")),
         registration=Registration(
-            decision=parse_date(_ctext(fiche, "DATE_DECISION")),
-            journal_officiel=parse_date(_ctext(fiche, "DATE_DERNIER_JO")),
-            effective=parse_date(_ctext(fiche, "DATE_EFFET")),
-            end=parse_date(_ctext(fiche, "DATE_FIN_ENREGISTREMENT")),
-            start_of_pathways=parse_date(_ctext(fiche, "DATE_DEBUT_PARCOURS_CERTIFIANTS")
-                                         or _ctext(fiche, "DATE_DEBUT_PARCOURS_CERTIFIANT")),
+            decision=parse_date(_ctext(fx, "DATE_DECISION")),
+            journal_officiel=parse_date(_ctext(fx, "DATE_DERNIER_JO")),
+            effective=parse_date(_ctext(fx, "DATE_EFFET")),
+            end=parse_date(_ctext(fx, "DATE_FIN_ENREGISTREMENT")),
+            start_of_pathways=parse_date(_ctext(fx, "DATE_DEBUT_PARCOURS_CERTIFIANTS")
+                                         or _ctext(fx, "DATE_DEBUT_PARCOURS_CERTIFIANT")),
         ),
         awards_per_year=None,
         history=History(),
-        active=_yes(_ctext(fiche, "ACTIF")),
-        state=_ctext(fiche, "ETAT_FICHE") or None,
-        level=_level(fiche),
+        active=_yes(_ctext(fx, "ACTIF")),
+        state=_ctext(fx, "ETAT_FICHE") or None,
+        level=_level(fx),
         certifier_details=details,
-        objectives=_prose(_ctext(fiche, "OBJECTIFS_CONTEXTE")),
-        access_routes=_routes(fiche),
-        statistics=_statistics(fiche),
-        replaces=_continuity(fiche, "ANCIENNE"),
-        replaced_by=_continuity(fiche, "NOUVELLE"),
-        partners=_partners(fiche),
-        activities_raw=_ctext(fiche, "ACTIVITES_VISEES"),
-        capacities_raw=_ctext(fiche, "CAPACITES_ATTESTEES"),
+        objectives=_prose(_ctext(fx, "OBJECTIFS_CONTEXTE")),
+        access_routes=_routes(fx),
+        statistics=_statistics(fx),
+        replaces=_continuity(fx, "ANCIENNE"),
+        replaced_by=_continuity(fx, "NOUVELLE"),
+        partners=_partners(fx),
+        activities_raw=_ctext(fx, "ACTIVITES_VISEES"),
+        capacities_raw=_ctext(fx, "CAPACITES_ATTESTEES"),
     )
 
 

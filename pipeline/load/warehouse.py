@@ -332,8 +332,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], 
         con.execute(sql, [value for row in chunk for value in row])
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row], *,
+                or_else: str = "") -> None:
+    """Insert many rows in one statement (a list per column); ``or_else`` "IGNORE"/"REPLACE" on conflict."""
+    bulk.insert(con, table, columns, rows, or_else=or_else)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)  # TIMESTAMP columns hold UTC
+
+
+def check_text(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]]) -> None:
+    """Raise ``RejectedInput`` when a row of ``document`` holds U+FFFD or mojibake."""
+    _check_text(document, rows)
 
 
 def _check_text(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]]) -> None:

@@ -71,7 +71,7 @@ class Split:
 
 def decode_rich_text(text: str) -> tuple[str, bool]:
     """V2-era escaped HTML as plain text with one paragraph / list item a line; (text, was it HTML)."""
-    if not _HTML_RE.search(text):
+    if ("&" not in text and "<" not in text) or not _HTML_RE.search(text):
         return text, False
     for _ in range(3):  # named entities escaped twice (&amp;eacute;): unescape to the fixed point
         again = html.unescape(text)
@@ -85,8 +85,10 @@ def decode_rich_text(text: str) -> tuple[str, bool]:
 
 def _segments(text: str) -> tuple[list[str], str]:
     text, was_html = decode_rich_text(text)
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    lines = [s for s in _LINE_RE.split(text.strip()) if s.strip()]
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    text = text.strip()
+    lines = [s for s in _LINE_RE.split(text) if s.strip()] if ("\n" in text or "\r" in text) else [text]
     parts = [p.strip() for line in lines for p in _RUN_RE.split(line) if p.strip()]
     how = "html" if was_html else "lines" if len(lines) > 1 else "space-runs"
     if how == "space-runs" and len(parts) > 1 and len(lines) > 1:
@@ -110,15 +112,20 @@ def _mark(segment: str) -> tuple[str | None, str | None, str, str | None]:
     return None, None, segment, None
 
 
+_DIGITS_RE = re.compile(r"\d+")
+_LETTER_RE = re.compile(r"[A-Z]")
+_DOTTED_LETTER_RE = re.compile(r"[A-Z]\.\d+(?:\.\d+)*")
+
+
 def _shape(code: str) -> str:
-    return re.sub(r"\d+", "9", re.sub(r"[A-Z]", "A", code))
+    return _DIGITS_RE.sub("9", _LETTER_RE.sub("A", code))
 
 
 def _depth(code: str) -> int:
     """How deep a code is: 1.1.1 → 3, C1.1 → 2, A1C1 → 2 (activity A1, compétence C1), C.1 → 1."""
-    if re.fullmatch(r"[A-Z]\.\d+(?:\.\d+)*", code):
+    if _DOTTED_LETTER_RE.fullmatch(code):
         return code.count(".")
-    return len(re.findall(r"\d+", code))
+    return len(_DIGITS_RE.findall(code))
 
 
 def split_items(text: str | None) -> Split:

@@ -24,7 +24,7 @@ def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, cu
     ``current``: for a fiche, the fiche in force today instead: its successors followed to the end
     (``v_rncp_continuity``); the JSON then says which fiche was asked for and the chain walked
     (``current_of``: ``{"reference": "RNCP24895", "chain": ["RNCP24895", "RNCP36086"]}``)."""
-    doc_id = resolve(con, ref)
+    doc_id = resolve(con, ref)  # a document read from several files is shown with the one asked for
     if not current:
         return document_to_json(read_document(con, doc_id, referenced_source(con, ref, doc_id)))
     row = con.execute("SELECT code FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
