@@ -31,10 +31,11 @@ def extract(path: Path | str) -> Layout:
         from pipeline.extract.pdf import extract_pdf  # pdfplumber is only imported for PDFs
 
         return extract_pdf(path, data, source_of(path, data, "pdf"))
-    if fmt == "html":
-        from pipeline.extract.html import extract_html  # lxml is only imported for web pages
+    if fmt in ("html", "mhtml"):
+        from pipeline.extract.html import extract_html, html_of_mhtml  # lxml only for web pages
 
-        return extract_html(path, data, source_of(path, data, "html"))
+        page = html_of_mhtml(data, str(path)) if fmt == "mhtml" else data
+        return extract_html(path, page, source_of(path, data, "html"))
     from pipeline.extract.text import extract_text
 
     return extract_text(path, data, source_of(path, data, "text"))

@@ -1,5 +1,7 @@
 """HTML front end: a saved web page (the France Compétences fiche page) -> Layout.
 
+A page saved as one file (.mhtml, "Webpage, Single File") is read from its HTML part.
+
 The DOM is read with lxml.html (tolerant of the broken markup saved pages carry) and walked once in
 document order.  Headings (``h1``–``h6`` and accordion ``button``\\ s) become HEADING blocks, list items
 LIST_ITEM blocks (a nested list stays inside its item's text, as sub-items of a compétence belong
@@ -178,6 +180,25 @@ def layout_from_html(text: str, source: Source) -> Layout:
     _walk(body if body is not None else root, b)
     b.flush()
     return Layout(source=source, blocks=tuple(b.blocks))
+
+
+def html_of_mhtml(data: bytes, path: str) -> bytes:
+    """The page of a single-file save (.mhtml): the first text/html part of the MIME message, decoded
+    from its transfer encoding (quoted-printable, base64) and re-encoded as UTF-8."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            raw = part.get_payload(decode=True)
+            if isinstance(raw, bytes):
+                charset = part.get_content_charset() or "utf-8"
+                try:
+                    return raw.decode(charset).encode("utf-8")
+                except (LookupError, UnicodeDecodeError):
+                    return raw
+    raise RejectedInput(path, "MHTML file without an HTML part (a page saved as a single file holds one)")
 
 
 def extract_html(path: Path, data: bytes, source: Source) -> Layout:

@@ -30,8 +30,15 @@ def is_html(head: bytes) -> bool:
     return head[:14].lower().startswith(_HTML_STARTS)
 
 
+def is_mhtml(head: bytes) -> bool:
+    """A page saved as one file ("Webpage, Single File", .mhtml): a MIME multipart/related message."""
+    lower = head[:2048].lower()
+    return (head.startswith(b"From: <Saved by") or lower.startswith(b"mime-version:")
+            or b"\nmime-version:" in lower) and b"multipart/related" in lower
+
+
 def sniff_format(data: bytes, path: str) -> str:
-    """'pdf', 'html' or 'text'; raises RejectedInput for empty files and known binary formats."""
+    """'pdf', 'html', 'mhtml' or 'text'; raises RejectedInput for empty files and known binary formats."""
     if not data:
         raise RejectedInput(path, "empty file (0 bytes)")
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
@@ -47,6 +54,8 @@ def sniff_format(data: bytes, path: str) -> str:
         raise RejectedInput(path, "binary file (NUL bytes), neither a PDF nor a text document")
     if is_html(head):
         return "html"
+    if is_mhtml(head):
+        return "mhtml"
     if path.lower().endswith(".pdf"):
         raise RejectedInput(path, "not a PDF: file has a .pdf name but does not start with %PDF-")
     return "text"

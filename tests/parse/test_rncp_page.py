@@ -111,6 +111,25 @@ def test_an_xhtml_page_in_latin1_reads_like_the_html_one(tmp_path: Path) -> None
     assert SCORE.score_doc({"kind": "rncp", "rncp": expected}, document_to_json(doc))[1] == []
 
 
+def test_a_page_saved_as_a_single_file_mhtml_reads_like_the_html(tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "<Saved by Blink>"
+    message["Subject"] = "RNCP34917 - France compétences"
+    message.make_mixed()
+    message.add_attachment((PAGES / "RNCP34917.html").read_text("utf-8"), subtype="html", cte="quoted-printable")
+    message.add_attachment(b"\x89PNG\r\n", maintype="image", subtype="png", filename="icon.png")
+    data = message.as_bytes().replace(b"multipart/mixed", b"multipart/related", 1)
+    assert sniff_format(data, "page.mhtml") == "mhtml"
+    path = tmp_path / "page.mhtml"
+    path.write_bytes(data)
+    doc = extract_document(path)
+    assert doc.source.format == "html" and doc.status is Status.LOADED, doc.reasons
+    expected = document_to_json(extract_document(PAGES / "RNCP34917.html"))["rncp"]
+    assert SCORE.score_doc({"kind": "rncp", "rncp": expected}, document_to_json(doc))[1] == []
+
+
 def test_a_page_without_its_number_is_rejected_with_a_reason(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_text("<!DOCTYPE html><html><body><h2>Une page</h2><p>Bonjour</p></body></html>", "utf-8")
