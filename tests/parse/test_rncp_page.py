@@ -13,10 +13,9 @@ import pytest
 from golden import FIXTURES, load_gold
 
 from pipeline.contract import document_to_json
-from pipeline.extract import extract
 from pipeline.extract.sniff import sniff_format
 from pipeline.parse import extract_document
-from pipeline.records import BlockKind, Status
+from pipeline.records import Status
 
 PAGES = FIXTURES / "rncp-page"
 RENDERINGS = ["RNCP34917.html", "RNCP34917.icons.txt", "RNCP34917.pipes.md", "RNCP34917.pipes-leading.md",
@@ -67,37 +66,6 @@ def test_the_three_text_copies_and_the_page_give_the_same_fiche() -> None:
     keys = ("code", "active", "level", "replaces", "replaced_by", "access_routes", "statistics")
     for d in docs[1:]:
         assert {k: d[k] for k in keys} == {k: docs[0][k] for k in keys}
-
-
-def test_html_front_end_gives_the_layout_model_in_dom_order() -> None:
-    data = (PAGES / "RNCP34917.html").read_bytes()
-    assert sniff_format(data, "page.html") == "html"
-    assert sniff_format(b"<!-- saved from url=(0040)https://x/ -->\n<!DOCTYPE html><html></html>", "x") == "html"
-    assert sniff_format("Intitulé\n<p>texte</p>".encode(), "seed.txt") == "text"
-    assert sniff_format(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html><html/>', "x.xhtml") == "html"
-    layout = extract(PAGES / "RNCP34917.html")
-    assert layout.source.format == "html"
-    assert [b.order for b in layout.blocks] == list(range(len(layout.blocks)))
-    texts = [b.text for b in layout.blocks]
-    assert "CQP Conducteur(trice) de cellule de pliage robotisée (CQPM)" in texts
-    assert not any(t.startswith("Icon") for t in texts)  # images' alt texts are not content
-    # "Certification<br>remplacée par": two lines, the second a continuation (no gap)
-    i = texts.index("Certification")
-    assert texts[i + 1] == "remplacée par" and not layout.blocks[i + 1].gap_before
-    rows = [b for b in layout.blocks if b.kind is BlockKind.TABLE_ROW]
-    assert rows[0].header and [c.text for c in rows[0].cells] == ["Nom légal", "Siret", "Nom commercial",
-                                                                  "Site internet"]
-    bloc_row = next(b for b in rows if b.text.startswith("Lire le dossier"))
-    assert len(bloc_row.cells[0].paras) == 3 and len(bloc_row.cells[1].paras) == 2  # <li>s / <p>s
-
-
-def test_markdown_pipe_tables_with_and_without_leading_pipe_are_table_rows() -> None:
-    for name in ("RNCP34917.pipes.md", "RNCP34917.pipes-leading.md"):
-        rows = [b for b in extract(PAGES / name).blocks if b.kind is BlockKind.TABLE_ROW]
-        assert len(rows) == 19, name  # 3 + 2 + 2 + 7 + 3 + 2
-        cert = next(b for b in rows if b.text.startswith("UNION"))
-        assert [c.text for c in cert.cells] == ["UNION INDUSTRIES METALLURGIQUES MINIERES", "78471719100018",
-                                                "-", "-"]
 
 
 def test_an_xhtml_page_in_latin1_reads_like_the_html_one(tmp_path: Path) -> None:
