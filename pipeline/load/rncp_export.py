@@ -35,6 +35,8 @@ from pipeline.records import Document, Source
 
 #: fiches per INSERT batch (about 15 MB of rows for the real export's fiches)
 FLUSH = 1000
+#: DuckDB's memory during an import (its buffer pool; the rows beyond it go to the database file)
+MEMORY_LIMIT = "192MB"
 
 _LINK_COLUMNS = ("document_id", "source_sha256", "reading_order", "added_at")
 Rows = dict[str, tuple[tuple[str, ...], list[tuple[object, ...]]]]
@@ -98,12 +100,19 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
     source = Source(path=str(path), sha256=sha, format="csv" if csv else "xml", pages=None,
                     size=path.stat().st_size)
     reader = reader_for(path, source, include_rs=include_rs)
+    # the whole export is one transaction: DuckDB keeps its uncommitted rows in memory up to this limit,
+    # then writes them to the database file, so the process' memory stays flat whatever the export's size
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         with wh.transaction(con):
             summary = _import(reader, source, con, progress)
     except RejectedInput as exc:
         wh.record_rejection(source, str(exc), con)
         return ExportSummary(str(path), sha, "rejected", reason=str(exc), seconds=time.perf_counter() - started)
+    finally:
+        if limit:
+            con.execute(f"SET memory_limit = '{limit[0]}'")
     return ExportSummary(**{**summary.__dict__, "seconds": time.perf_counter() - started})
 
 
