@@ -104,7 +104,7 @@ def child(code: str, *args: str) -> list[str]:
                           cwd=ROOT, check=False)
     if done.returncode:
         raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.stdout.split()
+    return done.stdout.strip().splitlines()[-1].split()  # the last line: DuckDB may print progress before it
 
 
 def best(repeat: int, code: str, *args: str, fresh: Path | None = None) -> list[str]:

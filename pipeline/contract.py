@@ -123,7 +123,11 @@ def content_json(doc: Document) -> JSON:
 
 def content_id(doc: Document) -> str:
     """The document's identity: sha256 of its canonical content JSON, first 16 hex digits."""
-    text = json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return content_hash(json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def content_hash(text: str) -> str:
+    """``content_id`` of a document whose canonical content JSON (sorted keys, no spaces) is ``text``."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

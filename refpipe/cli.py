@@ -201,10 +201,19 @@ def _print_document(data: dict[str, Any]) -> None:
     if data.get("rncp"):
         r = data["rncp"]
         out.print(f"[bold]{r['code']}[/] {r['title']}")
+        facts = [x for x in (
+            {True: "active", False: "inactive"}.get(r.get("active")), r.get("state"),
+            f"niveau {r['level']}" if r.get("level") else None,
+            f"échéance {r['registration']['end']}" if r["registration"].get("end") else None,
+            f"replaced by {', '.join(r['replaced_by'])}" if r.get("replaced_by") else None) if x]
+        if facts:  # version 2 (today's fiche)
+            out.print("  " + " · ".join(facts))
         for cap in r["capacities"]:
-            out.print(f"  {cap['code']} {cap['text']}")
+            out.print(f"  {cap['code'] or '-'} {cap['text']}")
         for block in r["blocks"]:
-            out.print(f"  bloc {block['number']}: {block['title']} -> {', '.join(block['capacities'])}")
+            listed = (f"{_count(block['competences'], 'compétence')}" if block.get("competences")
+                      else ", ".join(block["capacities"]))
+            out.print(f"  bloc {block.get('code') or block['number']}: {block['title']} -> {listed}")
 
 
 def _count(items: list[Any], one: str, many: str | None = None) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -57,6 +58,7 @@ ROUTES = ("FI", "CA", "FC", "CQ", "CL", "VAE")  # the six voies d'accès, in the
 _DATE_RE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _NAME_DATE_RE = re.compile(r"(\d{4})[-_](\d{2})[-_](\d{2})")
 _RUN_RE = re.compile(r" {2,}|\s*[\r\n]+\s*")
+_SPACES_RE = re.compile(r" {2,}")
 _LEVEL_RE = re.compile(r"(\d)")
 _BC_RE = re.compile(r"BC(\d+)$")
 
@@ -208,12 +210,18 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # jury compositions repeat across a fiche's routes and across fiches
 def _prose(value: str | None) -> str | None:
     """Plain text whose paragraphs the export separates by runs of spaces: one paragraph a line."""
     if value is None:
         return None
-    parts = [" ".join(p.split()) for p in _RUN_RE.split(value)]
-    return "\n".join(p for p in parts if p) or None
+    return "\n".join(_paragraphs(value)) or None
+
+
+def _paragraphs(value: str) -> list[str]:
+    """The paragraphs of an export text: separated by runs of spaces (V4.1) or line breaks (older flows)."""
+    splitter = _RUN_RE if "\n" in value or "\r" in value else _SPACES_RE  # the second is ~5× faster
+    return [p for p in (" ".join(x.split()) for x in splitter.split(value)) if p]
 
 
 def _label(ix: Index) -> str:
@@ -332,7 +340,7 @@ def _level(fx: Index) -> int | None:
 def _jobs(value: str | None, line: int) -> tuple[TextItem, ...]:
     if not value:
         return ()
-    parts = [p for p in (" ".join(x.split()) for x in _RUN_RE.split(value)) if p]
+    parts = _paragraphs(value)
     if len(parts) == 1 and " - " in parts[0]:
         parts = [p.strip() for p in parts[0].split(" - ") if p.strip()]
     return tuple(TextItem(p, Provenance(None, line)) for p in parts)

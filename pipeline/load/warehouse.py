@@ -55,6 +55,7 @@ DOCUMENT_TABLES = (
 
 # text the warehouse refuses to store: U+FFFD and the usual UTF-8-read-as-cp1252/latin-1 mojibake
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€")
+MOJIBAKE = _MOJIBAKE
 
 
 class WarehouseError(PipelineError):
@@ -138,6 +139,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             p.parent.mkdir(parents=True, exist_ok=True)
     with _duckdb_errors(where):
         con = duckdb.connect(where, read_only=read_only and not memory)
+        con.execute("SET enable_progress_bar = false")  # a long import must not draw on stdout
         if not read_only or memory:
             try:
                 _apply_schema(con)

@@ -26,6 +26,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.records import Competence
 
@@ -47,8 +48,7 @@ _CODE_RE = re.compile(
     r")(?P<end>[.)]?)\s*[-–:]?\s+(?=\S)")
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One item of a split list: ``marker`` (bullet or code as printed, e.g. "*", "1.1.", "A1C1.") and its
     ``text``; ``level`` 1 for a top-level item, 2+ nested; ``parent`` the index of the item it belongs to."""
 
