@@ -165,6 +165,8 @@ def _read_new(con: duckdb.DuckDBPyConnection, new: dict[str, datetime],
     are computed here; a fiche's only when one of its pairs is assessed (``candidate_pairs`` blocks most of
     an export's 30,000 fiches), so its row stores none."""
     content: dict[str, list[Finding]] = {}
+    if not new:
+        return content
     documents, criteria = [], []
     for doc in read_documents(con, list(new)):
         doc_id, inp = doc.id, inputs[doc.id]
