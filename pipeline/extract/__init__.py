@@ -1,7 +1,8 @@
 """Front ends: ``extract(path) -> Layout``, the front end chosen from the content, not the name.
 
-Each front end (text, PDF, HTML) reads a file into the one layout model of ``pipeline.records``; the
-structural parsers (``pipeline.parse``) never see which front end made it.
+Each front end (text, PDF, HTML, Word .docx, OpenDocument .odt) reads a file into the one layout
+model of ``pipeline.records``; the structural parsers (``pipeline.parse``) never see which front end
+made it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def extract(path: Path | str) -> Layout:
 
         page = html_of_mhtml(data, str(path)) if fmt == "mhtml" else data
         return extract_html(path, page, source_of(path, data, "html"))
+    if fmt == "docx":
+        from pipeline.extract.docx import extract_docx
+
+        return extract_docx(path, data, source_of(path, data, "docx"))
+    if fmt == "odt":
+        from pipeline.extract.odt import extract_odt
+
+        return extract_odt(path, data, source_of(path, data, "odt"))
     from pipeline.extract.text import extract_text
 
     return extract_text(path, data, source_of(path, data, "text"))

@@ -12,14 +12,18 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError
-from pipeline.link.inputs import CapacityTitle, LinkInput
+from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, rncp_block_code
+from pipeline.load import tables
 from pipeline.records import (
     AccessRoute,
     BBox,
+    BlockLink,
     CapacityLink,
     CertifierDetail,
     CodedText,
     Competence,
+    CqpmActivity,
+    CqpmBlock,
     CqpmCapacity,
     CqpmDocument,
     Document,
@@ -38,7 +42,7 @@ from pipeline.records import (
     TextItem,
 )
 
-_PROV = "ord, reading_order, page, x0, top, x1, bottom"
+Row = dict[str, Any]
 
 
 class DocumentNotFound(PipelineError, LookupError):
@@ -57,120 +61,112 @@ class AmbiguousReference(DocumentNotFound):
         super().__init__(message, ref)
 
 
-def _prov(row: Sequence[Any]) -> Provenance:
-    """Provenance from (ord, reading_order, page, x0, top, x1, bottom) at the start of ``row``."""
-    _, order, page, x0, top, x1, bottom = row[:7]
-    bbox = BBox(x0, top, x1, bottom) if None not in (x0, top, x1, bottom) else None
-    return Provenance(page=page, order=order, bbox=bbox)
+def _prov(row: Row) -> Provenance:
+    """Provenance from a row of a list table (its ``tables.PROV`` columns)."""
+    box = (row["x0"], row["top"], row["x1"], row["bottom"])
+    return Provenance(page=row["page"], order=row["reading_order"], bbox=BBox(*box) if None not in box else None)
 
 
 class _Fetch:
-    """The rows a reader asks for, by document: one query per call (``ids`` None), or, for a batch of
-    ``ids``, one query per distinct statement over the whole batch, grouped by document."""
+    """The rows a reader asks for, by document and table: one query per call (``ids`` None), or, for a batch
+    of ``ids``, one query per table over the whole batch, grouped by document (``read_documents``)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ids: list[str] | None = None) -> None:
         self.con, self.ids = con, ids
-        self.cache: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+        self.cache: dict[tuple[str, str], dict[str, list[Row]]] = {}
 
-    def rows(self, sql: str, doc_id: str) -> list[tuple[Any, ...]]:
-        """``sql`` selects ``… FROM table WHERE document_id = ? [ORDER BY …]``."""
+    def rows(self, table: tables.Table, doc_id: str, order: str | None = None) -> list[Row]:
+        key = table.document_key or "document_id"
         if self.ids is None:
-            return self.con.execute(sql, [doc_id]).fetchall()
-        if sql not in self.cache:
-            select, rest = sql.split(" FROM ", 1)
-            table, order = rest.split(" WHERE document_id = ?", 1)
-            order = order.strip()
-            order = f"ORDER BY document_id, {order[len('ORDER BY '):]}" if order else "ORDER BY document_id"
-            grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-            for r in self.con.execute(f"{select}, document_id FROM {table} WHERE document_id IN "
-                                      f"(SELECT unnest(?::VARCHAR[])) {order}", [self.ids]).fetchall():
-                grouped[r[-1]].append(r[:-1])
-            self.cache[sql] = grouped
-        return self.cache[sql].get(doc_id, [])
-
-    def one(self, sql: str, doc_id: str) -> tuple[Any, ...] | None:
-        found = self.rows(sql, doc_id)
-        return found[0] if found else None
+            return tables.fetch(self.con, table, f"{key} = ?", [doc_id], order=order)
+        if (table.name, order or "") not in self.cache:
+            grouped: dict[str, list[Row]] = defaultdict(list)
+            for r in tables.fetch(self.con, table, f"{key} IN (SELECT unnest(?::VARCHAR[]))", [self.ids],
+                                  order=f"{key}, {order}" if order else key):
+                grouped[r[key]].append(r)
+            self.cache[(table.name, order or "")] = grouped
+        return self.cache[(table.name, order or "")].get(doc_id, [])
 
 
-def _rows(f: _Fetch, table: str, columns: str, doc_id: str,
-          parent: str | None = None) -> list[tuple[Any, ...]]:
-    """Rows of a list table, provenance columns first; with ``parent``, that column comes last."""
-    select = f"{_PROV}, {columns}" + (f", {parent}" if parent else "")
-    order = f"{parent}, ord" if parent else "ord"
-    sql = f"SELECT {select} FROM {table} WHERE document_id = ? ORDER BY {order}"
-    return f.rows(sql, doc_id)
+def _rows(f: _Fetch, name: str, doc_id: str, parent: str | None = None) -> list[Row]:
+    """Rows of a list table by column name, in list order (within their parent item, if any)."""
+    return f.rows(tables.TABLES[name], doc_id, order=f"{parent}, ord" if parent else "ord")
 
 
 def _texts(f: _Fetch, table: str, doc_id: str) -> tuple[TextItem, ...]:
-    return tuple(TextItem(r[7], _prov(r)) for r in _rows(f, table, "text", doc_id))
+    return tuple(TextItem(r["text"], _prov(r)) for r in _rows(f, table, doc_id))
 
 
 def _coded(f: _Fetch, table: str, value: str, doc_id: str) -> tuple[CodedText, ...]:
-    return tuple(CodedText(r[7], r[8], _prov(r)) for r in _rows(f, table, f"code, {value}", doc_id))
+    return tuple(CodedText(r["code"], r[value], _prov(r)) for r in _rows(f, table, doc_id))
 
 
 def _children(f: _Fetch, table: str, doc_id: str) -> dict[int, tuple[TextItem, ...]]:
     grouped: dict[int, list[TextItem]] = defaultdict(list)
-    for r in _rows(f, table, "text", doc_id, parent="capacity_ord"):
-        grouped[r[8]].append(TextItem(r[7], _prov(r)))
+    for r in _rows(f, table, doc_id, parent="capacity_ord"):
+        grouped[r["capacity_ord"]].append(TextItem(r["text"], _prov(r)))
     return {k: tuple(v) for k, v in grouped.items()}
 
 
+def _one(f: _Fetch, table: tables.Table, doc_id: str) -> Row | None:
+    found = f.rows(table, doc_id)
+    return found[0] if found else None
+
+
 def _read_cqpm(f: _Fetch, doc_id: str) -> CqpmDocument | None:
-    row = f.one(
-        "SELECT number, qualification_id, category, last_modified, level, title, objective, layout_variant "
-        "FROM cqpm_referentiels WHERE document_id = ?", doc_id)
+    row = _one(f, tables.CQPM_REFERENTIELS, doc_id)
     if row is None:
         return None
-    number, qid, category, last_modified, level, title, objective, variant = row
     conditions = _children(f, "cqpm_conditions", doc_id)
     criteria = _children(f, "cqpm_criteria", doc_id)
     assessments = _children(f, "cqpm_assessments", doc_id)
+    knowledge = _children(f, "cqpm_knowledge", doc_id)
+    expected = _children(f, "cqpm_expected_results", doc_id)
+    members: dict[int, list[int]] = defaultdict(list)
+    for r in _rows(f, "cqpm_block_capacities", doc_id, parent="block_ord"):
+        members[r["block_ord"]].append(r["capacity_number"])
+    blocks = tuple(CqpmBlock(number=r["number"], code=r["code"], title=r["title"],
+                             capacities=tuple(members.get(r["ord"], ())), prov=_prov(r))
+                   for r in _rows(f, "cqpm_blocks", doc_id))
+    bloc_of = {n: b.number for b in blocks for n in b.capacities}
     capacities = tuple(
-        CqpmCapacity(number=r[7], title=r[8], conditions=conditions.get(r[0], ()),
-                     criteria=criteria.get(r[0], ()), assessment=assessments.get(r[0], ()), prov=_prov(r))
-        for r in _rows(f, "cqpm_capacities", "number, title", doc_id)
+        CqpmCapacity(number=r["number"], title=r["title"], conditions=conditions.get(r["ord"], ()),
+                     criteria=criteria.get(r["ord"], ()), assessment=assessments.get(r["ord"], ()), prov=_prov(r),
+                     block=bloc_of.get(r["number"]), knowledge=knowledge.get(r["ord"], ()),
+                     expected_results=expected.get(r["ord"], ()))
+        for r in _rows(f, "cqpm_capacities", doc_id)
     )
     return CqpmDocument(
-        number=number, qualification_id=qid, category=category, last_modified=last_modified, level=level,
-        title=title, objective=objective, missions=_texts(f, "cqpm_missions", doc_id),
-        capacities=capacities,
+        number=row["number"], qualification_id=row["qualification_id"], category=row["category"],
+        last_modified=row["last_modified"], level=row["level"], title=row["title"], objective=row["objective"],
+        missions=_texts(f, "cqpm_missions", doc_id), capacities=capacities,
         assessment_methods=_texts(f, "cqpm_assessment_methods", doc_id),
-        listed_capacities=_coded(f, "cqpm_listed_capacities", "text", doc_id), layout_variant=variant,
+        listed_capacities=_coded(f, "cqpm_listed_capacities", "text", doc_id),
+        layout_variant=row["layout_variant"],
+        activities=tuple(CqpmActivity(title=r["title"], text=r["text"], prov=_prov(r))
+                         for r in _rows(f, "cqpm_activities", doc_id)),
+        environment=row["environment"], interactions=row["interactions"], blocks=blocks,
     )
 
 
 def _read_rncp(f: _Fetch, doc_id: str) -> RncpFiche | None:
-    row = f.one(
-        "SELECT code, title, validity, new_caledonia, french_polynesia, registration_decision, "
-        "registration_journal_officiel, registration_effective, registration_end, awards_per_year, "
-        "history_cqpm_number, history_qualification_id, history_first_validated, history_version_date, "
-        "history_category, active, state, level, objectives, registration_start_of_pathways, activities_raw, "
-        "capacities_raw FROM rncp_fiches WHERE document_id = ?", doc_id)
+    row = _one(f, tables.RNCP_FICHES, doc_id)
     if row is None:
         return None
     codes: dict[int, list[str]] = defaultdict(list)
-    for r in _rows(f, "rncp_block_capacities", "capacity_code", doc_id, parent="block_ord"):
-        codes[r[8]].append(r[7])
+    for r in _rows(f, "rncp_block_capacities", doc_id, parent="block_ord"):
+        codes[r["block_ord"]].append(r["capacity_code"])
     competences: dict[int, list[Competence]] = defaultdict(list)
-    for r in _rows(f, "rncp_block_competences", "code, text", doc_id, parent="block_ord"):
-        competences[r[9]].append(Competence(text=r[8], code=r[7]))
-    blocks = tuple(RncpBlock(number=r[7], title=r[8], capacities=tuple(codes.get(r[0], ())), prov=_prov(r),
-                             code=r[9], competences=tuple(competences.get(r[0], ())), assessment=r[10],
-                             split_method=r[11], competences_raw=r[12])
-                   for r in _rows(f, "rncp_blocks", "number, title, code, assessment, split_method, "
-                                                      "competences_raw", doc_id))
-
-    def plain(table: str, columns: str) -> list[tuple[Any, ...]]:
-        """Rows of a list table: its ``columns`` then their provenance."""
-        return [(*r[7:], _prov(r)) for r in _rows(f, table, columns, doc_id)]
-
-    continuity = f.rows("SELECT direction, code FROM rncp_continuity WHERE document_id = ? ORDER BY direction, ord",
-                        doc_id)
-    details = plain("rncp_certifier_details", "name, siret, active")
+    for r in _rows(f, "rncp_block_competences", doc_id, parent="block_ord"):
+        competences[r["block_ord"]].append(Competence(text=r["text"], code=r["code"]))
+    blocks = tuple(RncpBlock(number=r["number"], title=r["title"], capacities=tuple(codes.get(r["ord"], ())),
+                             prov=_prov(r), code=r["code"], competences=tuple(competences.get(r["ord"], ())),
+                             assessment=r["assessment"], split_method=r["split_method"],
+                             competences_raw=r["competences_raw"])
+                   for r in _rows(f, "rncp_blocks", doc_id))
+    continuity = _rows(f, "rncp_continuity", doc_id)
     return RncpFiche(
-        code=row[0], title=row[1],
+        code=row["code"], title=row["title"],
         certifiers=_texts(f, "rncp_certifiers", doc_id),
         conventions=_coded(f, "rncp_conventions", "label", doc_id),
         nsf=_coded(f, "rncp_nsf", "label", doc_id),
@@ -180,21 +176,27 @@ def _read_rncp(f: _Fetch, doc_id: str) -> RncpFiche | None:
         jobs=_texts(f, "rncp_jobs", doc_id),
         rome=_coded(f, "rncp_rome", "label", doc_id),
         blocks=blocks,
-        validity=row[2], new_caledonia=row[3], french_polynesia=row[4],
-        registration=Registration(decision=row[5], journal_officiel=row[6], effective=row[7], end=row[8],
-                                  start_of_pathways=row[19]),
-        awards_per_year=row[9],
-        history=History(cqpm_number=row[10], qualification_id=row[11], first_validated=row[12],
-                        version_date=row[13], category=row[14]),
-        active=row[15], state=row[16], level=row[17], objectives=row[18],
-        certifier_details=tuple(CertifierDetail(*r) for r in details),
-        access_routes=tuple(AccessRoute(*r) for r in plain("rncp_access_routes", "route, open, jury")),
-        statistics=tuple(Statistic(*r) for r in plain(
-            "rncp_statistics", "year, certified, certified_vae, employment_6m, job_2y")),
-        replaces=tuple(c for d, c in continuity if d == "replaces"),
-        replaced_by=tuple(c for d, c in continuity if d == "replaced_by"),
-        partners=tuple(Partner(*r) for r in plain("rncp_partners", "name, siret, habilitation, state")),
-        activities_raw=row[20], capacities_raw=row[21],
+        validity=row["validity"], new_caledonia=row["new_caledonia"], french_polynesia=row["french_polynesia"],
+        registration=Registration(decision=row["registration_decision"],
+                                  journal_officiel=row["registration_journal_officiel"],
+                                  effective=row["registration_effective"], end=row["registration_end"],
+                                  start_of_pathways=row["registration_start_of_pathways"]),
+        awards_per_year=row["awards_per_year"],
+        history=History(cqpm_number=row["history_cqpm_number"], qualification_id=row["history_qualification_id"],
+                        first_validated=row["history_first_validated"], version_date=row["history_version_date"],
+                        category=row["history_category"]),
+        active=row["active"], state=row["state"], level=row["level"], objectives=row["objectives"],
+        certifier_details=tuple(CertifierDetail(r["name"], r["siret"], r["active"], _prov(r))
+                                for r in _rows(f, "rncp_certifier_details", doc_id)),
+        access_routes=tuple(AccessRoute(r["route"], r["open"], r["jury"], _prov(r))
+                            for r in _rows(f, "rncp_access_routes", doc_id)),
+        statistics=tuple(Statistic(r["year"], r["certified"], r["certified_vae"], r["employment_6m"], r["job_2y"],
+                                   _prov(r)) for r in _rows(f, "rncp_statistics", doc_id)),
+        replaces=tuple(r["code"] for r in continuity if r["direction"] == "replaces"),
+        replaced_by=tuple(r["code"] for r in continuity if r["direction"] == "replaced_by"),
+        partners=tuple(Partner(r["name"], r["siret"], r["habilitation"], r["state"], _prov(r))
+                       for r in _rows(f, "rncp_partners", doc_id)),
+        activities_raw=row["activities_raw"], capacities_raw=row["capacities_raw"],
     )
 
 
@@ -216,11 +218,12 @@ def read_document(con: duckdb.DuckDBPyConnection, document_id: str, source_sha25
     kind, status, reasons, path, sha, fmt, pages, size = head
     source = Source(path=path, sha256=sha, format=fmt, pages=pages, size=size if size is not None else 0)
     doc_kind = Kind(kind)
+    f = _Fetch(con)
     return stored_as(Document(
         source=source,
         kind=doc_kind,
-        cqpm=_read_cqpm(_Fetch(con), document_id) if doc_kind is Kind.CQPM else None,
-        rncp=_read_rncp(_Fetch(con), document_id) if doc_kind is Kind.RNCP else None,
+        cqpm=_read_cqpm(f, document_id) if doc_kind is Kind.CQPM else None,
+        rncp=_read_rncp(f, document_id) if doc_kind is Kind.RNCP else None,
         status=Status(status),
         reasons=tuple(reasons or ()),
     ), document_id)
@@ -231,7 +234,6 @@ def stored_as(document: Document, document_id: str) -> Document:
     those ids, and a read-back document must not be re-identified by a re-hash of what was read."""
     document.__dict__["id"] = document_id  # Document.id is a cached property: this is its cached value
     return document
-
 
 
 def read_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str], chunk: int = 2000) -> Iterator[Document]:
@@ -273,26 +275,55 @@ def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None =
         f"{where} ORDER BY d.id", params).fetchall()
     sub = where.replace("d.id", "document_id")
     rncp: dict[str, list[CodedText]] = defaultdict(list)
-    for r in con.execute(f"SELECT {_PROV}, code, text, document_id FROM rncp_capacities {sub} "
-                         "ORDER BY document_id, ord", params).fetchall():
-        rncp[r[9]].append(CodedText(r[7], r[8], _prov(r)))
+    capacities = tables.TABLES["rncp_capacities"]
+    for r in con.execute(f"SELECT {capacities.select()} FROM rncp_capacities {sub} ORDER BY document_id, ord",
+                         params).fetchall():
+        row = dict(zip(capacities.names, r, strict=True))
+        rncp[row["document_id"]].append(CodedText(row["code"], row["text"], _prov(row)))
     cqpm: dict[str, list[CapacityTitle]] = defaultdict(list)
     for doc_id, number, title in con.execute(f"SELECT document_id, number, title FROM cqpm_capacities {sub} "
                                              "ORDER BY document_id, ord", params).fetchall():
         cqpm[doc_id].append(CapacityTitle(number, title))
+    blocks = _link_blocks(con, sub, params)
     out = []
     for doc_id, kind, sha, path, has_cqpm, number, cqpm_title, has_rncp, code, rncp_title, named, end in heads:
         doc_kind = Kind(kind)
         head = (doc_id, doc_kind, sha, path)
         if doc_kind is Kind.RNCP and has_rncp:
+            rncp_blocks = tuple(BlockTitle(b.number, rncp_block_code(code, b.number, b.code), b.title, b.capacities,
+                                           b.ord) for b in blocks.get(("rncp", doc_id), ()))
             out.append(LinkInput(*head, linkable=True, title=rncp_title, code=code, named_number=named,
-                                 registration_end=end, rncp_capacities=tuple(rncp.get(doc_id, ()))))
+                                 registration_end=end, rncp_capacities=tuple(rncp.get(doc_id, ())),
+                                 rncp_blocks=rncp_blocks))
         elif doc_kind is Kind.CQPM and has_cqpm:
             out.append(LinkInput(*head, linkable=True, title=cqpm_title, printed_number=number,
-                                 cqpm_capacities=tuple(cqpm.get(doc_id, ()))))
+                                 cqpm_capacities=tuple(cqpm.get(doc_id, ())),
+                                 cqpm_blocks=tuple(blocks.get(("cqpm", doc_id), ()))))
         else:
             out.append(LinkInput(*head, linkable=False))
     return tuple(out)
+
+
+def _link_blocks(con: duckdb.DuckDBPyConnection, sub: str, params: list[Any]
+                 ) -> dict[tuple[str, str], list[BlockTitle]]:
+    """(kind, document id) -> its blocs as the linker sees them (members: RNCP capacity codes, or
+    compétence numbers as text); an RNCP bloc's code is None here, filled from the fiche's code."""
+    members: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    for kind, table, column in (("rncp", "rncp_block_capacities", "capacity_code"),
+                                ("cqpm", "cqpm_block_capacities", "capacity_number")):
+        for doc_id, block_ord, member in con.execute(
+                f"SELECT document_id, block_ord, {column} FROM {table} {sub} ORDER BY document_id, block_ord, ord",
+                params).fetchall():
+            members[(kind, doc_id, block_ord)].append(str(member))
+    out: dict[tuple[str, str], list[BlockTitle]] = defaultdict(list)
+    for kind, select in (("rncp", "NULL"), ("cqpm", "code")):
+        table = f"{kind}_blocks"
+        for doc_id, ord_, number, code, title in con.execute(
+                f"SELECT document_id, ord, number, {select}, title FROM {table} {sub} ORDER BY document_id, ord",
+                params).fetchall():
+            out[(kind, doc_id)].append(BlockTitle(number, code, title, tuple(members.get((kind, doc_id, ord_), ())),
+                                                  ord_))
+    return out
 
 
 def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str]] | None = None,
@@ -309,6 +340,11 @@ def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str
             "SELECT document_id, cqpm_document_id, rncp_capacity, cqpm_capacity_number, score, ord, cqpm_ord "
             f"FROM capacity_links l {join}ORDER BY document_id, cqpm_document_id, ord", params).fetchall():
         maps.setdefault((r_id, c_id), []).append(CapacityLink(code, number, score, r_ord, c_ord))
+    blocs: dict[tuple[str, str], list[BlockLink]] = {}
+    for r_id, c_id, code, number, score, r_ord, c_ord in con.execute(
+            "SELECT document_id, cqpm_document_id, rncp_block, cqpm_block, score, ord, cqpm_ord "
+            f"FROM block_links l {join}ORDER BY document_id, cqpm_document_id, ord", params).fetchall():
+        blocs.setdefault((r_id, c_id), []).append(BlockLink(code, number, score, r_ord, c_ord))
     rows = con.execute(
         "SELECT l.document_id, l.cqpm_document_id, l.rncp_code, l.cqpm_number, l.number_source, l.method, "
         "l.score, l.history_score, l.title_score, l.capacity_score, l.reason, rs.path, cs.path "
@@ -319,7 +355,8 @@ def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str
     return tuple(
         Link(rncp_document_id=r[0], cqpm_document_id=r[1], rncp_code=r[2], cqpm_number=r[3], number_source=r[4],
              method=r[5], score=r[6], history_score=r[7], title_score=r[8], capacity_score=r[9], reason=r[10],
-             capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12])
+             capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12],
+             block_map=tuple(blocs.get((r[0], r[1]), ())))
         for r in rows
     )
 

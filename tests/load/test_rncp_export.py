@@ -12,6 +12,7 @@ import pytest
 from golden import FIXTURES
 
 from pipeline.diff.structured import diff_documents
+from pipeline.load import rncp_export
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
 from pipeline.load.versions import find_version
@@ -74,10 +75,13 @@ def test_the_same_export_again_adds_nothing(con: duckdb.DuckDBPyConnection, tmp_
     assert after["documents"] == before["documents"] and after["document_sources"] == before["document_sources"] + 300
 
 
+@pytest.mark.parametrize("flush", [1000, 1])
 @pytest.mark.parametrize("bad", ["truncated-export-fiches-rncp-v4-1-2026-11-23.zip",
                                  "malformed_export_fiches_RNCP_V4_1_2026-12-08.xml"])
-def test_an_export_that_does_not_parse_to_its_end_publishes_nothing(con: duckdb.DuckDBPyConnection, bad: str) -> None:
+def test_an_export_that_does_not_parse_to_its_end_publishes_nothing(
+        con: duckdb.DuckDBPyConnection, bad: str, flush: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import_export(EXPORTS / "export_fiches_RNCP_V3_0_2023-09-10.xml", con)
+    monkeypatch.setattr(rncp_export, "FLUSH", flush)  # 1: the first fiche is committed before the error
     before = counts(con)
     summary = import_export(EXPORTS / bad, con)
     assert summary.status == "rejected" and summary.reason and "rejected whole" in summary.reason
