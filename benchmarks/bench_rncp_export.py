@@ -203,9 +203,10 @@ def main() -> None:
     print(f"\n{'fiches':>7} {'XML MB':>7} {'bare s':>7} {'import s':>9} {'×':>5} {'again ×':>8} {'next ×':>7} "
           f"{'RSS MB':>7} {'links s':>8} {'show s':>7} {'links read s':>12}")
     for r in results:
-        print(f"{r['fiches']:>7} {r['xml_mb']:>7} {r['bare_s']:>7} {r['import_s']:>9} {r['import_x']:>5} "
-              f"{r['again_x']:>8} {r['next_x']:>7} {r['import_rss_mb']:>7} {r['links_s']:>8} {r['show_s']:>7} "
-              f"{r['links_read_s']:>12}")
+        cell = {k: "-" if v is None else v for k, v in r.items()}
+        print(f"{cell['fiches']:>7} {cell['xml_mb']:>7} {cell['bare_s']:>7} {cell['import_s']:>9} "
+              f"{cell['import_x']:>5} {cell['again_x']:>8} {cell['next_x']:>7} {cell['import_rss_mb']:>7} "
+              f"{cell['links_s']:>8} {cell['show_s']:>7} {cell['links_read_s']:>12}")
     last = results[-1]
     full = next((r for r in reversed(results) if r["again_x"] is not None), last)
     checks = {"import ≤ 3× bare": last["import_x"] <= 3,
