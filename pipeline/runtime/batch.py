@@ -59,6 +59,11 @@ def attempt(stage: Callable[..., T], *args: object) -> T | Rejection:
         return Rejection(path=path, reason=f"{path}: internal error {type(exc).__name__}: {exc}")
 
 
+def _page_assets(dirname: str, filenames: Iterable[str]) -> bool:
+    """``X_files``, the folder a browser saves beside ``X.html`` (the page's images, scripts, styles)."""
+    stem = dirname[: -len("_files")] if dirname.endswith("_files") else None
+    return stem is not None and any(f in filenames for f in (f"{stem}.html", f"{stem}.htm"))
+
 
 #: what a path-level rejection's sha256 is made from (never the sha256 of real bytes)
 _MARKER = b"refpipe path rejection\0"
@@ -111,6 +116,7 @@ def _wanted(rel: str, name: str, options: DiscoveryOptions) -> bool:
 def discover(paths: Iterable[str | Path], options: DiscoveryOptions | Limits | None = None) -> list[SourceFile]:
     """Every non-hidden file under the given files/folders, in a stable order: regular files hashed (each
     member of a zip as its own source), every other path a rejection with its reason (see the module doc).
+    The ``X_files`` folder a browser saves beside a page ``X.html`` is not a document: skipped.
 
     A root that does not exist raises ``RejectedInput`` (the CLI checks that first)."""
     if options is None or isinstance(options, Limits):
@@ -124,7 +130,8 @@ def discover(paths: Iterable[str | Path], options: DiscoveryOptions | Limits | N
                 refused.setdefault(where, _refused(where, f"folder cannot be read: {exc.strerror or exc}"))
 
             for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not containers.is_litter(d))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not containers.is_litter(d)
+                                     and not _page_assets(d, filenames))
                 for name in [*filenames, *_linked_dirs(dirpath, dirnames)]:
                     if name.startswith("."):
                         continue

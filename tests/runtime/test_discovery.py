@@ -125,10 +125,12 @@ def test_hostile_zips_are_refused_whole(tmp_path: Path, files: dict[str, bytes],
     assert found.path.endswith("bad.zip") and reason in (found.rejected or "")
 
 
-def test_an_rncp_export_zip_is_not_opened_as_a_container(tmp_path: Path) -> None:
-    _zip(tmp_path / "export.zip", {"export-fiches-rncp-v4-1-2026-11-30.xml": b"<FICHES/>"})
+def test_an_rncp_export_zip_is_one_source_for_the_export_reader_not_a_container(tmp_path: Path) -> None:
+    export = _zip(tmp_path / "export-fiches-rncp-v4-1-2026-11-30.zip",
+                  {"export_fiches_RNCP_V4_1_2026-11-30.xml": b"<FICHES/>"})
     [found] = discover([tmp_path], Limits())
-    assert "RNCP open-data export" in (found.rejected or "")
+    assert (found.path, found.member, found.rejected) == (str(export), None, None)
+    assert found.sha256 == hashlib.sha256(export.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(("error", "reason"), [
