@@ -272,6 +272,8 @@ def _zip_members(whole: SourceFile, data: bytes, options: DiscoveryOptions) -> l
     RNCP export zip stays one source (its own reader), or is refused until this build has that reader."""
     if office_format(data) is not None:  # a .docx / .odt is a zip too, but one document (its front end)
         return [whole]
+    if containers.rncp_export_supported() and containers.is_rncp_export(whole.path, data, []):
+        return [whole]  # the export reader's own (a broken export gets its reason there)
     try:
         listed = containers.members(data, whole.path, options.limits.max_bytes)
     except RejectedInput as exc:  # these bytes are hostile or broken: rejected as such
