@@ -353,10 +353,10 @@ def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
     known = con.execute("SELECT status FROM sources WHERE sha256 = ?", [s.sha256]).fetchone()
     if known is None or known[0] == Status.REJECTED.value:
         con.execute(
-            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
-             "; ".join(document.reasons) or None])
+             "; ".join(document.reasons) or None, s.parent])
     con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
                 "VALUES (?, ?, NULL, ?)", [document.id, s.sha256, _now()])
 
