@@ -161,20 +161,27 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
                   "`refpipe status`; `--retry-quarantined` parses them again)[/]")
 
 
-@app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`")
+@app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`, "
+                     "`refpipe show RNCP24895 --current` (the fiche that replaced it)")
 def show(
     doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, RNCP code, "
                                             "version key (CQPM-0195, CQPM-0195@2), or a file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical contract JSON.")] = False,
+    current: Annotated[bool, typer.Option("--current", help="For an RNCP fiche: show the fiche in force "
+                                          "today, following 'remplacée par' / 'anciennes versions' to the end "
+                                          "of the chain.")] = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
     from pipeline.query import show as show_mod
 
-    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc))
+    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc, current=current))
     if as_json:
         print_json(data)
         return
+    if data.get("current_of"):
+        out.print(f"[dim]current fiche for {data['current_of']['reference']}: "
+                  f"{' -> '.join(data['current_of']['chain'])}[/]")
     _print_document(data)
 
 

@@ -44,6 +44,7 @@ from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize.text import comparison_key
 from pipeline.query.read import read_documents, read_link_inputs
 from pipeline.records import Finding, Link
+from pipeline.runtime.continuity import write_findings as write_continuity_findings
 from pipeline.runtime.links_findings import write_findings
 
 DERIVED_TABLES = ("links", "capacity_links", "block_links", "inferred_numbers", "quality_findings", "criterion_keys")
@@ -132,6 +133,8 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
     write_findings(con, inputs, content, added, removed, day, now)
+    if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
+        write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 

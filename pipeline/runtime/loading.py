@@ -144,7 +144,8 @@ def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehou
 
 
 def _format_of(path: str) -> str:
-    return "pdf" if path.lower().endswith(".pdf") else "text"
+    lower = path.lower()
+    return "pdf" if lower.endswith(".pdf") else "html" if lower.endswith((".html", ".htm")) else "text"
 
 
 # ---------------------------------------------------------------------------------------------- incremental
