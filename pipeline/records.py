@@ -6,6 +6,7 @@ No loose dicts cross a stage boundary: every stage takes and returns these types
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -21,6 +22,18 @@ class BBox:
     top: float
     x1: float
     bottom: float
+
+    def union(self, *others: BBox) -> BBox:
+        """The smallest box holding this box and ``others``."""
+        boxes = (self, *others)
+        return BBox(min(b.x0 for b in boxes), min(b.top for b in boxes),
+                    max(b.x1 for b in boxes), max(b.bottom for b in boxes))
+
+    @staticmethod
+    def around(boxes: Iterable[BBox | None]) -> BBox | None:
+        """The union of the boxes given (``None`` ones skipped); ``None`` when there is none."""
+        present = [b for b in boxes if b is not None]
+        return present[0].union(*present[1:]) if present else None
 
 
 class BlockKind(StrEnum):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipeline.link.evidence import (
     TITLE_ALONE_MIN,
     assess,
+    bare_title_key,
     candidate_pairs,
     cqpm_number,
     inferred_choice,
@@ -24,7 +25,6 @@ from pipeline.link.evidence import (
     link_documents,
     remember_lemma_keys,
     text_similarity,
-    title_key,
     title_similarity,
 )
 from pipeline.link.inputs import link_input
@@ -166,14 +166,14 @@ def test_text_similarity_absorbs_wording_drift() -> None:
 
 
 def test_titles_and_numbers() -> None:
-    assert title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
+    assert bare_title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
         "coordonnateur(trice) qse")
     assert cqpm_number("CQPM 195") == "0195" and cqpm_number("0264") == "0264" and cqpm_number(None) is None
 
 
 @given(st.text())
-def test_title_key_is_idempotent_and_total(text: str) -> None:
-    assert title_key(title_key(text)) == title_key(text)
+def test_bare_title_key_is_idempotent_and_total(text: str) -> None:
+    assert bare_title_key(bare_title_key(text)) == bare_title_key(text)
 
 
 @settings(max_examples=50, deadline=None)

@@ -12,7 +12,7 @@ import pytest
 from golden import FIXTURES
 
 from pipeline.load import warehouse as wh
-from pipeline.load.versions import list_versions, refine_keys, rekey, title_key
+from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
 from pipeline.normalize.document import normalize_document
 from pipeline.parse import extract_document
 from pipeline.records import Document
@@ -52,7 +52,7 @@ def test_unnumbered_referentiel_versions_share_a_title_key(con: duckdb.DuckDBPyC
     assert v1.cqpm and v1.cqpm.number is None  # neither version prints its CQPM number
     before = datetime.now(UTC).date()
     assert wh.load(v1, con) and wh.load(v2, con)
-    key = title_key(TITLE_001)
+    key = title_version_key(TITLE_001)
     assert key and key.startswith("CQPM-T")
     ingested = versions(con)[0][3]
     assert ingested in {before, datetime.now(UTC).date()}  # the ingestion date (UTC)
@@ -144,7 +144,7 @@ def test_an_unnumbered_version_joins_the_numbered_key_of_its_title(con: duckdb.D
 def test_rekey_appends_a_chain_after_the_target_chain(con: duckdb.DuckDBPyConnection) -> None:
     for d in (doc(CQPM_V1), doc(CQPM_V2)):
         wh.load(d, con)
-    key = title_key(TITLE_001)
+    key = title_version_key(TITLE_001)
     assert key
     con.execute("UPDATE documents SET key = 'CQPM-9999' WHERE id = ?", [doc(CQPM_V1).id])
     con.execute("UPDATE documents SET version = '1', previous_id = NULL WHERE id = ?", [doc(CQPM_V2).id])
