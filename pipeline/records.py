@@ -379,11 +379,32 @@ class Rejection:
     page: int | None = None
 
 
+class Outcome(StrEnum):
+    """What one ingestion run did with one file (``FileOutcome.status``; a counter of the ``runs`` table)."""
+
+    LOADED = "loaded"  # a new document, every field read
+    PARTIAL = "partial"  # a new document, only what is certain read
+    UNCHANGED = "unchanged"  # bytes the warehouse already holds: nothing written
+    REJECTED = "rejected"  # recorded as rejected (its reason stored)
+    QUARANTINED = "quarantined"  # bytes an earlier run rejected: skipped
+    FAILED = "failed"  # could not be processed this time (a lock, a lost runner): retried next run
+
+    @classmethod
+    def of(cls, status: Status) -> Outcome:
+        """The outcome of loading a document of this status."""
+        return cls(status.value)
+
+    @property
+    def wrote(self) -> bool:
+        """True when the run wrote this file's rows (the warehouse changed)."""
+        return self in (Outcome.LOADED, Outcome.PARTIAL, Outcome.REJECTED)
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     path: str
     sha256: str
-    status: str  # loaded | partial | unchanged | rejected | quarantined | failed
+    status: Outcome
     kind: str | None = None
     document_id: str | None = None
     reason: str | None = None
