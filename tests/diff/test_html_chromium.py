@@ -19,6 +19,8 @@ from pairs import PAIRS, SCRIPT, expected, with_script_criterion
 
 from pipeline.diff.render_html import render_html
 
+pytestmark = pytest.mark.e2e  # Chromium prints the report
+
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 REFPIPE = Path(sys.executable).parent / "refpipe"
 

@@ -32,6 +32,8 @@ from procs import REFPIPE, quiet_env, stop
 
 from pipeline.load.warehouse import DOCUMENT_TABLES
 
+pytestmark = pytest.mark.e2e  # kills refpipe processes on a real Prefect server
+
 SEEDS = sorted((FIXTURES / "seeds").glob("00[0-2]_*.txt"))  # the CQPM référentiels
 PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.pdf"
 

@@ -1,26 +1,18 @@
-"""``refpipe diff`` and ``refpipe versions`` run as a user runs them, on the real version pairs."""
+"""``refpipe diff`` and ``refpipe versions`` as a user runs them (in process), on the real version pairs."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from cli_runner import refpipe as run
 from golden import FIXTURES, norm
 
-REFPIPE = Path(sys.executable).parent / "refpipe"
 PAIRS = sorted(p for p in (FIXTURES / "versions").iterdir() if (p / "expected_diff.json").is_file())
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 def change_key(c: dict[str, Any]) -> tuple[Any, ...]:
