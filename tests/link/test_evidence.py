@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
-from functools import cache
 from pathlib import Path
 
 import pytest
 from golden import FIXTURES, load_gold
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsed import parsed
 
 from pipeline.link.evidence import (
     TITLE_ALONE_MIN,
@@ -29,10 +29,8 @@ from pipeline.link.evidence import (
 )
 from pipeline.link.inputs import link_input
 from pipeline.link.render import contract_links
-from pipeline.normalize.document import normalize_document
 from pipeline.normalize.lemmas import lemma_key
 from pipeline.normalize.text import comparison_key
-from pipeline.parse import extract_document
 from pipeline.records import Document, Source
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -41,9 +39,8 @@ DD, QSE, MGMT, RNCP_QSE, RNCP_RH = SEEDS  # 001: CQPM 0195 (prints no number); 0
 GOLD_MAP = {(m["rncp"], m["cqpm"]) for m in load_gold(FIXTURES / "gold" / "links.json")[0]["capacity_map"]}
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 def docs(paths: list[Path]) -> list[Document]:

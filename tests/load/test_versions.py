@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 
 import duckdb
 import pytest
 from golden import FIXTURES
+from parsed import parsed
 
 from pipeline.load import warehouse as wh
 from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.records import Document
 from pipeline.runtime.compare import compare
 
@@ -25,9 +23,8 @@ HEADER_001 = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pd
 TITLE_001 = "Coordonnateur (trice) de système Q, S, E (Qualité, Sécurité, Environnement)"
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(path))
+    return parsed(path)
 
 
 CQPM_V1 = CQPM_PAIR / "v1.rl-portrait-grid.pdf"

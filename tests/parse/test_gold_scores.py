@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 from golden import FIXTURES, assert_same_document, load_gold
+from parsed import parsed
 
 from pipeline.contract import document_to_json
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 CQPM_PDFS = sorted((FIXTURES / "pdf").glob("00[0-2]_*.pdf"))
@@ -39,7 +38,7 @@ def gold_of(path: Path) -> Path:
 
 def shown(path: Path) -> dict[str, Any]:
     """What ``refpipe show --json`` prints for the file (the normalised document as contract JSON)."""
-    return document_to_json(normalize_document(extract_document(str(path))))
+    return document_to_json(parsed(path))
 
 
 def test_the_seven_cqpm_pdfs_are_all_here() -> None:

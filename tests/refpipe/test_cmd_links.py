@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from cli_runner import refpipe
 from golden import FIXTURES, load_gold
+from parsed import parsed
 from seed_warehouse import SEEDS_ONLY, seed_warehouse
 from typer.testing import CliRunner
 
 from pipeline.load import warehouse as wh
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.runtime import links as links_store
 from refpipe.cli import app
 
@@ -139,7 +138,7 @@ def test_stale_links_are_computed_on_the_fly_without_writing(tmp_path: Path) -> 
     con = wh.connect(warehouse)
     try:
         for path in SEEDS:  # loaded without the flow: no recompute
-            wh.load(normalize_document(extract_document(str(path))), con)
+            wh.load(parsed(path), con)
     finally:
         con.close()
     result = runner.invoke(app, ["links", "--json", "-w", str(warehouse)], env={"COLUMNS": "200"})
