@@ -36,12 +36,21 @@ def cqpm_to_json(c: CqpmDocument) -> JSON:
         "title": c.title,
         "objective": c.objective,
         "missions": _texts(c.missions),
+        "layout": c.layout,
+        "activities": [{"title": a.title, "text": a.text} for a in c.activities],
+        "environment": c.environment,
+        "interactions": c.interactions,
+        "blocks": [{"number": b.number, "code": b.code, "title": b.title, "capacities": list(b.capacities)}
+                   for b in c.blocks],
         "capacities": [
             {
                 "number": cap.number,
                 "title": cap.title,
+                "block": cap.block,
+                "knowledge": _texts(cap.knowledge),
                 "conditions": _texts(cap.conditions),
                 "criteria": _texts(cap.criteria),
+                "expected_results": _texts(cap.expected_results),
                 "assessment": _texts(cap.assessment),
             }
             for cap in c.capacities

@@ -113,7 +113,7 @@ class PageFurniture:
 class Source:
     path: str
     sha256: str
-    format: str  # "pdf" | "text"
+    format: str  # "pdf" | "text" | "docx" | "odt"
     pages: int | None
     size: int
 
@@ -155,11 +155,37 @@ class CodedText:
 
 @dataclass(frozen=True)
 class CqpmCapacity:
+    """A capacité professionnelle (old layout) or a compétence (newer layout: with its bloc, its
+    connaissances and its résultats attendus)."""
+
     number: int
     title: str
     conditions: tuple[TextItem, ...]
     criteria: tuple[TextItem, ...]
     assessment: tuple[TextItem, ...]
+    prov: Provenance
+    block: int | None = None  # number of its bloc de compétences (newer layout)
+    knowledge: tuple[TextItem, ...] = ()  # connaissances associées
+    expected_results: tuple[TextItem, ...] = ()  # résultats attendus
+
+
+@dataclass(frozen=True)
+class CqpmActivity:
+    """An activity of section 1.1 (newer layout): a nominal heading and its paragraph, or a list item."""
+
+    title: str
+    text: str | None
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class CqpmBlock:
+    """A bloc de compétences (newer layout): its rank, the RNCP bloc code it prints, the compétences it holds."""
+
+    number: int
+    code: str | None
+    title: str
+    capacities: tuple[int, ...]
     prov: Provenance
 
 
@@ -178,6 +204,15 @@ class CqpmDocument:
     # the "doit être capable de : 1) … 2) …" list of section I, kept to check it against the table
     listed_capacities: tuple[CodedText, ...] = ()
     layout_variant: str = "classic"  # "classic" (I/II/III/IV) | "activites" (1./2./3. newer layout)
+    activities: tuple[CqpmActivity, ...] = ()  # newer layout, 1.1
+    environment: str | None = None  # newer layout, 1.2 Environnement de travail
+    interactions: str | None = None  # newer layout, 1.3 Interactions dans l'environnement de travail
+    blocks: tuple[CqpmBlock, ...] = ()  # newer layout, blocs de compétences
+
+    @property
+    def layout(self) -> str:
+        """The contract's name of the layout: "old" (I/II/III/IV) or "new" (référentiel d'activités)."""
+        return "new" if self.layout_variant == "activites" else "old"
 
 
 @dataclass(frozen=True)
@@ -275,6 +310,8 @@ class Entity(StrEnum):
     CRITERION = "criterion"
     CONDITION = "condition"
     ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
+    KNOWLEDGE = "knowledge"  # a compétence's connaissance associée (newer layout)
+    EXPECTED_RESULT = "expected_result"  # a compétence's résultat attendu (newer layout)
     BLOCK = "block"
     FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
 
@@ -317,6 +354,17 @@ class CapacityLink:
 
 
 @dataclass(frozen=True)
+class BlockLink:
+    """One fiche bloc (its RNCP code, position) mapped to one référentiel bloc (its number, position)."""
+
+    rncp_block: str
+    cqpm_block: int
+    score: float
+    rncp_ord: int
+    cqpm_ord: int
+
+
+@dataclass(frozen=True)
 class Link:
     rncp_document_id: str
     cqpm_document_id: str
@@ -332,6 +380,7 @@ class Link:
     capacity_map: tuple[CapacityLink, ...]
     rncp_source: str
     cqpm_source: str
+    block_map: tuple[BlockLink, ...] = ()  # where both sides have blocs de compétences
 
 
 @dataclass(frozen=True)

@@ -173,11 +173,22 @@ def _print_document(data: dict[str, Any]) -> None:
     if data.get("cqpm"):
         c = data["cqpm"]
         facts = [f"{label} {c[key]}" for label, key in (("CQPM", "number"), ("category", "category"),
+                                                          ("level", "level"),
                                                           ("last modified", "last_modified")) if c.get(key)]
         out.print(f"[bold]{c['title']}[/]" + (f"  ({', '.join(facts)})" if facts else "  (prints no CQPM number)"))
+        blocs = {b["number"]: b for b in c.get("blocks") or []}
+        shown_bloc = None
         for cap in c["capacities"]:
+            if cap.get("block") in blocs and cap["block"] != shown_bloc:  # the newer layout: compétences by bloc
+                shown_bloc = cap["block"]
+                bloc = blocs[shown_bloc]
+                out.print(f"  [bold]bloc {bloc['number']}[/]{' ' + bloc['code'] if bloc.get('code') else ''}: "
+                          f"{bloc['title']}")
+            extra = [_count(cap[key], one, many) for key, one, many in (
+                ("knowledge", "connaissance", None), ("expected_results", "résultat attendu", "résultats attendus"))
+                if cap.get(key)]
             out.print(f"  {cap['number']}. {cap['title']}  [dim]({_count(cap['conditions'], 'condition')}, "
-                      f"{_count(cap['criteria'], 'criterion', 'criteria')})[/]")
+                      f"{_count(cap['criteria'], 'criterion', 'criteria')}{''.join(', ' + e for e in extra)})[/]")
     if data.get("rncp"):
         r = data["rncp"]
         out.print(f"[bold]{r['code']}[/] {r['title']}")

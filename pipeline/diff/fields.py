@@ -29,7 +29,8 @@ def _value(v: object) -> Value:
 
 def cqpm_scalars(c: CqpmDocument) -> dict[str, Value]:
     return {name: _value(getattr(c, name)) for name in
-            ("number", "qualification_id", "category", "last_modified", "level", "title", "objective")}
+            ("number", "qualification_id", "category", "last_modified", "level", "title", "objective",
+             "layout", "environment", "interactions")}
 
 
 def rncp_scalars(r: RncpFiche) -> dict[str, Value]:

@@ -23,6 +23,10 @@ number is *inferred* from the fiche (``number_source = "inferred"``); the docume
 is left as printed (None).  Without capacities on one side, near-identical titles (≥ ``TITLE_ALONE_MIN``)
 may decide (method ``title``).  Anything weaker is no link.
 
+Where both sides have blocs de compétences (a newer-layout référentiel, a fiche's RNCPnnnnnBCnn blocs),
+the link carries a ``block_map``: each fiche bloc paired with the référentiel bloc that prints its code,
+else that shares its capacities (through the capacity map) or its title (``map_blocks``).
+
 The combined ``score`` is the weighted mean of the evidence that could be measured (history 0.4,
 capacities 0.4, title 0.2); ``method`` says which evidence decided.
 """
@@ -35,11 +39,11 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, utils
 
-from pipeline.link.inputs import CapacityTitle, LinkInput, link_input
+from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, link_input
 from pipeline.normalize.lemmas import lemma_key, tokens_many
 from pipeline.normalize.matching import greedy_pairs
 from pipeline.normalize.text import comparison_key
-from pipeline.records import CapacityLink, CodedText, Document, InferredNumber, Kind, Link
+from pipeline.records import BlockLink, CapacityLink, CodedText, Document, InferredNumber, Kind, Link
 
 PAIR_MIN = 0.70  # two capacities below this similarity are never mapped to each other
 CAPACITIES_MIN = 0.75  # capacity-set score from which the capacities agree
@@ -137,6 +141,42 @@ def map_capacities(rncp: Sequence[CodedText], cqpm: Sequence[CapacityTitle],
     return tuple(pairs), round(score, 4)
 
 
+def _block_score(rncp: BlockTitle, cqpm: BlockTitle, numbers: dict[str, int], title: float) -> float:
+    """A printed code decides; else the better of member overlap (fiche capacities through the capacity
+    map against the bloc's compétences) and title similarity."""
+    if cqpm.code and cqpm.code.replace(" ", "").upper() == (rncp.code or "").upper():
+        return 1.0
+    mapped = {str(numbers[c]) for c in rncp.capacities if c in numbers}
+    members = set(cqpm.capacities)
+    overlap = len(mapped & members) / len(mapped | members) if mapped | members else 0.0
+    return round(max(overlap, title), 4)
+
+
+def map_blocks(rncp: Sequence[BlockTitle], cqpm: Sequence[BlockTitle], capacity_map: Sequence[CapacityLink],
+               ) -> tuple[BlockLink, ...]:
+    """One-to-one bloc map, best pairs first (each ≥ PAIR_MIN), in the fiche's bloc order."""
+    if not rncp or not cqpm:
+        return ()
+    numbers = {c.rncp_code: c.cqpm_number for c in capacity_map}
+    lemmas = lemma_keys([b.title for b in rncp] + [b.title for b in cqpm])
+    titles = {(i, j): _similarity(_key(a.title), lemmas[i], _key(b.title), lemmas[len(rncp) + j])
+              for i, a in enumerate(rncp) for j, b in enumerate(cqpm)}
+    scored = sorted(((_block_score(a, b, numbers, titles[i, j]), i, j) for i, a in enumerate(rncp)
+                     for j, b in enumerate(cqpm)), key=lambda t: (-t[0], t[1], t[2]))
+    used_r: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[BlockLink] = []
+    for score, i, j in scored:
+        if score < PAIR_MIN:
+            break
+        if i in used_r or j in used_c:
+            continue
+        used_r.add(i)
+        used_c.add(j)
+        pairs.append(BlockLink(rncp[i].code or "", cqpm[j].number, score, rncp[i].ord, cqpm[j].ord))
+    return tuple(sorted(pairs, key=lambda p: p.rncp_ord))
+
+
 def _combined(parts: dict[str, float | None]) -> float:
     known = {k: v for k, v in parts.items() if v is not None}
     if not known:
@@ -178,6 +218,7 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
         history_score=history, title_score=title, capacity_score=caps,
         reason=f"{method}: " + "; ".join(facts), capacity_map=cmap,
         rncp_source=fiche.path, cqpm_source=ref.path,
+        block_map=map_blocks(fiche.rncp_blocks, ref.cqpm_blocks, cmap),
     )
 
 

@@ -196,9 +196,26 @@ CQPM_REFERENTIELS = Table(
         Column("level", "VARCHAR", "Niveau, when printed (newer documents)."),
         Column("title", "VARCHAR", "Title of the référentiel."),
         Column("objective", "VARCHAR", "Section I prose before the missions list."),
-        Column("layout_variant", "VARCHAR", "Which layout the parser recognised.", not_null=True),
+        Column("layout_variant", "VARCHAR", "Which layout the parser recognised: classic (I objectif, II capacités) "
+               "or activites (the newer layout: 1. activités, 2. blocs de compétences, 3. évaluation).",
+               not_null=True),
+        Column("environment", "VARCHAR", "Newer layout: 1.2 Environnement de travail, paragraphs joined by a "
+               "line break (NULL in the old layout or when not printed)."),
+        Column("interactions", "VARCHAR", "Newer layout: 1.3 Interactions dans l'environnement de travail (NULL "
+               "in the old layout or when not printed)."),
     ),
     key=("document_id",),
+)
+
+CQPM_BLOCKS = list_table("cqpm_blocks", "Blocs de compétences of a newer-layout CQPM référentiel.",
+                         Column("number", "INTEGER", "Rank of the bloc in its référentiel (1, 2, …), whatever its "
+                                "label prints.", not_null=True),
+                         Column("code", "VARCHAR", "The RNCP bloc code its label prints (RNCP38622BC01); NULL when "
+                                "none."),
+                         Column("title", "VARCHAR", "Title of the bloc without its label.", not_null=True))
+CQPM_BLOCK_PARENT = (
+    Column("block_ord", "INTEGER", "Position of the CQPM bloc the item belongs to, 0-based.", not_null=True),
+    Column("block_number", "INTEGER", "Number of the CQPM bloc the item belongs to.", not_null=True),
 )
 
 CQPM_TABLES = (
@@ -218,6 +235,20 @@ CQPM_TABLES = (
                _text("The assessment as printed."), parent=CAPACITY_PARENT),
     list_table("cqpm_assessment_methods", "Assessment methods of a CQPM référentiel (IV.2 B) a), b), …).",
                _text("The method as printed.")),
+    # the newer layout (1. activités, 2. blocs de compétences, 3. évaluation)
+    list_table("cqpm_activities", "Activities of section 1.1 of a newer-layout CQPM référentiel.",
+               Column("title", "VARCHAR", "The activity: a nominal heading or a list item.", not_null=True),
+               Column("text", "VARCHAR", "The paragraph(s) under the heading, joined by a line break; NULL for a "
+                      "list item.")),
+    CQPM_BLOCKS,
+    # provenance is the bloc's: the records keep none per member
+    list_table("cqpm_block_capacities", "Which compétences (cqpm_capacities.number) each bloc holds, one row each.",
+               Column("capacity_number", "INTEGER", "Number of a compétence of the bloc.", not_null=True),
+               parent=CQPM_BLOCK_PARENT),
+    list_table("cqpm_knowledge", "Connaissances associées of a compétence, one per item.",
+               _text("The connaissance as printed."), parent=CAPACITY_PARENT),
+    list_table("cqpm_expected_results", "Résultats attendus of a compétence, one per paragraph.",
+               _text("The résultat attendu as printed."), parent=CAPACITY_PARENT),
 )
 
 RNCP_FICHES = Table(
@@ -268,7 +299,7 @@ RNCP_TABLES = (
 )
 
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
-ADDED_COLUMNS = {"documents": "previous_id"}
+ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,

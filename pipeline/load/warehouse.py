@@ -338,7 +338,7 @@ def _cqpm_rows(rows: _Rows, c: CqpmDocument) -> None:
     rows.add(tables.CQPM_REFERENTIELS, {
         "number": c.number, "qualification_id": c.qualification_id, "category": c.category,
         "last_modified": c.last_modified, "level": c.level, "title": c.title, "objective": c.objective,
-        "layout_variant": c.layout_variant})
+        "layout_variant": c.layout_variant, "environment": c.environment, "interactions": c.interactions})
     rows.texts(_table("cqpm_missions"), c.missions)
     rows.coded(_table("cqpm_listed_capacities"), c.listed_capacities, "text")
     capacities = _table("cqpm_capacities")
@@ -346,12 +346,28 @@ def _cqpm_rows(rows: _Rows, c: CqpmDocument) -> None:
     for k, cap in enumerate(c.capacities):
         rows.add(capacities, {**_prov(k, cap.prov), "number": cap.number, "title": cap.title})
     for name, field in (("cqpm_conditions", "conditions"), ("cqpm_criteria", "criteria"),
-                        ("cqpm_assessments", "assessment")):
+                        ("cqpm_assessments", "assessment"), ("cqpm_knowledge", "knowledge"),
+                        ("cqpm_expected_results", "expected_results")):
         table = _table(name)
         rows.out[table.name] = (table.names, [])
         for k, cap in enumerate(c.capacities):
             rows.texts(table, getattr(cap, field), capacity_ord=k, capacity_number=cap.number)
     rows.texts(_table("cqpm_assessment_methods"), c.assessment_methods)
+    _newer_layout_rows(rows, c)
+
+
+def _newer_layout_rows(rows: _Rows, c: CqpmDocument) -> None:
+    """Activities and blocs (with the compétences they hold) of a newer-layout référentiel."""
+    activities, members = _table("cqpm_activities"), _table("cqpm_block_capacities")
+    for table in (activities, tables.CQPM_BLOCKS, members):
+        rows.out[table.name] = (table.names, [])
+    for k, a in enumerate(c.activities):
+        rows.add(activities, {**_prov(k, a.prov), "title": a.title, "text": a.text})
+    for k, b in enumerate(c.blocks):
+        rows.add(tables.CQPM_BLOCKS, {**_prov(k, b.prov), "number": b.number, "code": b.code, "title": b.title})
+        for i, number in enumerate(b.capacities):
+            rows.add(members, {**_prov(i, b.prov), "block_ord": k, "block_number": b.number,
+                               "capacity_number": number})
 
 
 def _rncp_rows(rows: _Rows, r: RncpFiche) -> None:

@@ -9,7 +9,9 @@ from pipeline.normalize.text import fold
 from pipeline.records import BlockKind, Kind, Layout
 
 _RNCP_RE = re.compile(r"code\s*rncp\s*:?\s*\d{3,6}|resume descriptif de la certification")
-_CQPM_TITLE_RE = re.compile(r"referentiel du cqpm|titre du cqpm|referentiel d.activites du cqpm")
+_ACTIVITIES_RE = re.compile(r"referentiel d\W?\s*act?i?vites du cqpm")  # D', D`, D , and the ACTVITES typo
+_CQPM_TITLE_RE = re.compile(rf"referentiel du cqpm|titre du cqpm|{_ACTIVITIES_RE.pattern}")
+_TITLE_BLOCK_RE = re.compile(r"titre du cqpm\s*:")
 
 
 def detect_kind(layout: Layout) -> Kind:
@@ -18,7 +20,8 @@ def detect_kind(layout: Layout) -> Kind:
         return Kind.RNCP
     everything = fold(" ".join(b.text for b in layout.blocks))
     has_table = any(b.kind is BlockKind.TABLE_ROW for b in layout.blocks)
-    if _CQPM_TITLE_RE.search(head) and (has_table or "referentiel d'activites" in everything):
+    # a cut copy that shows the title block ("Titre du CQPM : …") is a référentiel, read as far as it goes
+    if _CQPM_TITLE_RE.search(head) and (has_table or _TITLE_BLOCK_RE.search(head) or _ACTIVITIES_RE.search(everything)):
         return Kind.CQPM
     if not layout.blocks:
         raise RejectedInput(layout.source.path, "no text found in the document")

@@ -12,12 +12,15 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError
-from pipeline.link.inputs import CapacityTitle, LinkInput
+from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, rncp_block_code
 from pipeline.load import tables
 from pipeline.records import (
     BBox,
+    BlockLink,
     CapacityLink,
     CodedText,
+    CqpmActivity,
+    CqpmBlock,
     CqpmCapacity,
     CqpmDocument,
     Document,
@@ -93,9 +96,20 @@ def _read_cqpm(con: duckdb.DuckDBPyConnection, doc_id: str) -> CqpmDocument | No
     conditions = _children(con, "cqpm_conditions", doc_id)
     criteria = _children(con, "cqpm_criteria", doc_id)
     assessments = _children(con, "cqpm_assessments", doc_id)
+    knowledge = _children(con, "cqpm_knowledge", doc_id)
+    expected = _children(con, "cqpm_expected_results", doc_id)
+    members: dict[int, list[int]] = defaultdict(list)
+    for r in _rows(con, "cqpm_block_capacities", doc_id, parent="block_ord"):
+        members[r["block_ord"]].append(r["capacity_number"])
+    blocks = tuple(CqpmBlock(number=r["number"], code=r["code"], title=r["title"],
+                             capacities=tuple(members.get(r["ord"], ())), prov=_prov(r))
+                   for r in _rows(con, "cqpm_blocks", doc_id))
+    bloc_of = {n: b.number for b in blocks for n in b.capacities}
     capacities = tuple(
         CqpmCapacity(number=r["number"], title=r["title"], conditions=conditions.get(r["ord"], ()),
-                     criteria=criteria.get(r["ord"], ()), assessment=assessments.get(r["ord"], ()), prov=_prov(r))
+                     criteria=criteria.get(r["ord"], ()), assessment=assessments.get(r["ord"], ()), prov=_prov(r),
+                     block=bloc_of.get(r["number"]), knowledge=knowledge.get(r["ord"], ()),
+                     expected_results=expected.get(r["ord"], ()))
         for r in _rows(con, "cqpm_capacities", doc_id)
     )
     return CqpmDocument(
@@ -105,6 +119,9 @@ def _read_cqpm(con: duckdb.DuckDBPyConnection, doc_id: str) -> CqpmDocument | No
         assessment_methods=_texts(con, "cqpm_assessment_methods", doc_id),
         listed_capacities=_coded(con, "cqpm_listed_capacities", "text", doc_id),
         layout_variant=row["layout_variant"],
+        activities=tuple(CqpmActivity(title=r["title"], text=r["text"], prov=_prov(r))
+                         for r in _rows(con, "cqpm_activities", doc_id)),
+        environment=row["environment"], interactions=row["interactions"], blocks=blocks,
     )
 
 
@@ -185,19 +202,46 @@ def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None =
     for doc_id, number, title in con.execute(f"SELECT document_id, number, title FROM cqpm_capacities {sub} "
                                              "ORDER BY document_id, ord", params).fetchall():
         cqpm[doc_id].append(CapacityTitle(number, title))
+    blocks = _link_blocks(con, sub, params)
     out = []
     for doc_id, kind, sha, path, has_cqpm, number, cqpm_title, has_rncp, code, rncp_title, named, end in heads:
         doc_kind = Kind(kind)
         head = (doc_id, doc_kind, sha, path)
         if doc_kind is Kind.RNCP and has_rncp:
+            rncp_blocks = tuple(BlockTitle(b.number, rncp_block_code(code, b.number, b.code), b.title, b.capacities,
+                                           b.ord) for b in blocks.get(("rncp", doc_id), ()))
             out.append(LinkInput(*head, linkable=True, title=rncp_title, code=code, named_number=named,
-                                 registration_end=end, rncp_capacities=tuple(rncp.get(doc_id, ()))))
+                                 registration_end=end, rncp_capacities=tuple(rncp.get(doc_id, ())),
+                                 rncp_blocks=rncp_blocks))
         elif doc_kind is Kind.CQPM and has_cqpm:
             out.append(LinkInput(*head, linkable=True, title=cqpm_title, printed_number=number,
-                                 cqpm_capacities=tuple(cqpm.get(doc_id, ()))))
+                                 cqpm_capacities=tuple(cqpm.get(doc_id, ())),
+                                 cqpm_blocks=tuple(blocks.get(("cqpm", doc_id), ()))))
         else:
             out.append(LinkInput(*head, linkable=False))
     return tuple(out)
+
+
+def _link_blocks(con: duckdb.DuckDBPyConnection, sub: str, params: list[Any]
+                 ) -> dict[tuple[str, str], list[BlockTitle]]:
+    """(kind, document id) -> its blocs as the linker sees them (members: RNCP capacity codes, or
+    compétence numbers as text); an RNCP bloc's code is None here, filled from the fiche's code."""
+    members: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    for kind, table, column in (("rncp", "rncp_block_capacities", "capacity_code"),
+                                ("cqpm", "cqpm_block_capacities", "capacity_number")):
+        for doc_id, block_ord, member in con.execute(
+                f"SELECT document_id, block_ord, {column} FROM {table} {sub} ORDER BY document_id, block_ord, ord",
+                params).fetchall():
+            members[(kind, doc_id, block_ord)].append(str(member))
+    out: dict[tuple[str, str], list[BlockTitle]] = defaultdict(list)
+    for kind, select in (("rncp", "NULL"), ("cqpm", "code")):
+        table = f"{kind}_blocks"
+        for doc_id, ord_, number, code, title in con.execute(
+                f"SELECT document_id, ord, number, {select}, title FROM {table} {sub} ORDER BY document_id, ord",
+                params).fetchall():
+            out[(kind, doc_id)].append(BlockTitle(number, code, title, tuple(members.get((kind, doc_id, ord_), ())),
+                                                  ord_))
+    return out
 
 
 def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str]] | None = None,
@@ -214,6 +258,11 @@ def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str
             "SELECT document_id, cqpm_document_id, rncp_capacity, cqpm_capacity_number, score, ord, cqpm_ord "
             f"FROM capacity_links l {join}ORDER BY document_id, cqpm_document_id, ord", params).fetchall():
         maps.setdefault((r_id, c_id), []).append(CapacityLink(code, number, score, r_ord, c_ord))
+    blocs: dict[tuple[str, str], list[BlockLink]] = {}
+    for r_id, c_id, code, number, score, r_ord, c_ord in con.execute(
+            "SELECT document_id, cqpm_document_id, rncp_block, cqpm_block, score, ord, cqpm_ord "
+            f"FROM block_links l {join}ORDER BY document_id, cqpm_document_id, ord", params).fetchall():
+        blocs.setdefault((r_id, c_id), []).append(BlockLink(code, number, score, r_ord, c_ord))
     rows = con.execute(
         "SELECT l.document_id, l.cqpm_document_id, l.rncp_code, l.cqpm_number, l.number_source, l.method, "
         "l.score, l.history_score, l.title_score, l.capacity_score, l.reason, rs.path, cs.path "
@@ -224,7 +273,8 @@ def read_links(con: duckdb.DuckDBPyConnection, *, pairs: Sequence[tuple[str, str
     return tuple(
         Link(rncp_document_id=r[0], cqpm_document_id=r[1], rncp_code=r[2], cqpm_number=r[3], number_source=r[4],
              method=r[5], score=r[6], history_score=r[7], title_score=r[8], capacity_score=r[9], reason=r[10],
-             capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12])
+             capacity_map=tuple(maps.get((r[0], r[1]), ())), rncp_source=r[11], cqpm_source=r[12],
+             block_map=tuple(blocs.get((r[0], r[1]), ())))
         for r in rows
     )
 
