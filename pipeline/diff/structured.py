@@ -17,6 +17,7 @@ contract's normalisation are reported.  Conventions (those of the corpus' ``expe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -27,8 +28,10 @@ from pipeline.diff.fields import (
     cqpm_scalars,
     reading_order,
     rncp_scalars,
+    rncp_v2_scalar_changes,
     scalar_changes,
     text_list_changes,
+    texts,
 )
 from pipeline.diff.match import (
     CAPACITY_THRESHOLD,
@@ -54,6 +57,7 @@ from pipeline.records import (
     Document,
     Entity,
     Provenance,
+    RncpBlock,
     RncpFiche,
     TextItem,
 )
@@ -202,7 +206,21 @@ def rncp_changes(old: RncpFiche, new: RncpFiche) -> list[Change]:
     out += coded_by_text("activities", old.activities, new.activities)
     out += _rncp_capacities(old.capacities, new.capacities)
     out += _blocks(old.blocks, new.blocks)
+    out += rncp_v2_scalar_changes(old, new)
+    for path, side in (("certifier_details", _certifier_lines), ("replaces", lambda r: r.replaces),
+                       ("replaced_by", lambda r: r.replaced_by), ("partners", _partner_lines)):
+        out += text_list_changes(path, texts(side(old)), texts(side(new)))
     return out
+
+
+def _certifier_lines(r: RncpFiche) -> tuple[str, ...]:
+    state = {True: "actif", False: "inactif", None: ""}
+    return tuple(" · ".join(x for x in (c.name, c.siret or "", state[c.active]) if x) for c in r.certifier_details)
+
+
+def _partner_lines(r: RncpFiche) -> tuple[str, ...]:
+    return tuple(" · ".join(x for x in (p.name, p.siret or "", p.habilitation or "", p.state or "") if x)
+                 for p in r.partners)
 
 
 def _rncp_capacities(old: Sequence[CodedText], new: Sequence[CodedText]) -> list[Change]:
@@ -253,7 +271,24 @@ def block_score(a: _Block, b: _Block) -> float | None:
 
 
 def _block_detail(b: _Block) -> tuple[tuple[str, DetailValue], ...]:
-    return (("number", b.number), ("title", b.title), ("capacities", _members(b)))
+    detail: tuple[tuple[str, DetailValue], ...] = (("number", b.number), ("title", b.title),
+                                                   ("capacities", _members(b)))
+    if isinstance(b, RncpBlock) and (b.code or b.competences):  # version 2
+        detail += (("code", b.code), ("competences", tuple(c.text for c in b.competences)))
+    return detail
+
+
+def _rncp_block_v2(at: Locus, key: str, a: RncpBlock, b: RncpBlock) -> list[Change]:
+    out: list[Change] = []
+    if (a.code or b.code) and a.code != b.code:
+        out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, code", a.code, b.code))
+    if not same_text(a.assessment, b.assessment):
+        out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, modalités d'évaluation",
+                             a.assessment, b.assessment))
+    for c in text_list_changes("competences", texts([x.text for x in a.competences]),
+                               texts([x.text for x in b.competences])):
+        out.append(dataclasses.replace(c, entity=Entity.BLOCK, key=f"{key}, compétence"))
+    return out
 
 
 def _blocks(old: Sequence[_Block], new: Sequence[_Block]) -> list[Change]:
@@ -271,6 +306,8 @@ def _blocks(old: Sequence[_Block], new: Sequence[_Block]) -> list[Change]:
                 out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, a.title, b.title))
             if set(_members(a)) != set(_members(b)):
                 out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, _members(a), _members(b)))
+            if isinstance(a, RncpBlock) and isinstance(b, RncpBlock):  # version 2: code, modalités, compétences
+                out += _rncp_block_v2(at, key, a, b)
         elif b is not None:
             out.append(at.change(ChangeKind.ADDED, Entity.BLOCK, f"block {b.number}", None, b.title,
                                  _block_detail(b)))

@@ -222,14 +222,56 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
     )
 
 
+#: share of the smaller side's words (title and capacities, 4+ letters) two documents must have in common
+#: to be assessed: a link needs capacities matching at ≥ CAPACITIES_MIN (each pair ≥ PAIR_MIN) or titles at
+#: ≥ TITLE_ALONE_MIN, which share far more; an export's 30,000 fiches are thus not each lemmatised and
+#: compared with every référentiel
+BLOCK_MIN = 0.2
+_WORD = re.compile(r"\w{4,}")
+_STOP = frozenset({"pour", "dans", "avec", "sont", "leur", "leurs", "selon", "ainsi", "tout", "toute", "toutes",
+                   "tous", "cette", "entre", "afin", "vers", "être", "avoir", "mettre", "partir", "niveau"})
+
+
+@lru_cache(maxsize=1 << 17)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(_key(text))) - _STOP
+
+
+def _profile(d: LinkInput) -> frozenset[str]:
+    out: set[str] = set(_words(d.title or ""))
+    for text in d.capacity_texts:
+        out |= _words(text)
+    return frozenset(out)
+
+
+def plausible(fiche: LinkInput, ref: LinkInput, profiles: dict[str, frozenset[str]] | None = None) -> bool:
+    """Whether a pair may link at all: the fiche's history names the référentiel's number, or their words
+    overlap (``BLOCK_MIN``); a pair with nothing to compare is assessed."""
+    named, printed = cqpm_number(fiche.named_number), cqpm_number(ref.printed_number)
+    if named and printed:
+        return named == printed
+    cache = profiles if profiles is not None else {}
+    a = cache[fiche.id] if fiche.id in cache else cache.setdefault(fiche.id, _profile(fiche))
+    b = cache[ref.id] if ref.id in cache else cache.setdefault(ref.id, _profile(ref))
+    if not a or not b:
+        return True
+    return len(a & b) / min(len(a), len(b)) >= BLOCK_MIN
+
+
 def candidate_pairs(documents: Iterable[Document | LinkInput],
                     new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
-    """Every (fiche, référentiel) pair to assess, by id; with ``new``, only pairs with a document in it."""
-    inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
+    """Every (fiche, référentiel) pair to assess, by id (``plausible`` ones only); with ``new``, only pairs
+    with a document in it."""
+    # documents with the same content (a text and its PDF) have one id: one of them, the first by path
+    inputs = list({d.id: d for d in sorted((link_input(d) for d in documents), key=lambda d: (d.id, d.path),
+                                           reverse=True)}.values())
+    inputs.sort(key=lambda d: d.id)
     fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
     refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
     fresh = None if new is None else set(new)
-    return [(f, r) for f in fiches for r in refs if fresh is None or f.id in fresh or r.id in fresh]
+    profiles: dict[str, frozenset[str]] = {}
+    return [(f, r) for f in fiches for r in refs
+            if (fresh is None or f.id in fresh or r.id in fresh) and plausible(f, r, profiles)]
 
 
 def link_order(link: Link) -> tuple[str, str, str, str]:

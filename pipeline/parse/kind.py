@@ -6,6 +6,7 @@ import re
 
 from pipeline.errors import RejectedInput
 from pipeline.normalize.text import fold
+from pipeline.parse.rncp.page import is_fiche_page
 from pipeline.records import BlockKind, Kind, Layout
 
 _RNCP_RE = re.compile(r"code\s*rncp\s*:?\s*\d{3,6}|resume descriptif de la certification")
@@ -23,10 +24,12 @@ def detect_kind(layout: Layout) -> Kind:
     # a cut copy that shows the title block ("Titre du CQPM : …") is a référentiel, read as far as it goes
     if _CQPM_TITLE_RE.search(head) and (has_table or _TITLE_BLOCK_RE.search(head) or _ACTIVITIES_RE.search(everything)):
         return Kind.CQPM
+    if is_fiche_page(layout):  # today's France Compétences page: "N° de fiche RNCP…"
+        return Kind.RNCP
     if not layout.blocks:
         raise RejectedInput(layout.source.path, "no text found in the document")
     raise RejectedInput(
         layout.source.path,
         "not a CQPM référentiel or RNCP fiche (no 'REFERENTIEL DU CQPM' title with a capacity table, "
-        "no 'Code RNCP')",
+        "no 'Code RNCP', no 'N° de fiche RNCP…')",
     )

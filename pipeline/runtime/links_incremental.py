@@ -42,8 +42,9 @@ from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lem
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize.text import comparison_key
-from pipeline.query.read import read_document, read_link_inputs
+from pipeline.query.read import read_documents, read_link_inputs
 from pipeline.records import Finding, Link
+from pipeline.runtime.continuity import write_findings as write_continuity_findings
 from pipeline.runtime.links_findings import write_findings
 
 DERIVED_TABLES = ("links", "capacity_links", "block_links", "inferred_numbers", "quality_findings", "criterion_keys")
@@ -132,6 +133,8 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
     write_findings(con, inputs, content, added, removed, day, now)
+    if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
+        write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 
@@ -163,20 +166,28 @@ def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkI
 
 def _read_new(con: duckdb.DuckDBPyConnection, new: dict[str, datetime],
               inputs: dict[str, LinkInput]) -> dict[str, list[Finding]]:
-    """Read each new document in full, one at a time: its content findings (returned), its criterion keys
-    and its ``derived_documents`` row."""
+    """Read the new documents in full, a batch at a time (``read_documents``): their content findings
+    (returned), criterion keys and ``derived_documents`` rows.  The lemma keys of a référentiel's capacities
+    are computed here; a fiche's only when one of its pairs is assessed (``candidate_pairs`` blocks most of
+    an export's 30,000 fiches), so its row stores none."""
     content: dict[str, list[Finding]] = {}
+    if not new:
+        return content
     documents, criteria = [], []
-    for doc_id, loaded_at in new.items():
-        doc, inp = read_document(con, doc_id), inputs[doc_id]
+    for doc in read_documents(con, list(new)):
+        doc_id, inp = doc.id, inputs[doc.id]
         content[doc_id] = quality.content_findings(doc)
-        documents.append((doc_id, inp.sha256, loaded_at, lemma_keys(inp.capacity_texts)))
+        keys = lemma_keys(inp.capacity_texts) if doc.cqpm is not None else []
+        documents.append((doc_id, inp.sha256, new[doc_id], keys))
         if doc.cqpm is not None:
             criteria += [(doc_id, inp.sha256, k, cap.number, *prov(i, crit.prov), comparison_key(crit.text))
                          for k, cap in enumerate(doc.cqpm.capacities) for i, crit in enumerate(cap.criteria)]
         if len(criteria) >= _FLUSH:
             insert(con, "criterion_keys", _COLUMNS["criterion_keys"], criteria)
             criteria = []
+        if len(documents) >= _FLUSH:
+            insert(con, "derived_documents", _COLUMNS["derived_documents"], documents)
+            documents = []
     insert(con, "criterion_keys", _COLUMNS["criterion_keys"], criteria)
     insert(con, "derived_documents", _COLUMNS["derived_documents"], documents)
     return content
