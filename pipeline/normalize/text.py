@@ -1,13 +1,23 @@
-"""Text normalisation.
+"""Text normalisation: the one place where text is cleaned and folded for comparison.
 
 ``clean`` makes text safe to store and show (it never changes words): Unicode NFC, ligatures
 expanded, invisible characters dropped, whitespace collapsed.  No C0/C1 control character and no
 bidi control (U+202A-202E, U+2066-2069, LRM/RLM/ALM) survives it: controls and separators (VT, FF,
 FS, NEL, U+2028, U+2029) become spaces, bidi controls are dropped (a line break a parser put between
-paragraphs is the one control kept), so a stored text can neither hide
-a capacity nor drive a terminal.  ``terminal_safe`` / ``json_safe`` escape what a printed value may
-still hold (a file name).  ``comparison_key`` is the contract's comparison form (casefolded, ’ → ',
-œ → oe, markup and trailing " ;.:" removed): it is computed beside the text, never stored in its place.
+paragraphs is the one control kept), so a stored text can neither hide a capacity nor drive a
+terminal.  ``terminal_safe`` / ``json_safe`` escape what a printed value may still hold (a file
+name).  ``comparison_key`` is the contract's comparison form (casefolded, ’ → ', œ → oe, markup and
+trailing " ;.:" removed): it is computed beside the text, never stored in its place.
+
+Every stage that matches words folds them here, in one of three forms whose semantics really differ:
+
+* ``fold``: the comparison key without accents ("Élaboration :" → "elaboration"); what parsers match
+  headings, labels and keywords against, and what search indexes.
+* ``fold_token``: one word or punctuation token in comparison form (case, apostrophes, œ/æ) with
+  nothing removed, so "." and "," stay different tokens (the diff's redline compares tokens).
+* ``fold_aligned``: lower case, accents off, apostrophes straightened, one character for one
+  character, so an offset found in the folded text slices the original (the RNCP parser cuts printed
+  text at matches).
 """
 
 from __future__ import annotations
@@ -59,10 +69,14 @@ def json_safe(text: str) -> str:
     return _UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def fold_token(token: str) -> str:
+    """One token in comparison form (case, apostrophe variants, œ/æ), nothing removed."""
+    return token.casefold().translate(_APOSTROPHES).replace("œ", "oe").replace("æ", "ae")
+
+
 def _key_once(text: str) -> str:
     s = unicodedata.normalize("NFKC", html.unescape(text))
-    s = _GLYPH_RE.sub(" ", _TAG_RE.sub(" ", s)).casefold().translate(_APOSTROPHES)
-    s = s.replace("œ", "oe").replace("æ", "ae")
+    s = fold_token(_GLYPH_RE.sub(" ", _TAG_RE.sub(" ", s)))
     # casefold can decompose a character that NFKC recomposes ("ẙ"): NFKC again, as NFKC_Casefold does
     s = unicodedata.normalize("NFKC", s)
     return " ".join(s.split()).rstrip(" ;.:,")
@@ -79,3 +93,33 @@ def comparison_key(text: str | None) -> str:
             break
         key = again
     return key
+
+
+def strip_accents(text: str) -> str:
+    """The text without its combining marks ("é" → "e"), in NFC."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def fold(text: str | None) -> str:
+    """The comparison key without accents: "Élaboration des Capacités :" → "elaboration des capacites"."""
+    return strip_accents(comparison_key(text))
+
+
+_ALIGNED_APOSTROPHES = frozenset("’‘ʼ′`´")
+
+
+def _fold_char(c: str) -> str:
+    if c in _ALIGNED_APOSTROPHES:
+        return "'"
+    base = unicodedata.normalize("NFKD", c)[:1] or c
+    low = base.lower()
+    return low if len(low) == 1 else c
+
+
+def fold_aligned(text: str) -> str:
+    """Lower case, accents off, apostrophes straightened; one character per character.
+
+    The result has the length of ``text``, so a match found in the folded text slices the original.
+    """
+    return "".join(_fold_char(c) for c in text)
