@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -43,6 +44,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one 
 WarehouseOpt = Annotated[
     Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
 ]
+
+
+class PdfBackend(StrEnum):
+    PDFIUM = "pdfium"
+    PDFPLUMBER = "pdfplumber"
+
+
+PdfBackendOpt = Annotated[PdfBackend | None, typer.Option(
+    "--pdf-backend", help="How PDFs are read: pdfium (fast) or pdfplumber (the slower reference; both give the "
+                          "same documents). Default: $REFPIPE_PDF_BACKEND or pdfium.")]
+
+
+def use_pdf_backend(backend: PdfBackend | None) -> None:
+    """Read PDFs with ``backend`` in this process and the extraction processes it starts."""
+    if backend is not None:
+        os.environ["REFPIPE_PDF_BACKEND"] = backend.value
+    elif (env := os.environ.get("REFPIPE_PDF_BACKEND")) and env.strip().lower() not in set(PdfBackend):
+        raise fail(f"REFPIPE_PDF_BACKEND={env!r} is not a PDF backend: use pdfium or pdfplumber", 2)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

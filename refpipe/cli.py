@@ -18,6 +18,7 @@ from pipeline.errors import PipelineError
 from refpipe.app import (
     DEFAULT_RAW,
     DEFAULT_WAREHOUSE,
+    PdfBackendOpt,
     WarehouseOpt,
     app,
     err,
@@ -28,6 +29,7 @@ from refpipe.app import (
     quiet_prefect,
     read_warehouse,
     run_logs_to_api_only,
+    use_pdf_backend,
 )
 
 
@@ -53,6 +55,7 @@ def ingest(
     dask: Annotated[str | None, typer.Option(
         "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
                                           "(tcp://host:8786); loads stay here, one writer.")] = None,
+    pdf_backend: PdfBackendOpt = None,
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
@@ -65,6 +68,7 @@ def ingest(
     Documents are read in parallel (`--workers`, or on a Dask cluster with `--dask`) and loaded one at a
     time in the order of their paths, so the result does not depend on the number of workers.
     """
+    use_pdf_backend(pdf_backend)
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     missing = [r for r in roots if not Path(r).exists()]
     if missing:  # before Prefect is even imported

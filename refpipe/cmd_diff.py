@@ -13,7 +13,18 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, read_warehouse
+from refpipe.app import (
+    DEFAULT_WAREHOUSE,
+    PdfBackendOpt,
+    WarehouseOpt,
+    app,
+    err,
+    exit_for,
+    fail,
+    out,
+    read_warehouse,
+    use_pdf_backend,
+)
 
 
 class Format(StrEnum):
@@ -30,6 +41,7 @@ def diff(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.MD,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    pdf_backend: PdfBackendOpt = None,
 ) -> None:
     """Compare two versions of a référentiel or fiche and print the changes.
 
@@ -38,6 +50,7 @@ def diff(
     NEW, so they become consecutive versions). The diff is stored (`diff_runs`, `diff_items`).
     `--format html` is a self-contained, printable report in French.
     """
+    use_pdf_backend(pdf_backend)
     from pipeline.diff.compare import compare_warehouse
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json
