@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, utils
 
@@ -234,12 +235,94 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
 
 def candidate_pairs(documents: Iterable[Document | LinkInput],
                     new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
-    """Every (fiche, référentiel) pair to assess, by id; with ``new``, only pairs with a document in it."""
+    """The (fiche, référentiel) pairs ``assess`` may link, by id; with ``new``, only pairs with a document in it.
+
+    No all-pairs scan: pairs are blocked by number, then by capacities, and a pair is left out only when
+    ``assess`` provably returns None for it, so the links are those of assessing every pair:
+
+    * a fiche naming a CQPM number and a référentiel printing one: only the pair with the same number;
+    * otherwise, both with capacities: the capacity score must be able to reach ``CAPACITIES_MIN``; its
+      upper bound (each capacity matched to its best counterpart, one-to-one ignored) comes from the
+      similarity of every capacity to every other computed in bulk (``_capacity_bounds``);
+    * a side without capacities (the title may decide): always assessed.
+    """
     inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
     fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
     refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
     fresh = None if new is None else set(new)
-    return [(f, r) for f in fiches for r in refs if fresh is None or f.id in fresh or r.id in fresh]
+    by_number: dict[str, list[LinkInput]] = {}
+    for r in refs:
+        if printed := cqpm_number(r.printed_number):
+            by_number.setdefault(printed, []).append(r)
+    unnumbered = [r for r in refs if not cqpm_number(r.printed_number)]
+    keep: list[tuple[LinkInput, LinkInput]] = []
+    check: list[tuple[LinkInput, LinkInput]] = []  # pairs the capacities must decide
+    for f in fiches:
+        named = cqpm_number(f.named_number)
+        for r in (by_number.get(named, []) + unnumbered) if named else refs:
+            if fresh is not None and f.id not in fresh and r.id not in fresh:
+                continue
+            if named and cqpm_number(r.printed_number) or not f.rncp_capacities or not r.cqpm_capacities:
+                keep.append((f, r))
+            else:
+                check.append((f, r))
+    if check:
+        bounds = _capacity_bounds(check)
+        keep += [pair for pair, bound in zip(check, bounds, strict=True) if bound >= CAPACITIES_MIN - 1e-9]
+    order = {d.id: i for i, d in enumerate(inputs)}
+    keep.sort(key=lambda p: (order[p[0].id], order[p[1].id]))
+    return keep
+
+
+def _capacity_bounds(pairs: Sequence[tuple[LinkInput, LinkInput]]) -> list[float]:
+    """Per pair, an upper bound of ``map_capacities``' score: the similarities of every capacity of the fiches
+    to every capacity of the référentiels in a few bulk ``rapidfuzz`` calls; a capacity counts its best
+    counterpart at ``PAIR_MIN`` or more (a one-to-one map cannot do better), on the side that bounds lower."""
+    import numpy as np
+    from rapidfuzz import process
+
+    fiches = list({f.id: f for f, _ in pairs}.values())
+    refs = list({r.id: r for _, r in pairs}.values())
+    f_texts = [c.text for f in fiches for c in f.rncp_capacities]
+    r_texts = [c.title for r in refs for c in r.cqpm_capacities]
+    f_lemmas, r_lemmas = lemma_keys(f_texts), lemma_keys(r_texts)
+    f_start = np.cumsum([0] + [len(f.rncp_capacities) for f in fiches])
+    r_start = np.cumsum([0] + [len(r.cqpm_capacities) for r in refs])
+    f_at = {f.id: i for i, f in enumerate(fiches)}
+    r_at = {r.id: j for j, r in enumerate(refs)}
+    cutoff = PAIR_MIN * 100 - 1e-6
+    partial: dict[int, Any] = {}  # a fiche cut by a chunk: the running best per référentiel capacity
+    row_sum = np.zeros((len(fiches), len(refs)))  # per pair: sum over the fiche's capacities of their best
+    col_sum = np.zeros((len(fiches), len(refs)))  # ... and over the référentiel's capacities
+    step = 512  # fiche capacities per bulk call (a few MB of scores)
+    for a in range(0, len(f_texts), step):
+        b = min(len(f_texts), a + step)
+        chars = process.cdist([_key(t) for t in f_texts[a:b]], [_key(t) for t in r_texts], scorer=fuzz.ratio,
+                              score_cutoff=cutoff, dtype=np.float32)
+        words = process.cdist(f_lemmas[a:b], r_lemmas, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff,
+                              dtype=np.float32)
+        sim = np.maximum(chars, words).astype(np.float64) / 100  # ≥ _similarity (exact up to rounding)
+        sim[sim < PAIR_MIN - 1e-6] = 0.0
+        best_over_refs = np.maximum.reduceat(sim, r_start[:-1], axis=1) if len(r_texts) else sim
+        for i in range(len(fiches)):  # the fiches whose capacities fall in rows a..b
+            lo, hi = max(int(f_start[i]), a), min(int(f_start[i + 1]), b)
+            if lo >= hi:
+                continue
+            row_sum[i] += best_over_refs[lo - a:hi - a].sum(axis=0)
+            best_over_fiche = sim[lo - a:hi - a].max(axis=0)  # per référentiel capacity, over this fiche's
+            if lo == int(f_start[i]) and hi == int(f_start[i + 1]):
+                col_sum[i] += np.add.reduceat(best_over_fiche, r_start[:-1])
+            else:
+                running = partial.setdefault(i, np.zeros(len(r_texts)))
+                np.maximum(running, best_over_fiche, out=running)
+                if hi == int(f_start[i + 1]):
+                    col_sum[i] += np.add.reduceat(partial.pop(i), r_start[:-1])
+    out: list[float] = []
+    for f, r in pairs:
+        i, j = f_at[f.id], r_at[r.id]
+        bound = min(row_sum[i, j], col_sum[i, j]) / max(len(f.rncp_capacities), len(r.cqpm_capacities))
+        out.append(float(bound) + 1e-4)  # scores are rounded to 4 places
+    return out
 
 
 def link_order(link: Link) -> tuple[str, str, str, str]:

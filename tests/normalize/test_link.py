@@ -201,10 +201,15 @@ def test_link_inputs_link_like_the_documents_and_pair_only_new_documents() -> No
     new = {doc(RNCP_QSE).id, doc(QSE).id}
     pairs = candidate_pairs(documents, new)
     assert pairs and all(f.id in new or r.id in new for f, r in pairs)
-    fiches = [d for d in documents if d.rncp]
-    refs = [d for d in documents if d.cqpm]
-    assert len(pairs) == len(refs) + len(fiches) - 1  # the new fiche with every référentiel, and vice versa
-    assert len(candidate_pairs(documents)) == len(fiches) * len(refs)
+    fiches = [link_input(d) for d in documents if d.rncp]
+    refs = [link_input(d) for d in documents if d.cqpm]
+    # blocking: fewer pairs than every fiche with every référentiel, never one that assess would link
+    every = [(f, r) for f in fiches for r in refs]
+    linked = {(f.id, r.id) for f, r in every if assess(f, r) is not None}
+    blocked = {(f.id, r.id) for f, r in candidate_pairs(documents)}
+    assert linked and linked <= blocked and len(blocked) < len(every)
+    assert {(f.id, r.id) for f, r in pairs} == {p for p in blocked if new & set(p)}
+    assert {(f.id, r.id) for f, r in every if new & {f.id, r.id} and assess(f, r)} <= {(f.id, r.id) for f, r in pairs}
 
 
 def test_the_best_inferred_link_decides_the_number_whatever_the_order() -> None:
@@ -228,3 +233,15 @@ def test_a_full_lemma_memo_starts_again_without_losing_a_text(monkeypatch: pytes
     monkeypatch.setattr(link, "_LEMMA_KEYS", {a: expected[0]})
     monkeypatch.setattr(link, "_LEMMA_KEYS_MAX", 1)  # a is known, b is not: the memo is full
     assert lemma_keys([a, b]) == expected
+
+
+def test_capacity_blocking_keeps_every_pair_the_capacities_link() -> None:
+    """Without numbers, only the capacities decide: the bulk bound must keep every pair ``assess`` links."""
+    inputs = [dataclasses.replace(link_input(d), named_number=None, printed_number=None)
+              for d in docs(SEEDS + PDFS)]
+    fiches = [d for d in inputs if d.kind.value == "rncp" and d.linkable]
+    refs = [d for d in inputs if d.kind.value == "cqpm" and d.linkable]
+    every = [(f, r) for f in fiches for r in refs]
+    linked = {(f.id, r.id) for f, r in every if assess(f, r) is not None}
+    kept = {(f.id, r.id) for f, r in candidate_pairs(inputs)}
+    assert linked and linked <= kept and len(kept) < len(every)
