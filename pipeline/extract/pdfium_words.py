@@ -28,6 +28,8 @@ import ctypes
 import re
 import unicodedata
 from collections.abc import Iterator
+from operator import itemgetter
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -40,8 +42,9 @@ Y_TOLERANCE = 3.0
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}  # expand_ligatures
 _SUBPATH_RE = re.compile(r"m[^m]+")
 
-# one char: text, x0, x1, top, bottom, size, font, upright, white space
-_Char = tuple[str, float, float, float, float, float, str, bool, bool]
+# one char: text, x0, x1, top, bottom, run (one interned (upright, font, size) tuple per run kind), white space
+_Run = tuple[bool, str, float]
+_Char = tuple[str, float, float, float, float, _Run, bool]
 
 
 def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
@@ -73,6 +76,22 @@ def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
 # ---------------------------------------------------------------------------------------------- text
 
 
+def _binding(function: Any, restype: Any, *argtypes: Any) -> Any:
+    """A pdfium function with plain ``c_void_p`` handles: pypdfium2's typed pointers cost a Python-level
+    conversion per call, and the char loop makes a few calls per char."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_VP, _INT, _DBL = ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_double)
+_text_object = _binding(raw.FPDFText_GetTextObject, _VP, _VP, _INT)
+_origin = _binding(raw.FPDFText_GetCharOrigin, _INT, _VP, _INT, _DBL, _DBL)
+_loose = _binding(raw.FPDFText_GetLooseCharBox, _INT, _VP, _INT, ctypes.POINTER(raw.FS_RECTF))
+_map_error = _binding(raw.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
+_generated = _binding(raw.FPDFText_IsGenerated, _INT, _VP, _INT)
+_font_size = _binding(raw.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
+
+
 def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
     n = raw.FPDFText_CountChars(textpage)
     if n <= 0:
@@ -80,15 +99,20 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
     buf = (ctypes.c_ushort * (n + 1))()
     raw.FPDFText_GetText(textpage, 0, n, buf)
     units = buf[:n]
+    tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     x, y = ctypes.c_double(), ctypes.c_double()
+    px, py = ctypes.byref(x), ctypes.byref(y)
     box = raw.FS_RECTF()
-    fonts: dict[int, tuple[str, bool, dict[str, float] | None]] = {}  # text object -> name, upright, AFM
+    pbox = ctypes.byref(box)
+    # text object -> font name, upright, standard widths (base-14), size, unmapped glyphs
+    fonts: dict[int, tuple[str, bool, dict[str, float] | None, float, bool, _Run]] = {}
     name_buf = ctypes.create_string_buffer(256)
     matrix = raw.FS_MATRIX()
     out: list[_Char] = []
     # the last char: origin x, baseline, text object, loose width, standard width (base-14 fonts)
     prev: tuple[float, float, int, float, float | None] | None = None
     shift = 0.0  # how far pdfium's substitute widths pushed this line's chars right of the PDF's widths
+    nfc = unicodedata.normalize
     i = 0
     while i < n:
         idx, u = i, units[i]
@@ -102,63 +126,70 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
         else:
             text = chr(u)
             i += 1
-        space = text.isspace()
-        if (space or u == 0) and raw.FPDFText_IsGenerated(textpage, idx):
+        space = u == 0x20 or text.isspace()
+        if (space or u == 0) and _generated(tp, idx):
             continue  # a space or line end pdfium inferred: pdfplumber only splits on real ones
-        obj = raw.FPDFText_GetTextObject(textpage, idx)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        if key not in fonts:
-            fonts[key] = _font(obj, name_buf, matrix)
-        font, upright, afm = fonts[key]
-        raw.FPDFText_GetCharOrigin(textpage, idx, x, y)
+        key = _text_object(tp, idx) or 0
+        info = fonts.get(key)
+        if info is None:
+            info = fonts[key] = _font(ctypes.cast(key, raw.FPDF_PAGEOBJECT) if key else None, name_buf, matrix,
+                                      round(_font_size(tp, idx), 3), bool(_map_error(tp, idx)))
+        font, upright, afm, size, unmapped, run = info
+        _origin(tp, idx, px, py)
         ox, base = x.value, height - y.value
+        _loose(tp, idx, pbox)
+        right = box.right
         if prev is None or abs(prev[1] - base) >= 0.01 or ox < prev[0] - 0.01:
             shift = 0.0  # a new line: positioned by the PDF, not by pdfium's widths
         elif ox > prev[0]:
-            advance, loose, std = ox - prev[0], prev[3], prev[4]
+            std = prev[4]
             if std is not None:
                 # a non-embedded base-14 font: pdfium lays it out with its substitute font's widths,
                 # pdfminer with the standard metrics; where pdfium's advance is its glyph's width and
                 # not the standard one (no kerning, no char spacing), the rest of the line drifts
-                if abs(advance - loose) < 0.01 and abs(loose - std) > 0.01:
+                loose = prev[3]
+                if abs(ox - prev[0] - loose) < 0.01 and abs(loose - std) > 0.01:
                     shift += loose - std
             elif prev[2] == key:
                 c = out[-1]
                 if ox - shift < c[2]:  # the advance: where the next char of the same text object starts
                     out[-1] = (c[0], c[1], ox - shift, *c[3:])
         if not space:
-            if raw.FPDFText_HasUnicodeMapError(textpage, idx):
+            if unmapped and _map_error(tp, idx):  # a font without Unicode for some glyphs
                 text = "\ufffd"
-            elif not text.isascii():
-                text = unicodedata.normalize("NFC", LIGATURES.get(text, text))
-        size = round(raw.FPDFText_GetFontSize(textpage, idx), 3)
-        raw.FPDFText_GetLooseCharBox(textpage, idx, box)
+            elif u > 0x7F:
+                text = nfc("NFC", LIGATURES.get(text, text))
         std = afm[text] * size if afm is not None and text in afm else None
-        prev = (ox, base, key, box.right - ox, std)
+        prev = (ox, base, key, right - ox, std)
         if upright:
             x0 = ox - shift
-            out.append((text, x0, x0 + std if std is not None else box.right - shift,
-                        base - (1 - DESCENT) * size, base + DESCENT * size, size, font, True, space))
+            out.append((text, x0, x0 + std if std is not None else right - shift,
+                        base - (1 - DESCENT) * size, base + DESCENT * size, run, space))
         else:  # rotated text: pdfium's loose box, as pdfminer's box of a rotated char
-            out.append((text, box.left, box.right, height - box.top, height - box.bottom, size, font, False, space))
+            out.append((text, box.left, right, height - box.top, height - box.bottom, run, space))
     return out
 
 
-def _font(obj: raw.FPDF_PAGEOBJECT, buf: ctypes.Array,
-          matrix: raw.FS_MATRIX) -> tuple[str, bool, dict[str, float] | None]:
-    """A text object's font name, whether it is upright, and the standard widths of a base-14 font."""
-    font = raw.FPDFTextObj_GetFont(obj)
+def _font(obj: Any, buf: ctypes.Array, matrix: raw.FS_MATRIX, size: float,
+          unmapped: bool) -> tuple[str, bool, dict[str, float] | None, float, bool, _Run]:
+    """A text object's font name, whether it is upright, the standard widths of a base-14 font, its size
+    and whether its first char has no Unicode mapping (pdfminer's ``(cid:…)``: only then is every char
+    of the object checked)."""
+    font = raw.FPDFTextObj_GetFont(obj) if obj is not None else None
     name = ""
     afm: dict[str, float] | None = None
     if font:
-        size = raw.FPDFFont_GetBaseFontName(font, buf, len(buf))
-        name = buf.raw[: max(0, size - 1)].decode("utf-8", "replace") if size else ""
+        length = raw.FPDFFont_GetBaseFontName(font, buf, len(buf))
+        name = buf.raw[: max(0, length - 1)].decode("utf-8", "replace") if length else ""
         if not raw.FPDFFont_GetIsEmbedded(font):
             afm = _standard_widths(name)
     upright = True
-    if raw.FPDFPageObj_GetMatrix(obj, matrix):
+    if obj is not None and raw.FPDFPageObj_GetMatrix(obj, matrix):
         upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # pdfminer's LTChar.upright
-    return name, upright, afm
+    return name, upright, afm, size, unmapped, _RUNS.setdefault((upright, name, size), (upright, name, size))
+
+
+_RUNS: dict[_Run, _Run] = {}  # one tuple per (upright, font, size): runs compare by identity
 
 
 _STANDARD: dict[str, dict[str, float] | None] = {}
@@ -180,48 +211,62 @@ def _words(chars: list[_Char]) -> tuple[list[Word], int, int]:
     raw_count = bad = 0
     start, n = 0, len(chars)
     while start < n:  # runs of consecutive chars of one (upright, font, size)
-        key = (chars[start][7], chars[start][6], chars[start][5])
+        run = chars[start][5]
         end = start + 1
-        while end < n and (chars[end][7], chars[end][6], chars[end][5]) == key:
+        while end < n and chars[end][5] is run:
             end += 1
-        for line in _lines(chars[start:end], upright=key[0]):
-            for group in _split(line, upright=key[0]):
+        upright, font, size = run
+        for line in _lines(chars[start:end], upright):
+            for group in _split(line, upright):
                 raw_count += 1
-                text = "".join(ch[0] for ch in group)
+                text = "".join([ch[0] for ch in group])
                 if "\ufffd" in text:
                     bad += 1
                     continue
-                word = word_from_parts(text, min(ch[1] for ch in group), min(ch[3] for ch in group),
-                                       max(ch[2] for ch in group), max(ch[4] for ch in group), key[2], key[1])
+                if upright and len(group) > 1:
+                    x0, x1 = group[0][1], max([ch[2] for ch in group])  # sorted by x0
+                    top, bottom = min([ch[3] for ch in group]), max([ch[4] for ch in group])
+                elif upright:
+                    x0, x1, top, bottom = group[0][1:5]
+                else:
+                    x0, x1 = min([ch[1] for ch in group]), max([ch[2] for ch in group])
+                    top, bottom = min([ch[3] for ch in group]), max([ch[4] for ch in group])
+                word = word_from_parts(text, x0, top, x1, bottom, size, font)
                 if word is not None:
                     words.append(word)
         start = end
     return words, raw_count, bad
 
 
+_BY_X0 = itemgetter(1)
+_BY_TOP = itemgetter(3, 4)
+
+
 def _lines(run: list[_Char], upright: bool) -> list[list[_Char]]:
     """pdfplumber's ``cluster_objects`` on ``top`` (``x0`` when rotated), then sorted along the line."""
     pos, tol = (3, Y_TOLERANCE) if upright else (1, X_TOLERANCE)
+    values = [c[pos] for c in run]
+    if max(values) - min(values) <= tol:  # one line (the usual run: one text object)
+        run.sort(key=_BY_X0 if upright else _BY_TOP)
+        return [run]
     cluster: dict[float, int] = {}
     group, last = -1, 0.0
-    values: set[float] = {c[pos] for c in run}  # type: ignore[misc]  # pos picks a float field
-    for v in sorted(values):
+    for v in sorted(set(values)):
         if group < 0 or v > last + tol:
             group += 1
         cluster[v] = group
         last = v
     buckets: dict[int, list[_Char]] = {}
-    for c in run:
-        buckets.setdefault(cluster[c[pos]], []).append(c)  # type: ignore[index]
-    sort_key = (lambda c: c[1]) if upright else (lambda c: (c[3], c[4]))
-    return [sorted(buckets[g], key=sort_key) for g in sorted(buckets)]
+    for c, v in zip(run, values, strict=True):
+        buckets.setdefault(cluster[v], []).append(c)  # type: ignore[arg-type]
+    return [sorted(buckets[g], key=_BY_X0 if upright else _BY_TOP) for g in sorted(buckets)]
 
 
 def _split(line: list[_Char], upright: bool) -> Iterator[list[_Char]]:
     """Words of one line: split at white space, at a step back, at a gap over 3 pt, at a line change."""
     cur: list[_Char] = []
     for c in line:
-        if c[8]:
+        if c[6]:
             if cur:
                 yield cur
             cur = []
