@@ -22,7 +22,7 @@ from pipeline.load import warehouse as wh
 from pipeline.load.read import read_document, read_link_inputs
 from pipeline.normalize import link as link_module
 from pipeline.normalize.document import normalize_document
-from pipeline.normalize.link import link_input
+from pipeline.normalize.link import candidate_pairs, link_input
 from pipeline.records import Document, Source
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -153,7 +153,9 @@ def test_a_reloaded_document_is_computed_again(con: duckdb.DuckDBPyConnection) -
     assert wh.load(doc(QSE), con, replace=True)  # new loaded_at: gone, then new
     assert not links_store.is_current(con)
     summary = links_store.recompute(con, as_of=AS_OF)
-    assert (summary.added, summary.assessed, summary.full) == (1, 2, False)  # QSE against the two fiches
+    # QSE against the fiches it may link (candidate_pairs: the fiche naming another CQPM is blocked out)
+    pairs = [(f.id, r.id) for f, r in candidate_pairs(documents(SEEDS), {doc(QSE).id})]
+    assert (summary.added, summary.assessed, summary.full) == (1, len(pairs), False) and pairs
     assert stored(con) == before
 
 
@@ -178,8 +180,9 @@ def test_adding_one_document_assesses_only_its_pairs_and_reads_only_it(
     new = doc(RNCP_QSE)
     (summary,) = ingest_in_batches(con, [[new]])
     refs = [d.id for d in old if d.cqpm is not None]
-    assert sorted(assessed) == sorted((new.id, r) for r in refs)  # the new fiche against every référentiel
-    assert summary.assessed == len(refs) and (summary.added, summary.full) == (1, False)
+    pairs = [(f.id, r.id) for f, r in candidate_pairs([*old, new], {new.id})]  # blocked: not every référentiel
+    assert sorted(assessed) == sorted(pairs) and {r for _, r in pairs} < set(refs)
+    assert summary.assessed == len(pairs) and (summary.added, summary.full) == (1, False)
     assert read == [new.id]  # no old document is read in full
     assert stored(con) == expected(con, AS_OF)
 

@@ -245,3 +245,21 @@ def test_capacity_blocking_keeps_every_pair_the_capacities_link() -> None:
     linked = {(f.id, r.id) for f, r in every if assess(f, r) is not None}
     kept = {(f.id, r.id) for f, r in candidate_pairs(inputs)}
     assert linked and linked <= kept and len(kept) < len(every)
+
+
+def test_lemma_keys_come_from_the_disk_cache_without_spacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text lemmatised by an earlier process: its key is read from the cache and spaCy is not loaded."""
+    from pipeline.normalize import lemma_cache, link
+
+    monkeypatch.setenv("REFPIPE_CACHE_DIR", str(tmp_path))
+    texts = ["Organiser la mise en œuvre des actions correctives", "Contrôler la conformité des pièces usinées"]
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})
+    expected = link.lemma_keys(texts)  # computed by spaCy, written to the cache
+    assert lemma_cache.load() == {lemma_cache.digest(t): k for t, k in zip(texts, expected, strict=True)}
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})  # a new process
+
+    def no_spacy(batch):  # noqa: ANN001, ANN202
+        raise AssertionError("spaCy used for a cached text")
+
+    monkeypatch.setattr(link, "tokens_many", no_spacy)
+    assert link.lemma_keys(texts) == expected
