@@ -58,8 +58,9 @@ def child_recompute(warehouse: str, full: str) -> dict[str, Any]:
 
     import psutil
 
-    from pipeline.load import links_incremental, links_store
     from pipeline.normalize import lemmas
+    from pipeline.runtime import links as links_store
+    from pipeline.runtime import links_incremental
 
     read: list[str] = []
     real_read = links_incremental.read_document
@@ -113,8 +114,8 @@ class Loader:
         return fixture.name if fixture.parent.name == "pdf" else f"{fixture.parent.name}.{fixture.name}"
 
     def document(self, path: Path) -> Any:
-        from pipeline.extract import extract_document
         from pipeline.normalize.document import normalize_document
+        from pipeline.parse import extract_document
         from pipeline.records import Source
 
         name = path.name.split("_", 1)[1]
@@ -129,8 +130,8 @@ class Loader:
 
     def check(self, paths: list[Path]) -> None:
         """The shortcut gives the document a real extraction of the variant gives."""
-        from pipeline.extract import extract_document
         from pipeline.normalize.document import normalize_document
+        from pipeline.parse import extract_document
 
         for path in paths:
             assert self.document(path) == normalize_document(extract_document(str(path))), path

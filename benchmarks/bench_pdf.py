@@ -4,7 +4,7 @@
 
 For the same PDFs (by default tests/fixtures/pdf/*.pdf and the version pairs), in one run:
 
-* full: ``pipeline.extract.extract_document`` (read, PDF front end, kind detection, parser);
+* full: ``pipeline.parse.extract_document`` (read, PDF front end, kind detection, parser);
 * bare: ``pdfplumber.open`` + ``page.extract_words()`` on every page (pages closed as they go);
 
 and prints pages/s for both and the ratio full/bare time (the target is <= 1.5).  Each round runs
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.extract import extract_document  # noqa: E402
+from pipeline.parse import extract_document  # noqa: E402
 
 DEFAULT = sorted((ROOT / "tests/fixtures/pdf").glob("*.pdf")) + sorted(
     (ROOT / "tests/fixtures/versions").glob("*/*.pdf"))

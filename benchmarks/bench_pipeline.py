@@ -95,8 +95,8 @@ def child_ingest(inbox: str, warehouse: str, workers: str, links: str) -> dict[s
 
 
 def child_links(warehouse: str) -> dict[str, Any]:
-    from pipeline.load.links_store import recompute_warehouse
     from pipeline.load.publish import writing
+    from pipeline.runtime.links import recompute_warehouse
 
     started = time.perf_counter()
     with writing(warehouse, command="benchmark links") as session:
@@ -105,7 +105,7 @@ def child_links(warehouse: str) -> dict[str, Any]:
 
 
 def child_stale_check(warehouse: str) -> dict[str, Any]:
-    from pipeline.ingest import links_stale
+    from pipeline.runtime.loading import links_stale
 
     started = time.perf_counter()
     stale = links_stale(Path(warehouse))
@@ -251,7 +251,7 @@ def main(argv: list[str]) -> int:
                     help=f"rounds of the bare pass and both full runs for N <= {REPEAT_UP_TO} (median reported)")
     args = ap.parse_args(argv)
 
-    from flows.ingest import default_workers
+    from pipeline.runtime import default_workers
 
     cores = args.workers or default_workers()
     load1, load5, _ = os.getloadavg()

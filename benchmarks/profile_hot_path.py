@@ -32,8 +32,8 @@ from build_corpus import FIXTURES, build  # noqa: E402
 def profile_worker(out: Path) -> None:
     from pyinstrument import Profiler
 
-    from pipeline.extract import extract_document
     from pipeline.normalize.document import normalize_document
+    from pipeline.parse import extract_document
 
     for path in FIXTURES:  # warm-up: imports, caches
         normalize_document(extract_document(path))

@@ -8,7 +8,7 @@ raise it:
 * ``max_pages`` (default 500, ``REFPIPE_MAX_PAGES``): checked by the PDF front end from the page tree,
   before any page is parsed (text inputs have no pages);
 * ``seconds`` (default 120, ``REFPIPE_TIME_LIMIT``): extraction runs in a child process
-  (``pipeline.executor``) that is killed when it overruns.
+  (``pipeline.runtime.executor``) that is killed when it overruns.
 
 ``0`` disables a limit.  Sizes accept a K/M/G suffix (``50M``).  The CLI options of ``refpipe ingest``
 and the deployment's parameters override the environment.

@@ -241,3 +241,136 @@ class Document:
 def document_id(sha256: str) -> str:
     """A document is its bytes: the id is a prefix of the source's sha256."""
     return sha256[:16]
+
+
+# ----------------------------------------------------------------------------------- diffs (pipeline.diff)
+
+
+Value = str | int | bool | tuple[str, ...] | None
+DetailValue = str | int | tuple[str, ...] | None
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    MOVED = "moved"  # same content, other number (a renumbered capacity or block)
+
+
+class Entity(StrEnum):
+    CAPACITY = "capacity"
+    CRITERION = "criterion"
+    CONDITION = "condition"
+    ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
+    BLOCK = "block"
+    FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    entity: Entity
+    key: str  # locator in v1 terms ("capacity 8, criterion 3", "C6", "block 1", "registration.decision")
+    old: Value
+    new: Value
+    capacity: str | None = None  # title of the capacity the item belongs to (CQPM)
+    old_number: str | None = None  # numbering in the old version ("8.3", "C6", "2"), None when absent
+    new_number: str | None = None
+    old_prov: Provenance | None = None  # where the item is in each version (page, bbox)
+    new_prov: Provenance | None = None
+    detail: tuple[tuple[str, DetailValue], ...] = ()  # an added/removed capacity or block, in full
+
+    @property
+    def old_page(self) -> int | None:
+        return self.old_prov.page if self.old_prov else None
+
+    @property
+    def new_page(self) -> int | None:
+        return self.new_prov.page if self.new_prov else None
+
+
+# ----------------------------------------------------------------------------------- links (pipeline.link)
+
+
+@dataclass(frozen=True)
+class CapacityLink:
+    """One RNCP capacity (code, position in the fiche) mapped to one CQPM capacity (number, position)."""
+
+    rncp_code: str
+    cqpm_number: int
+    score: float
+    rncp_ord: int
+    cqpm_ord: int
+
+
+@dataclass(frozen=True)
+class Link:
+    rncp_document_id: str
+    cqpm_document_id: str
+    rncp_code: str
+    cqpm_number: str | None  # printed by the référentiel, or inferred from the fiche's history
+    number_source: str | None  # "printed" | "inferred" | None (no number anywhere)
+    method: str  # "history" | "capacities" | "title": the evidence that decided
+    score: float
+    history_score: float | None  # 1.0 printed number = named number; None when not comparable
+    title_score: float | None
+    capacity_score: float | None
+    reason: str
+    capacity_map: tuple[CapacityLink, ...]
+    rncp_source: str
+    cqpm_source: str
+
+
+@dataclass(frozen=True)
+class InferredNumber:
+    """A CQPM number a référentiel does not print, inferred from a linked fiche's history."""
+
+    document_id: str
+    number: str
+    evidence_document_id: str
+    rncp_code: str
+    score: float
+    reason: str
+
+
+# ------------------------------------------------------------------- data-quality findings (pipeline.link)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    document_id: str
+    subject: str  # what it is about: "capacity 6", "C7", "registration", "link"
+    message: str
+    source_sha256: str
+    source_path: str
+    prov: Provenance | None = None
+    related_document_id: str | None = None
+
+
+# ------------------------------------------------------------------- ingestion outcomes (pipeline.runtime)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    path: str
+    reason: str  # names the file (and page), as the user reads it
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    sha256: str
+    status: str  # loaded | partial | unchanged | rejected | quarantined | failed
+    kind: str | None = None
+    document_id: str | None = None
+    reason: str | None = None

@@ -67,26 +67,35 @@ def ingest(
 
     Documents are read in parallel (`--workers`, or on a Dask cluster with `--dask`) and loaded one at a
     time in the order of their paths, so the result does not depend on the number of workers.
+
+    Runs in this process; with PREFECT_API_URL set (or --dask) it runs as the Prefect flow
+    `refpipe-ingest` on that server instead (same stages, same result).
     """
     use_pdf_backend(pdf_backend)
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     missing = [r for r in roots if not Path(r).exists()]
     if missing:  # before Prefect is even imported
         raise fail(f"no such file or folder: {', '.join(missing)}", 2)
-    quiet_prefect()
+    import os
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.ingest import run_ingest
-    from pipeline.batch import FileOutcome
     from pipeline.limits import Limits, parse_size
     from pipeline.load import warehouse as wh
+    from pipeline.records import FileOutcome
+
+    orchestrated = bool(dask or os.environ.get("PREFECT_API_URL"))  # else: no server to pay for
 
     try:
         size = parse_size(max_bytes, "--max-bytes") if max_bytes is not None else None
         limits = Limits.from_env().override(max_bytes=size, max_pages=max_pages, seconds=time_limit)
     except ValueError as exc:
         raise fail(str(exc), 2) from exc
-    run_logs_to_api_only()
+    if orchestrated:
+        quiet_prefect()
+        import flows.ingest  # noqa: F401 - Prefect sets its logging up on import: before we adjust it
+
+        run_logs_to_api_only()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     bar = progress.add_task("ingesting", total=None)
@@ -96,9 +105,19 @@ def ingest(
 
     try:
         with progress:
-            outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
-                                  on_discovered=lambda n: progress.update(bar, total=n), limits=limits,
-                                  retry_quarantined=retry_quarantined, trigger="cli")
+            on_discovered = lambda n: progress.update(bar, total=n)  # noqa: E731
+            if orchestrated:
+                from flows.ingest import run_ingest
+
+                outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
+                                      on_discovered=on_discovered, limits=limits,
+                                      retry_quarantined=retry_quarantined, trigger="cli")
+            else:
+                from pipeline.runtime import IngestOptions, ingest_paths
+
+                outcomes = ingest_paths(roots, warehouse, IngestOptions(
+                    limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers),
+                    on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
@@ -141,7 +160,7 @@ def show(
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
-    from pipeline.load import show as show_mod
+    from pipeline.query import show as show_mod
 
     data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc))
     if as_json:

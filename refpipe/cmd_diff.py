@@ -51,10 +51,10 @@ def diff(
     `--format html` is a self-contained, printable report in French.
     """
     use_pdf_backend(pdf_backend)
-    from pipeline.diff.compare import compare_warehouse
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json
     from pipeline.diff.render_md import render_md
+    from pipeline.runtime.compare import compare_warehouse
 
     try:
         report = compare_warehouse(warehouse, old, new)

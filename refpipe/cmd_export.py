@@ -31,7 +31,7 @@ def export(
     and refpipe versions, the time, row counts, file hashes and the sha256 of every source.
     The folder is replaced as a whole at the end, so it never holds half an export.
     """
-    from pipeline.load import export as export_mod
+    from pipeline.query import export as export_mod
 
     if len(target) > 2:
         raise fail("too many arguments: refpipe export [FORMAT] OUT_DIR", 2)
@@ -67,7 +67,7 @@ def dictionary(
     Lists every v_* view with its comment, and its columns with type and description, as read from
     DuckDB's catalog (duckdb_views(), duckdb_columns()).
     """
-    from pipeline.load import dictionary as dict_mod
+    from pipeline.query import dictionary as dict_mod
 
     if warehouse is None:
         text = dict_mod.schema_only_markdown()

@@ -12,7 +12,7 @@ from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, fail, out, pr
 if TYPE_CHECKING:
     import duckdb
 
-    from pipeline.normalize.quality import Finding
+    from pipeline.records import Finding
 
 
 @app.command(epilog="Example: `refpipe links --json`")
@@ -26,8 +26,8 @@ def links(
     of the capacities and of the titles. `method` says which evidence decided. The same link seen in
     several renderings of a document (text, PDF) is listed once; `documents` in the JSON lists them all.
     """
-    from pipeline.load import links_store
-    from pipeline.normalize.link_json import contract_links
+    from pipeline.link.render import contract_links
+    from pipeline.runtime import links as links_store
 
     def read(con: duckdb.DuckDBPyConnection) -> tuple[Any, bool, Any]:
         found, stale = links_store.current_links(con)
@@ -95,7 +95,7 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
     """The findings as rows, errors first, then by file, rule and subject."""
-    from pipeline.load import links_store
+    from pipeline.runtime import links as links_store
 
     found, as_of = links_store.findings_at(con, day)
     rows = [_row(f, as_of) for f in found]

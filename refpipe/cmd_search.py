@@ -29,7 +29,7 @@ def search(
     BM25 score. Each hit gives the document (key, version, title), the capacity, the criterion number,
     the page and a snippet. Works offline.
     """
-    from pipeline.normalize.search import search as run_search
+    from pipeline.query.search import search as run_search
 
     if kind is not None and kind not in ("cqpm", "rncp"):
         raise fail(f"--kind {kind!r}: use cqpm or rncp", 2)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.contract import document_to_json
 from pipeline.errors import PipelineError
-from pipeline.extract import extract_document
+from pipeline.parse import extract_document
 
 
 def main(argv: list[str]) -> int:

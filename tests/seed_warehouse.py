@@ -18,10 +18,10 @@ from pathlib import Path
 from golden import FIXTURES
 
 from pipeline.errors import RejectedInput
-from pipeline.extract import extract_document
-from pipeline.load import links_store
 from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document
+from pipeline.runtime import links as links_store
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 HEADER_PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pdf"

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from golden import FIXTURES
 
-from pipeline.batch import Rejection
-from pipeline.executor import TimedOut, Worker, WorkerDied, extract_limited, shutdown
 from pipeline.limits import Limits, parse_size
-from pipeline.records import Document
+from pipeline.records import Document, Rejection
+from pipeline.runtime.executor import TimedOut, Worker, WorkerDied, extract_limited, shutdown
 
 PDF = FIXTURES / "pdf" / "000_8d1bcbb53b7e0a76.rl-portrait-grid.pdf"
 TEXT = FIXTURES / "seeds" / "001_1b606db1c3205ecb.txt"

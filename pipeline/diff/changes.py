@@ -10,54 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-from pipeline.records import Provenance
-
-Value = str | int | bool | tuple[str, ...] | None
-DetailValue = str | int | tuple[str, ...] | None
+from pipeline.records import Change, ChangeKind, DetailValue, Entity, Provenance, Value
 
 #: bumped whenever the diff algorithm changes what it reports (stored with each run)
 DIFFER_VERSION = "1"
-
-
-class ChangeKind(StrEnum):
-    ADDED = "added"
-    REMOVED = "removed"
-    CHANGED = "changed"
-    MOVED = "moved"  # same content, other number (a renumbered capacity or block)
-
-
-class Entity(StrEnum):
-    CAPACITY = "capacity"
-    CRITERION = "criterion"
-    CONDITION = "condition"
-    ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
-    BLOCK = "block"
-    FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: ChangeKind
-    entity: Entity
-    key: str  # locator in v1 terms ("capacity 8, criterion 3", "C6", "block 1", "registration.decision")
-    old: Value
-    new: Value
-    capacity: str | None = None  # title of the capacity the item belongs to (CQPM)
-    old_number: str | None = None  # numbering in the old version ("8.3", "C6", "2"), None when absent
-    new_number: str | None = None
-    old_prov: Provenance | None = None  # where the item is in each version (page, bbox)
-    new_prov: Provenance | None = None
-    detail: tuple[tuple[str, DetailValue], ...] = ()  # an added/removed capacity or block, in full
-
-    @property
-    def old_page(self) -> int | None:
-        return self.old_prov.page if self.old_prov else None
-
-    @property
-    def new_page(self) -> int | None:
-        return self.new_prov.page if self.new_prov else None
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from pipeline.diff.changes import Change, ChangeKind, Entity, Locus, Value
+from pipeline.diff.changes import Locus
 from pipeline.diff.match import Matching, match, match_texts, same_text, text_score
-from pipeline.records import CodedText, CqpmDocument, RncpFiche, TextItem
+from pipeline.records import Change, ChangeKind, CodedText, CqpmDocument, Entity, RncpFiche, TextItem, Value
 
 
 def _value(v: object) -> Value:

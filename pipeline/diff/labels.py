@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipeline.diff.changes import Change, ChangeKind, Entity, Value
 from pipeline.diff.redline import Op, Segment, list_redline, redline
+from pipeline.records import Change, ChangeKind, Entity, Value
 
 ENTITY = {
     Entity.CAPACITY: "Capacité", Entity.CRITERION: "Critère d'évaluation",

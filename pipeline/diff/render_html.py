@@ -12,8 +12,9 @@ from html import escape
 from pathlib import PurePath
 
 from pipeline.diff import labels
-from pipeline.diff.changes import Change, ChangeKind, DiffReport, Entity, Side
+from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.redline import Op, Segment
+from pipeline.records import Change, ChangeKind, Entity
 
 CSS = """
 @page { size: A4; margin: 16mm 14mm; }

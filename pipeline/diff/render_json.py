@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.diff.changes import Change, DiffReport, Side, Value
+from pipeline.diff.changes import DiffReport, Side
+from pipeline.records import Change, Value
 
 
 def _value(v: Value) -> Any:

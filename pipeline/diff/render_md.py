@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from pipeline.diff import labels
-from pipeline.diff.changes import Change, ChangeKind, DiffReport, Entity, Side
+from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.redline import Op, Segment
+from pipeline.records import Change, ChangeKind, Entity
 
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>#|])")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.diff.changes import Change, ChangeKind, DetailValue, Entity, Locus
+from pipeline.diff.changes import Locus
 from pipeline.diff.fields import (
     coded_by_code,
     coded_by_text,
@@ -42,7 +42,19 @@ from pipeline.diff.match import (
     words,
 )
 from pipeline.errors import PipelineError
-from pipeline.records import CodedText, CqpmCapacity, CqpmDocument, Document, RncpBlock, RncpFiche, TextItem
+from pipeline.records import (
+    Change,
+    ChangeKind,
+    CodedText,
+    CqpmCapacity,
+    CqpmDocument,
+    DetailValue,
+    Document,
+    Entity,
+    RncpBlock,
+    RncpFiche,
+    TextItem,
+)
 
 
 class DiffError(PipelineError):

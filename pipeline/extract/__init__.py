@@ -1,15 +1,17 @@
-"""Front ends and parsers: ``extract(path) -> Layout`` and ``parse(layout) -> Document``."""
+"""Front ends: ``extract(path) -> Layout``, the front end chosen from the content, not the name.
+
+Each front end (text, PDF) reads a file into the one layout model of ``pipeline.records``; the
+structural parsers (``pipeline.parse``) never see which front end made it.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.kind import detect_kind
 from pipeline.extract.sniff import sniff_format
-from pipeline.records import Document, Kind, Layout, Source
+from pipeline.records import Layout, Source
 
 
 def source_of(path: Path, data: bytes, fmt: str, pages: int | None = None) -> Source:
@@ -34,24 +36,4 @@ def extract(path: Path | str) -> Layout:
     return extract_text(path, data, source_of(path, data, "text"))
 
 
-def parse(layout: Layout) -> Document:
-    """The structural parser of the document's kind, detected from its content."""
-    kind = detect_kind(layout)
-    if kind is Kind.CQPM:
-        from pipeline.extract.cqpm import parse_cqpm
-
-        document = parse_cqpm(layout)
-    else:
-        from pipeline.extract.rncp import parse_rncp
-
-        document = parse_rncp(layout)
-    if layout.notes:
-        document = dataclasses.replace(document, reasons=document.reasons + layout.notes)
-    return document
-
-
-def extract_document(path: Path | str) -> Document:
-    return parse(extract(path))
-
-
-__all__ = ["extract", "parse", "extract_document", "source_of", "RejectedInput"]
+__all__ = ["extract", "source_of", "RejectedInput"]

@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.diff.changes import DIFFER_VERSION, Change, DiffReport, Value
+from pipeline.diff.changes import DIFFER_VERSION, DiffReport
+from pipeline.records import Change, Value
 from pipeline.records import document_id as id_of
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from pipeline.batch import FileOutcome
 from pipeline.limits import Limits
 from pipeline.load.warehouse import transaction
+from pipeline.records import FileOutcome
 
 OUTCOMES = ("loaded", "partial", "unchanged", "rejected", "quarantined", "failed")
 

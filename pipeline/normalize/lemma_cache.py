@@ -16,12 +16,26 @@ import hashlib
 import json
 import os
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
-from pipeline.normalize.search_terms import _model_version, default_cache_dir
+from pipeline.normalize.lemmas import MODEL
 
 _MAX = 500_000  # texts (~100 bytes each on disk); beyond it the file keeps the latest run's texts only
+
+
+def default_cache_dir() -> Path:
+    """``$REFPIPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/refpipe``, else ``~/.cache/refpipe`` (as the search terms')."""
+    if env := os.environ.get("REFPIPE_CACHE_DIR"):
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "refpipe"
+
+
+def _model_version() -> str:
+    try:
+        return metadata.version(MODEL)
+    except metadata.PackageNotFoundError:  # pragma: no cover - the model is a declared dependency
+        return "unknown"
 
 
 def digest(text: str) -> str:

@@ -10,10 +10,9 @@ import pytest
 from golden import norm
 from pairs import HEADER_PDF_001, PAIRS, PDF_001, SEED_001, change_key, expected, parsed, versions_of
 
-from pipeline.diff.changes import ChangeKind, Entity
 from pipeline.diff.render_json import change_json
 from pipeline.diff.structured import DiffError, diff_documents
-from pipeline.records import CqpmCapacity, Document, TextItem
+from pipeline.records import ChangeKind, CqpmCapacity, Document, Entity, TextItem
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import RejectedInput
-from pipeline.extract import extract, extract_document, source_of
+from pipeline.extract import extract, source_of
 from pipeline.extract.pdf import extract_pdf
+from pipeline.parse import extract_document
 from pipeline.records import BlockKind, Layout, Marker, PageFurniture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -387,7 +388,7 @@ def test_pdfium_closes_every_page_text_page_and_the_document(monkeypatch: pytest
     n = layout.source.pages
     assert events[: 3 * n] == ["open", "text", "page"] * n and events[3 * n:].count("doc") >= 1
     with pytest.raises(RejectedInput):  # a page failing midway: the document is closed all the same
-        monkeypatch.setattr("pipeline.extract.pdfium_words.read_pdfium_page",
+        monkeypatch.setattr("pipeline.extract.pdf.pdfium.read_pdfium_page",
                             lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
         events.clear()
         extract(PDFS / "002_59b883e404a36628.lo-landscape-hrules.pdf")
@@ -574,8 +575,8 @@ def build(pages: list[Page]) -> bytes:
 @pytest.mark.parametrize("pdf", sorted(p.name for p in (FIXTURES / "pdf").glob("00[012]_*.pdf")))
 def test_numbered_list_items_carry_their_number_as_marker_not_in_text(pdf: str) -> None:
     """Section I's "1) …" list reads the same from the PDF as from its text twin (layout model rule)."""
-    from pipeline.extract import extract_document
     from pipeline.normalize.text import comparison_key
+    from pipeline.parse import extract_document
 
     twin = extract_document(FIXTURES / "seeds" / (pdf.split(".")[0] + ".txt")).cqpm
     got = extract_document(FIXTURES / "pdf" / pdf).cqpm

@@ -5,7 +5,7 @@ corpus, its versions, the new-layout référentiels) both give byte-identical ca
 contract of ``show --json``) and the same layout and document records once their bboxes are taken out,
 and every bbox within 1 pt.
 
-Known differences the model absorbs (see ``pipeline/extract/pdf_page.py`` and ``pdfium_words.py``):
+Known differences the model absorbs (see ``pipeline/extract/pdf/page.py`` and ``pdf/pdfium.py``):
 vertical boxes come from the baseline and the font size in both backends (pdfminer would put a word on
 the font's declared descent, 0 for the LibreOffice exports' DejaVu fonts, pdfium on the font
 program's); a char's right edge is the next char's origin where pdfium knows it, else its loose box,
@@ -23,7 +23,8 @@ import pytest
 
 from pipeline.contract import document_to_json
 from pipeline.errors import RejectedInput
-from pipeline.extract import parse, source_of
+from pipeline.extract import source_of
+from pipeline.parse import parse
 from pipeline.extract.pdf import extract_pdf, pdf_backend
 from pipeline.records import BBox
 

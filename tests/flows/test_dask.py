@@ -76,6 +76,6 @@ def test_the_flow_runs_its_extractions_on_a_dask_cluster(cluster: str, harness: 
 
 
 def _extraction_processes() -> int:
-    from pipeline.executor import pool_size
+    from pipeline.runtime.executor import pool_size
 
     return pool_size()

@@ -13,10 +13,10 @@ import pytest
 from golden import FIXTURES
 from prefect.testing.utilities import prefect_test_harness
 
-import flows.ingest
+import pipeline.runtime
 from flows.ingest import ingest_flow
-from pipeline.executor import extract_batch
 from pipeline.limits import Limits
+from pipeline.runtime.executor import extract_batch
 
 # the words of each MANIFEST reason that our reason must also say
 BAD_REASON_WORDS = {
@@ -116,7 +116,7 @@ def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         parsed.extend(Path(p).name for p in paths)
         return extract_batch(paths, limits)
 
-    monkeypatch.setattr(flows.ingest, "extract_batch", spy)
+    monkeypatch.setattr(pipeline.runtime, "extract_batch", spy)
     return parsed
 
 

@@ -12,9 +12,10 @@ import pytest
 from golden import FIXTURES
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.ingest import CHUNK_MAX, chunk_size, run_ingest
-from pipeline.executor import pool_size
+from flows.ingest import run_ingest
 from pipeline.limits import Limits
+from pipeline.runtime import CHUNK_MAX, chunk_size
+from pipeline.runtime.executor import pool_size
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 PDFS = sorted((FIXTURES / "pdf").glob("00[0-4]_*.rl-portrait-grid.pdf"))

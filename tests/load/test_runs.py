@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.batch import FileOutcome
 from pipeline.limits import Limits
 from pipeline.load import runs
 from pipeline.load import warehouse as wh
-from pipeline.records import Source
+from pipeline.records import FileOutcome, Source
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import duckdb
 import pytest
 from golden import FIXTURES
 
-from pipeline.diff.compare import compare
-from pipeline.extract import extract_document
 from pipeline.load import warehouse as wh
 from pipeline.load.versions import list_versions, refine_keys, rekey, title_key
 from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document
 from pipeline.records import Document
+from pipeline.runtime.compare import compare
 
 CQPM_PAIR = FIXTURES / "versions" / "001_1b606db1c3205ecb.s1"
 RNCP_PAIR = FIXTURES / "versions" / "003_b7becefa6c01c81b.s1"
@@ -163,6 +163,8 @@ def test_views_and_diff_tables_are_documented(con: duckdb.DuckDBPyConnection) ->
 
 
 def test_diffs_are_stored_and_queryable(con: duckdb.DuckDBPyConnection) -> None:
+    for path in (CQPM_V1, CQPM_V2):
+        wh.load(doc(path), con)
     report = compare(con, str(CQPM_V1), str(CQPM_V2))
     assert report.run_id and (report.old.version, report.new.version) == (1, 2)
     again = compare(con, f"{report.old.key}@1", f"{report.new.key}@latest")

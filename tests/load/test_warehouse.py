@@ -15,7 +15,7 @@ from gold_documents import document_from_gold, gold_paths
 
 from pipeline.errors import RejectedInput, TransientError
 from pipeline.load import warehouse as wh
-from pipeline.load.read import read_document
+from pipeline.query.read import read_document
 from pipeline.records import Document, Kind, Source, Status, TextItem
 
 GOLDS = gold_paths()
@@ -347,8 +347,8 @@ def test_loading_documents_together_writes_what_loading_them_one_at_a_time_write
     included: two byte-variants of each fixture are two versions of one key."""
     from golden import FIXTURES
 
-    from pipeline.extract import extract_document
     from pipeline.normalize.document import normalize_document
+    from pipeline.parse import extract_document
 
     docs = []
     for i in range(2):

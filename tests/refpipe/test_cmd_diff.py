@@ -113,8 +113,8 @@ def test_diff_of_a_cqpm_against_an_rncp_fiche_is_refused(warehouse: Path) -> Non
 
 
 def test_two_different_documents_get_a_note_and_the_links_stay_current(tmp_path: Path) -> None:
-    from pipeline.load import links_store
     from pipeline.load import warehouse as wh
+    from pipeline.runtime import links as links_store
 
     old, new = (next((FIXTURES / "seeds").glob(f"{n}_*.txt")) for n in ("000", "002"))
     w = tmp_path / "w.duckdb"

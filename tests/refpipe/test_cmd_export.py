@@ -9,7 +9,7 @@ import pandas as pd
 from seed_warehouse import WITH_PDF, seed_warehouse
 from typer.testing import CliRunner
 
-from pipeline.load import dictionary
+from pipeline.query import dictionary
 from refpipe.cli import app
 
 runner = CliRunner()

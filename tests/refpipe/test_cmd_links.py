@@ -15,10 +15,10 @@ import pytest
 from golden import FIXTURES, load_gold
 from typer.testing import CliRunner
 
-from pipeline.extract import extract_document
-from pipeline.load import links_store
 from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document
+from pipeline.runtime import links as links_store
 from refpipe.cli import app
 
 REFPIPE = Path(sys.executable).parent / "refpipe"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from golden import FIXTURES
 
-from pipeline.extract import extract_document
 from pipeline.limits import Limits
 from pipeline.load import publish, runs
 from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
+from pipeline.parse import extract_document
 from pipeline.records import Source
 
 REFPIPE = Path(sys.executable).parent / "refpipe"

@@ -1,0 +1,179 @@
+"""Turn files' results into warehouse rows and ``FileOutcome``s (a chunk per transaction, else one per document).
+
+Incremental runs: ``known_sources`` reads which bytes the warehouse has seen, and ``skip_outcome`` turns
+a file whose sha256 is among them into ``unchanged`` / ``quarantined`` without extracting it.  The
+``warehouse`` given to these functions is the file to write: the flow passes its staging file (see
+``pipeline.load.publish``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import RejectedInput, TransientError
+from pipeline.load import warehouse as wh
+from pipeline.records import Document, FileOutcome, Rejection, Source, SourceFile, Status
+
+
+def load_outcome(document: Document, warehouse: Path) -> FileOutcome:
+    con = wh.connect(warehouse)
+    try:
+        return _load(document, con)
+    finally:
+        con.close()
+
+
+def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
+    try:
+        added = wh.load(document, con)
+    except RejectedInput as exc:  # caught before any row was written (e.g. mojibake in the text)
+        wh.record_rejection(document.source, str(exc), con)
+        return FileOutcome(path=document.source.path, sha256=document.source.sha256, status="rejected",
+                           kind=document.kind.value, reason=str(exc))
+    return FileOutcome(path=document.source.path, sha256=document.source.sha256,
+                       status=document.status.value if added else "unchanged", kind=document.kind.value,
+                       document_id=document.id, reason="; ".join(document.reasons) or None)
+
+
+def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path) -> FileOutcome:
+    con = wh.connect(warehouse)
+    try:
+        return _reject(source, rejection, con)
+    finally:
+        con.close()
+
+
+def _reject(source: SourceFile, rejection: Rejection, con: duckdb.DuckDBPyConnection) -> FileOutcome:
+    wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=_format_of(source.path),
+                               pages=None, size=source.size), rejection.reason, con)
+    return FileOutcome(path=source.path, sha256=source.sha256, status="rejected", reason=rejection.reason)
+
+
+def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], warehouse: Path
+                   ) -> list[FileOutcome] | None:
+    """The batch's outcomes when its documents load in one transaction, else None (nothing written)."""
+    documents = [step for _, step in items if isinstance(step, Document) and step.status is not Status.REJECTED]
+    if len(documents) < 2 or len(documents) != len(items):
+        return None
+    try:
+        con = wh.connect(warehouse)
+    except TransientError:
+        return None
+    try:
+        added = wh.load_together(documents, con)
+    except Exception:  # noqa: BLE001 - rolled back: the one-at-a-time path says which document and why
+        return None
+    finally:
+        con.close()
+    return [FileOutcome(path=d.source.path, sha256=d.source.sha256, status=d.status.value if a else "unchanged",
+                        kind=d.kind.value, document_id=d.id, reason="; ".join(d.reasons) or None)
+            for d, a in zip(documents, added, strict=True)]
+
+
+#: a transient error (the warehouse file busy) is tried this many times, a second apart, then ``failed``
+ATTEMPTS = 3
+
+
+def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehouse: Path) -> list[FileOutcome]:
+    """Load documents / record rejections in order, one transaction each, on one connection; their outcomes.
+
+    One connection for the batch (opening and closing the file per document costs more than loading a
+    small one); it is closed before returning, so the caller may publish the file.  Documents only (the
+    usual batch): all in one transaction with one INSERT per list table (``warehouse.load_together``).
+    Otherwise, or when that fails, one document (or rejection) per transaction: a transient error is tried
+    again (``ATTEMPTS``); still failing, that file is ``failed`` (nothing recorded, retried next run) and the
+    batch goes on; any other error is that file's rejection, as with one file."""
+    outcomes: list[FileOutcome] = []
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        if (together := _load_together(items, warehouse)) is not None:
+            return together
+        for source, step in items:
+            for attempt_no in range(1, ATTEMPTS + 1):
+                try:
+                    if con is None:
+                        con = wh.connect(warehouse)
+                    outcome = _reject(source, step, con) if isinstance(step, Rejection) else _load(step, con)
+                    break
+                except TransientError as exc:
+                    if con is not None:
+                        con.close()
+                        con = None
+                    if attempt_no == ATTEMPTS:
+                        outcome = FileOutcome(path=source.path, sha256=source.sha256, status="failed", reason=str(exc))
+                    else:
+                        time.sleep(1)
+            outcomes.append(outcome)
+    finally:
+        if con is not None:
+            con.close()
+    return outcomes
+
+
+def _format_of(path: str) -> str:
+    return "pdf" if path.lower().endswith(".pdf") else "text"
+
+
+# ---------------------------------------------------------------------------------------------- incremental
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse already knows about some bytes (a ``sources`` row, and its document if any)."""
+
+    status: str  # loaded | partial | rejected
+    reason: str | None
+    kind: str | None = None
+    document_id: str | None = None
+
+
+def known_sources(warehouse: Path) -> dict[str, Known]:
+    """Every sha256 in ``sources`` with its status (read once per run, before anything is extracted)."""
+    con = wh.connect(warehouse)
+    try:
+        rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id FROM sources s "
+                           "LEFT JOIN documents d ON d.source_sha256 = s.sha256").fetchall()
+    finally:
+        con.close()
+    return {sha: Known(status, reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}
+
+
+def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantined: bool = False
+                 ) -> FileOutcome | None:
+    """The outcome of a file whose bytes are already known (not to be parsed again), else None.
+
+    Loaded or partial bytes are ``unchanged``; rejected bytes are ``quarantined`` with their stored
+    reason, unless ``retry_quarantined``.  A changed file has new bytes: None, it is parsed and loads as a
+    new version of its document."""
+    k = known.get(source.sha256)
+    if k is None or (k.status == "rejected" and retry_quarantined):
+        return None
+    if k.status == "rejected":
+        return FileOutcome(path=source.path, sha256=source.sha256, status="quarantined", reason=k.reason)
+    return FileOutcome(path=source.path, sha256=source.sha256, status="unchanged", kind=k.kind,
+                       document_id=k.document_id)
+
+
+def remember(known: dict[str, Known], outcome: FileOutcome) -> None:
+    """Add this run's outcome, so the same bytes met again in the batch are skipped too."""
+    if outcome.status in ("loaded", "partial", "rejected") and outcome.sha256 not in known:
+        known[outcome.sha256] = Known(outcome.status, outcome.reason, outcome.kind, outcome.document_id)
+
+
+def links_stale(warehouse: Path) -> bool:
+    """True when the derived tables (links, findings) were not computed for the documents now held.
+
+    After the documents of a run, and also after a crash that published documents but not their links:
+    the next run recomputes them even when it loads nothing new."""
+    from pipeline.runtime.links import is_current
+
+    con = wh.connect(warehouse)
+    try:
+        return not is_current(con)
+    finally:
+        con.close()

@@ -1,0 +1,178 @@
+"""The warehouse read side: gold round trips through ``show`` and reference resolution."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from gold_documents import document_from_gold, gold_paths, load_gold, source_file
+
+from pipeline.errors import PipelineError
+from pipeline.load import warehouse as wh
+from pipeline.query.show import AmbiguousReference, DocumentNotFound, resolve, show_json
+from pipeline.records import Document, Source
+
+GOLDS = gold_paths()
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(tmp_path / "warehouse.duckdb")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def loaded(con: duckdb.DuckDBPyConnection) -> list[Document]:
+    docs = [document_from_gold(g) for g in GOLDS]
+    for d in docs:
+        assert wh.load(d, con)
+    return docs
+
+
+@pytest.mark.parametrize("gold_path", GOLDS, ids=lambda p: p.name)
+def test_show_round_trips_the_gold(tmp_path: Path, gold_path: Path) -> None:
+    gold = load_gold(gold_path)
+    doc = document_from_gold(gold)
+    path = tmp_path / "w.duckdb"
+    con = wh.connect(path)
+    wh.load(doc, con)
+    con.close()
+    con = wh.connect(path, read_only=True)  # show reads a closed, reopened warehouse
+    out = show_json(con, doc.id)
+    con.close()
+    assert out["id"] == doc.id and out["kind"] == gold["kind"]
+    assert out["source"] == gold["source"]
+    assert (out["status"], out["reasons"]) == ("loaded", [])
+    for part in ("cqpm", "rncp"):
+        if gold[part] is None:
+            assert out[part] is None
+            continue
+        got = dict(out[part])
+        extra = set(got) - set(gold[part])
+        assert extra <= {"level"} and all(got.pop(k) is None for k in extra)  # keys the gold predates
+        assert got == gold[part]
+
+
+def test_resolve_by_id_prefix_and_sha(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    for d in loaded:
+        assert resolve(con, d.id) == d.id
+        assert resolve(con, d.id[:10]) == d.id
+        assert resolve(con, d.id.upper()) == d.id
+        assert resolve(con, d.source.sha256) == d.id
+
+
+def test_resolve_by_stored_path(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    for d in loaded:
+        assert resolve(con, d.source.path) == d.id
+    pdf = next(d for d in loaded if d.source.format == "pdf")
+    assert resolve(con, "pdf/" + Path(pdf.source.path).name) == pdf.id  # a unique trailing part of it
+
+
+def test_resolve_by_file_bytes_at_another_path(con: duckdb.DuckDBPyConnection, loaded: list[Document],
+                                               tmp_path: Path) -> None:
+    for i, gold in enumerate(GOLDS):
+        original = source_file(load_gold(gold))
+        assert original is not None
+        copy = tmp_path / "raw" / f"copy_{i}{original.suffix}"
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy2(original, copy)
+        assert resolve(con, copy) == loaded[i].id
+        assert resolve(con, str(copy)) == loaded[i].id
+        assert show_json(con, copy)["source"]["sha256"] == loaded[i].source.sha256
+
+
+def test_resolve_by_rncp_code(con: duckdb.DuckDBPyConnection) -> None:
+    rncp = document_from_gold(GOLDS[3])
+    assert rncp.rncp is not None
+    wh.load(rncp, con)
+    assert resolve(con, rncp.rncp.code) == rncp.id
+    assert resolve(con, rncp.rncp.code.lower().replace("rncp", "rncp ")) == rncp.id
+    other = dataclasses.replace(rncp.source, sha256="cd" * 32, path="raw/v2.txt")
+    wh.load(dataclasses.replace(rncp, source=other), con)  # a second version of the fiche
+    second = dataclasses.replace(rncp, source=other).id
+    assert resolve(con, rncp.rncp.code) == second  # the code is the fiche's key: its latest version
+    assert resolve(con, rncp.rncp.code.lower().replace("rncp", "rncp ")) == second
+    # a version key picks one: KEY@N, KEY@latest
+    assert resolve(con, f"{rncp.rncp.code}@1") == rncp.id and resolve(con, f"{rncp.rncp.code}@2") == second
+    assert resolve(con, f"{rncp.rncp.code.lower()}@latest") == second
+    with pytest.raises(DocumentNotFound, match="no version 3 of"):
+        resolve(con, f"{rncp.rncp.code}@3")
+    with pytest.raises(DocumentNotFound, match="must be a number or 'latest'"):
+        resolve(con, f"{rncp.rncp.code}@two")
+
+
+def test_an_at_sign_in_a_file_name_is_not_a_version_key(con: duckdb.DuckDBPyConnection,
+                                                        loaded: list[Document]) -> None:
+    with pytest.raises(DocumentNotFound, match="no document matches 'raw/avis@2.pdf'"):
+        resolve(con, "raw/avis@2.pdf")
+
+
+def test_a_cqpm_key_alone_is_its_latest_version(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    rows = con.execute("SELECT key, id FROM documents WHERE kind = 'cqpm' ORDER BY key, CAST(version AS INTEGER)"
+                       ).fetchall()
+    latest = {key: doc_id for key, doc_id in rows}  # the last version of each key wins
+    assert len(latest) < len(rows)  # one key has several versions (text and PDF of CQPM 0195)
+    for key, doc_id in latest.items():
+        assert resolve(con, key) == doc_id
+
+
+def test_path_ingested_twice_resolves_to_latest(con: duckdb.DuckDBPyConnection) -> None:
+    a, b = (document_from_gold(g) for g in GOLDS[:2])
+    b = dataclasses.replace(b, source=dataclasses.replace(b.source, path=a.source.path))
+    wh.load(a, con)
+    wh.load(b, con)
+    assert resolve(con, a.source.path) == b.id
+
+
+def test_unknown_ref_raises_a_clear_error(con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    with pytest.raises(DocumentNotFound, match="no document matches 'raw/nothing.pdf'") as e:
+        show_json(con, "raw/nothing.pdf")
+    assert isinstance(e.value, LookupError) and isinstance(e.value, PipelineError)
+    with pytest.raises(DocumentNotFound, match="no document matches 'deadbeef'"):
+        resolve(con, "deadbeef")
+    with pytest.raises(DocumentNotFound, match="empty"):
+        resolve(con, "  ")
+
+
+def test_file_not_ingested(con: duckdb.DuckDBPyConnection, loaded: list[Document], tmp_path: Path) -> None:
+    f = tmp_path / "new.txt"
+    f.write_text("Référentiel jamais ingéré\n", encoding="utf-8")
+    with pytest.raises(DocumentNotFound, match="is not in the warehouse; ingest it first"):
+        resolve(con, f)
+    # another version of a stored path: say which document holds the old bytes
+    stored = tmp_path / "stored.txt"
+    stored.write_text("v2\n", encoding="utf-8")
+    d = loaded[0]
+    src = dataclasses.replace(d.source, sha256="ab" * 32, path=str(stored))
+    wh.load(dataclasses.replace(d, source=src), con)
+    with pytest.raises(DocumentNotFound, match="another version of this path as document abababababababab"):
+        resolve(con, stored)
+
+
+def test_rejected_file_says_why(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    f = tmp_path / "empty.pdf"
+    f.write_bytes(b"")
+    wh.record_rejection(Source(str(f), wh.file_sha256(f), "pdf", None, 0), "empty file (0 bytes)", con)
+    with pytest.raises(DocumentNotFound, match=r"rejected at ingestion: empty file \(0 bytes\)"):
+        show_json(con, f)
+    f.unlink()
+    with pytest.raises(DocumentNotFound, match="rejected at ingestion"):
+        resolve(con, str(f))
+
+
+def test_ambiguous_prefix(con: duckdb.DuckDBPyConnection) -> None:
+    base = document_from_gold(GOLDS[0])
+    for sha in ("abcd1" + "0" * 59, "abcd2" + "0" * 59):
+        src = dataclasses.replace(base.source, sha256=sha, path=f"raw/{sha[:5]}.txt")
+        wh.load(dataclasses.replace(base, source=src), con)
+    with pytest.raises(AmbiguousReference, match="is a prefix of 2 documents") as e:
+        resolve(con, "abcd")
+    assert e.value.candidates == ("abcd100000000000", "abcd200000000000")
+    assert resolve(con, "abcd2") == "abcd200000000000"
+    with pytest.raises(DocumentNotFound, match="no document matches 'abc'"):
+        resolve(con, "abc")  # too short to be taken as a prefix
