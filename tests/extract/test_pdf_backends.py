@@ -24,8 +24,8 @@ import pytest
 from pipeline.contract import document_to_json
 from pipeline.errors import RejectedInput
 from pipeline.extract import source_of
-from pipeline.parse import parse
 from pipeline.extract.pdf import extract_pdf, pdf_backend
+from pipeline.parse import parse
 from pipeline.records import BBox
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
