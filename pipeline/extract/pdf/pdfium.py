@@ -111,7 +111,8 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
     matrix = raw.FS_MATRIX()
     out: list[_Char] = []
     # the last char: origin x, baseline, text object, loose width, standard width (base-14 fonts)
-    prev: tuple[float, float, int, float, float | None] | None = None
+    p_ox = p_base = -1e9
+    p_key, p_loose, p_std = -1, 0.0, None
     shift = 0.0  # how far pdfium's substitute widths pushed this line's chars right of the PDF's widths
     nfc = unicodedata.normalize
     i = 0
@@ -140,31 +141,29 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
         ox, base = x.value, height - y.value
         _loose(tp, idx, pbox)
         right = box.right
-        if prev is None or abs(prev[1] - base) >= 0.01 or ox < prev[0] - 0.01:
+        if abs(p_base - base) >= 0.01 or ox < p_ox - 0.01:
             shift = 0.0  # a new line: positioned by the PDF, not by pdfium's widths
-        elif ox > prev[0]:
-            std = prev[4]
-            if std is not None:
+        elif ox > p_ox:
+            if p_std is not None:
                 # a non-embedded base-14 font: pdfium lays it out with its substitute font's widths,
                 # pdfminer with the standard metrics; where pdfium's advance is its glyph's width and
                 # not the standard one (no kerning, no char spacing), the rest of the line drifts
-                loose = prev[3]
-                if abs(ox - prev[0] - loose) < 0.01 and abs(loose - std) > 0.01:
-                    shift += loose - std
-            elif prev[2] == key:
+                if abs(ox - p_ox - p_loose) < 0.01 and abs(p_loose - p_std) > 0.01:
+                    shift += p_loose - p_std
+            elif p_key == key:
                 c = out[-1]
-                if ox - shift < c[2]:  # the advance: where the next char of the same text object starts
-                    out[-1] = (c[0], c[1], ox - shift, *c[3:])
+                if ox - shift < c[2] - 1e-4:  # the advance: where the next char of the same text object starts
+                    out[-1] = (c[0], c[1], ox - shift, c[3], c[4], c[5], c[6])
         if not space:
             if unmapped and _map_error(tp, idx):  # a font without Unicode for some glyphs
                 text = "\ufffd"
             elif u > 0x7F:
                 text = nfc("NFC", LIGATURES.get(text, text))
-        std = afm[text] * size if afm is not None and text in afm else None
-        prev = (ox, base, key, right - ox, std)
+        p_std = afm[text] * size if afm is not None and text in afm else None
+        p_ox, p_base, p_key, p_loose = ox, base, key, right - ox
         if upright:
             x0 = ox - shift
-            out.append((text, x0, x0 + std if std is not None else right - shift,
+            out.append((text, x0, x0 + p_std if p_std is not None else right - shift,
                         base - (1 - DESCENT) * size, base + DESCENT * size, run, space))
         else:  # rotated text: pdfium's loose box, as pdfminer's box of a rotated char
             out.append((text, box.left, right, height - box.top, height - box.bottom, run, space))
