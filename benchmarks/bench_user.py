@@ -10,7 +10,9 @@ each in a fresh process, in interleaved rounds (one of each per round, the media
 * ``front end pdfium`` / ``front end pdfplumber``: ``pipeline.extract.pdf.extract_pdf`` (PDF bytes ->
   ``Layout``: reading, tables, furniture, paragraphs) with each backend, in one process;
 * ``refpipe ingest -j 1`` and ``-j 2``: the command a user types, into a fresh warehouse, with a Prefect
-  server already running (``PREFECT_API_URL``, as under ``refpipe serve``; started once by this script).
+  server already running (``PREFECT_API_URL``, as under ``refpipe serve``; started once by this script),
+  so it runs as the Prefect flow; ``refpipe ingest -j 1, one-off``: the same without ``PREFECT_API_URL``,
+  which runs its stages in process (no Prefect).
   The process runs the real CLI (``refpipe.cli.app``); a probe wraps three pipeline functions to time
   them: wall and CPU are shown apart for **start-up** (interpreter, imports, flow run created: from the
   process start to the first extraction submitted), **extract+load** (first extraction submitted to the
@@ -263,6 +265,7 @@ def main(argv: list[str]) -> int:
                 ("front end pdfium", ("front_end", "pdfium", str(inbox))),
                 ("refpipe ingest -j 1", ("ingest", str(inbox), "", "1")),
                 ("refpipe ingest -j 2", ("ingest", str(inbox), "", "2")),
+                ("refpipe ingest -j 1, one-off", ("ingest", str(inbox), "", "1", "one-off")),
             ]
             if n <= args.skip_plumber_front_end_above:
                 plan.insert(3, ("front end pdfplumber", ("front_end", "pdfplumber", str(inbox))))
@@ -271,11 +274,14 @@ def main(argv: list[str]) -> int:
             results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in plan}
             for r in range(rounds):
                 for name, child in plan:
+                    child_env = env
                     if child[0] == "ingest":
-                        warehouse = work / f"w-{n}-{child[3]}-{r}.duckdb"
+                        warehouse = work / f"w-{n}-{child[3]}-{len(child)}-{r}.duckdb"
                         warehouse.unlink(missing_ok=True)
+                        if len(child) > 4:  # one-off: no server named, the stages run in process
+                            child_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
                         child = ("ingest", child[1], str(warehouse), child[3])
-                    res = run_child(env, *child)
+                    res = run_child(child_env, *child)
                     results[name].append(res)
                     print(f"  N={n} round {r + 1}/{rounds}: {name:24s} {res['wall']:8.2f} s wall  "
                           f"{res['tree_cpu']:8.2f} s CPU  {res['peak_rss'] / 1e6:6.0f} MB", flush=True)
@@ -299,6 +305,8 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                  if "seconds" in rs[0] else ""))
         if name.startswith("refpipe ingest"):
             table = [phases(r) for r in rs]
+            if name.endswith("one-off"):
+                print("      (in process: orchestration is the thread pool; no Prefect)")
             for phase in table[0]:
                 w, c = med([t[phase][0] for t in table]), med([t[phase][1] for t in table])
                 print(f"      {phase:28s} {w:8.2f} s wall {c:8.2f} s CPU".replace("nan s", "  - s"))
