@@ -12,14 +12,21 @@ pdfplumber:
 * a char's left edge is its origin (pdfminer's box starts there; pdfium's loose box also covers a
   glyph's overhang, as in ``j``); its right edge is the next char's origin when the next char follows
   it on the same baseline in the same text object (the advance from the PDF's widths), else the loose
-  box's right edge.  A non-embedded font whose substitute glyph is wider than the declared width
-  (``»`` in Helvetica) can end up to ~1 pt wider there;
+  box's right edge;
+* a non-embedded base-14 font (Helvetica in the ReportLab exports) is laid out by pdfium with its
+  substitute font's widths, by pdfminer with the standard metrics: where they differ (``«``, ``»``) the
+  rest of pdfium's line drifts right, so each char is moved back by the drift and ends at its standard
+  width (``_standard_widths``: pdfminer's own metric tables);
+* a hyphen pdfium took for a line-end one comes back as U+FFFE/U+0002: it is read as ``-``; glyphs
+  without a Unicode mapping (pdfminer's ``(cid:…)``) become U+FFFD, checked char by char in the text
+  objects whose first char has none;
 * vertical geometry from the baseline and the font size (``page.DESCENT``), as for pdfplumber;
 * paths split into subpaths and classified as pdfminer does (``ml`` line, closed axis-aligned
   ``mlllh`` rect, anything else a curve); images by their bounds.
 
-Every pdfium handle is closed after use (they are not garbage-collected): the text page and page
-here, the document by the caller (``pipeline.extract.pdf``).
+Every pdfium handle is closed after use (they are not garbage-collected): the text page here, the page
+and the document by the caller (``pipeline.extract.pdf``).  pdfium is not thread-safe: documents are
+read one at a time per process (the executor's extraction processes).
 """
 
 from __future__ import annotations
