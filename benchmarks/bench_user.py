@@ -226,8 +226,8 @@ def med(values: list[float]) -> float:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
-        mode, *args = argv[1:]
-        print("RESULT " + json.dumps(CHILDREN[mode](*args)), flush=True)
+        mode, *child_args = argv[1:]
+        print("RESULT " + json.dumps(CHILDREN[mode](*child_args)), flush=True)
         return 0
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
