@@ -101,13 +101,14 @@ class PrefectStages:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True) -> list[FileOutcome]:
-    """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``)."""
+                links: bool = True, include_rs: bool = True) -> list[FileOutcome]:
+    """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``);
+    ``include_rs=False`` leaves out the RS fiches of an open-data export."""
     from prefect.runtime import flow_run
 
     on_file, on_discovered = _callbacks(on_file, on_discovered)
     options = IngestOptions(limits=limits or Limits.from_env(), retry_quarantined=retry_quarantined,
-                            trigger=trigger, workers=workers, links=links)
+                            trigger=trigger, workers=workers, links=links, include_rs=include_rs)
     return runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=on_file,
                                 on_discovered=on_discovered, run_id=str(flow_run.id) if flow_run.id else None)
 

@@ -1,8 +1,20 @@
-"""Decide what a file is from its first bytes, never from its name."""
+"""Decide what a file is from its first bytes, never from its name.
+
+Word (.docx) and OpenDocument text (.odt) files are zips: they are told apart from other zips by
+their members (``word/document.xml`` with ``[Content_Types].xml``; a ``mimetype`` member saying
+``application/vnd.oasis.opendocument.text``), whatever the file is called.
+"""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from pipeline.errors import RejectedInput
+
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+#: the stream an encrypted .docx keeps its package in (an OLE compound file, UTF-16 names)
+_ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "a PNG image"),
@@ -16,13 +28,40 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+_HTML_STARTS = (b"<!doctype html", b"<html")
+
+
+def is_html(head: bytes) -> bool:
+    """A saved web page: starts with a doctype or <html>, after a BOM, blanks and comments
+    ("<!-- saved from url=… -->").  Text with HTML fragments inside (the seeds) is not a page."""
+    head = head.lstrip()
+    if head.startswith(b"<?xml") and b"?>" in head:  # an XHTML page's XML declaration
+        head = head[head.index(b"?>") + 2:].lstrip()
+    while head.startswith(b"<!--") and b"-->" in head:
+        head = head[head.index(b"-->") + 3:].lstrip()
+    return head[:14].lower().startswith(_HTML_STARTS)
+
+
+def is_mhtml(head: bytes) -> bool:
+    """A page saved as one file ("Webpage, Single File", .mhtml): a MIME multipart/related message."""
+    lower = head[:2048].lower()
+    return (head.startswith(b"From: <Saved by") or lower.startswith(b"mime-version:")
+            or b"\nmime-version:" in lower) and b"multipart/related" in lower
+
+
 def sniff_format(data: bytes, path: str) -> str:
-    """'pdf' or 'text'; raises RejectedInput for empty files and known binary formats."""
+    """'pdf', 'html', 'mhtml', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known
+    binary formats."""
     if not data:
         raise RejectedInput(path, "empty file (0 bytes)")
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
     if head.startswith(b"%PDF-") or (b"%PDF-" in head[:1024] and not _is_text(head)):
         return "pdf"
+    if head.startswith(b"PK\x03\x04") and (office := office_format(data)) is not None:
+        return office
+    if head.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_OOXML in data:
+        raise RejectedInput(path, "password-protected Office document: save it without a password "
+                                  "(File > Info > Protect document in Word) and ingest it again")
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
             shown = magic.decode("latin-1").encode("unicode_escape").decode("ascii")
@@ -31,6 +70,10 @@ def sniff_format(data: bytes, path: str) -> str:
                                       f"({shown}){expected}")
     if b"\x00" in data[:4096]:
         raise RejectedInput(path, "binary file (NUL bytes), neither a PDF nor a text document")
+    if is_html(head):
+        return "html"
+    if is_mhtml(head):
+        return "mhtml"
     if path.lower().endswith(".pdf"):
         raise RejectedInput(path, "not a PDF: file has a .pdf name but does not start with %PDF-")
     return "text"
@@ -42,3 +85,18 @@ def _is_text(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def office_format(data: bytes) -> str | None:
+    """'docx' or 'odt' for a word-processor package (read from its members), None for another zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names and "[Content_Types].xml" in names:
+                return "docx"
+            if "mimetype" in names and "content.xml" in names:
+                mimetype = archive.read("mimetype")[:100].strip()
+                return "odt" if mimetype == ODT_MIMETYPE else None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    return None

@@ -23,6 +23,10 @@ number is *inferred* from the fiche (``number_source = "inferred"``); the docume
 is left as printed (None).  Without capacities on one side, near-identical titles (≥ ``TITLE_ALONE_MIN``)
 may decide (method ``title``).  Anything weaker is no link.
 
+Where both sides have blocs de compétences (a newer-layout référentiel, a fiche's RNCPnnnnnBCnn blocs),
+the link carries a ``block_map``: each fiche bloc paired with the référentiel bloc that prints its code,
+else that shares its capacities (through the capacity map) or its title (``map_blocks``).
+
 The combined ``score`` is the weighted mean of the evidence that could be measured (history 0.4,
 capacities 0.4, title 0.2); ``method`` says which evidence decided.
 """
@@ -32,15 +36,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
 
 from rapidfuzz import fuzz, utils
 
-from pipeline.link.inputs import CapacityTitle, LinkInput, link_input
+from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, link_input
 from pipeline.normalize import lemma_cache
 from pipeline.normalize.lemmas import lemma_key, tokens_many
 from pipeline.normalize.text import comparison_key
-from pipeline.records import CapacityLink, CodedText, Document, InferredNumber, Kind, Link
+from pipeline.records import BlockLink, CapacityLink, CodedText, Document, InferredNumber, Kind, Link
 
 PAIR_MIN = 0.70  # two capacities below this similarity are never mapped to each other
 CAPACITIES_MIN = 0.75  # capacity-set score from which the capacities agree
@@ -154,6 +157,42 @@ def map_capacities(rncp: Sequence[CodedText], cqpm: Sequence[CapacityTitle],
     return tuple(pairs), round(score, 4)
 
 
+def _block_score(rncp: BlockTitle, cqpm: BlockTitle, numbers: dict[str, int], title: float) -> float:
+    """A printed code decides; else the better of member overlap (fiche capacities through the capacity
+    map against the bloc's compétences) and title similarity."""
+    if cqpm.code and cqpm.code.replace(" ", "").upper() == (rncp.code or "").upper():
+        return 1.0
+    mapped = {str(numbers[c]) for c in rncp.capacities if c in numbers}
+    members = set(cqpm.capacities)
+    overlap = len(mapped & members) / len(mapped | members) if mapped | members else 0.0
+    return round(max(overlap, title), 4)
+
+
+def map_blocks(rncp: Sequence[BlockTitle], cqpm: Sequence[BlockTitle], capacity_map: Sequence[CapacityLink],
+               ) -> tuple[BlockLink, ...]:
+    """One-to-one bloc map, best pairs first (each ≥ PAIR_MIN), in the fiche's bloc order."""
+    if not rncp or not cqpm:
+        return ()
+    numbers = {c.rncp_code: c.cqpm_number for c in capacity_map}
+    lemmas = lemma_keys([b.title for b in rncp] + [b.title for b in cqpm])
+    titles = {(i, j): _similarity(_key(a.title), lemmas[i], _key(b.title), lemmas[len(rncp) + j])
+              for i, a in enumerate(rncp) for j, b in enumerate(cqpm)}
+    scored = sorted(((_block_score(a, b, numbers, titles[i, j]), i, j) for i, a in enumerate(rncp)
+                     for j, b in enumerate(cqpm)), key=lambda t: (-t[0], t[1], t[2]))
+    used_r: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[BlockLink] = []
+    for score, i, j in scored:
+        if score < PAIR_MIN:
+            break
+        if i in used_r or j in used_c:
+            continue
+        used_r.add(i)
+        used_c.add(j)
+        pairs.append(BlockLink(rncp[i].code or "", cqpm[j].number, score, rncp[i].ord, cqpm[j].ord))
+    return tuple(sorted(pairs, key=lambda p: p.rncp_ord))
+
+
 def _combined(parts: dict[str, float | None]) -> float:
     known = {k: v for k, v in parts.items() if v is not None}
     if not known:
@@ -195,99 +234,60 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
         history_score=history, title_score=title, capacity_score=caps,
         reason=f"{method}: " + "; ".join(facts), capacity_map=cmap,
         rncp_source=fiche.path, cqpm_source=ref.path,
+        block_map=map_blocks(fiche.rncp_blocks, ref.cqpm_blocks, cmap),
     )
+
+
+#: share of the smaller side's words (title and capacities, 4+ letters) two documents must have in common
+#: to be assessed: a link needs capacities matching at ≥ CAPACITIES_MIN (each pair ≥ PAIR_MIN) or titles at
+#: ≥ TITLE_ALONE_MIN, which share far more; an export's 30,000 fiches are thus not each lemmatised and
+#: compared with every référentiel
+BLOCK_MIN = 0.2
+_WORD = re.compile(r"\w{4,}")
+_STOP = frozenset({"pour", "dans", "avec", "sont", "leur", "leurs", "selon", "ainsi", "tout", "toute", "toutes",
+                   "tous", "cette", "entre", "afin", "vers", "être", "avoir", "mettre", "partir", "niveau"})
+
+
+@lru_cache(maxsize=1 << 17)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(_key(text))) - _STOP
+
+
+def _profile(d: LinkInput) -> frozenset[str]:
+    out: set[str] = set(_words(d.title or ""))
+    for text in d.capacity_texts:
+        out |= _words(text)
+    return frozenset(out)
+
+
+def plausible(fiche: LinkInput, ref: LinkInput, profiles: dict[str, frozenset[str]] | None = None) -> bool:
+    """Whether a pair may link at all: the fiche's history names the référentiel's number, or their words
+    overlap (``BLOCK_MIN``); a pair with nothing to compare is assessed."""
+    named, printed = cqpm_number(fiche.named_number), cqpm_number(ref.printed_number)
+    if named and printed:
+        return named == printed
+    cache = profiles if profiles is not None else {}
+    a = cache[fiche.id] if fiche.id in cache else cache.setdefault(fiche.id, _profile(fiche))
+    b = cache[ref.id] if ref.id in cache else cache.setdefault(ref.id, _profile(ref))
+    if not a or not b:
+        return True
+    return len(a & b) / min(len(a), len(b)) >= BLOCK_MIN
 
 
 def candidate_pairs(documents: Iterable[Document | LinkInput],
                     new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
-    """The (fiche, référentiel) pairs ``assess`` may link, by id; with ``new``, only pairs with a document in it.
-
-    No all-pairs scan: pairs are blocked by number, then by capacities, and a pair is left out only when
-    ``assess`` provably returns None for it, so the links are those of assessing every pair:
-
-    * a fiche naming a CQPM number and a référentiel printing one: only the pair with the same number;
-    * otherwise, both with capacities: the capacity score must be able to reach ``CAPACITIES_MIN``; its
-      upper bound (each capacity matched to its best counterpart, one-to-one ignored) comes from the
-      similarity of every capacity to every other computed in bulk (``_capacity_bounds``);
-    * a side without capacities (the title may decide): always assessed.
-    """
-    inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
+    """Every (fiche, référentiel) pair to assess, by id (``plausible`` ones only); with ``new``, only pairs
+    with a document in it."""
+    # documents with the same content (a text and its PDF) have one id: one of them, the first by path
+    inputs = list({d.id: d for d in sorted((link_input(d) for d in documents), key=lambda d: (d.id, d.path),
+                                           reverse=True)}.values())
+    inputs.sort(key=lambda d: d.id)
     fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
     refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
     fresh = None if new is None else set(new)
-    by_number: dict[str, list[LinkInput]] = {}
-    for r in refs:
-        if printed := cqpm_number(r.printed_number):
-            by_number.setdefault(printed, []).append(r)
-    unnumbered = [r for r in refs if not cqpm_number(r.printed_number)]
-    keep: list[tuple[LinkInput, LinkInput]] = []
-    check: list[tuple[LinkInput, LinkInput]] = []  # pairs the capacities must decide
-    for f in fiches:
-        named = cqpm_number(f.named_number)
-        for r in (by_number.get(named, []) + unnumbered) if named else refs:
-            if fresh is not None and f.id not in fresh and r.id not in fresh:
-                continue
-            if named and cqpm_number(r.printed_number) or not f.rncp_capacities or not r.cqpm_capacities:
-                keep.append((f, r))
-            else:
-                check.append((f, r))
-    if check:
-        bounds = _capacity_bounds(check)
-        keep += [pair for pair, bound in zip(check, bounds, strict=True) if bound >= CAPACITIES_MIN - 1e-9]
-    order = {d.id: i for i, d in enumerate(inputs)}
-    keep.sort(key=lambda p: (order[p[0].id], order[p[1].id]))
-    return keep
-
-
-def _capacity_bounds(pairs: Sequence[tuple[LinkInput, LinkInput]]) -> list[float]:
-    """Per pair, an upper bound of ``map_capacities``' score: the similarities of every capacity of the fiches
-    to every capacity of the référentiels in a few bulk ``rapidfuzz`` calls; a capacity counts its best
-    counterpart at ``PAIR_MIN`` or more (a one-to-one map cannot do better), on the side that bounds lower."""
-    import numpy as np
-    from rapidfuzz import process
-
-    fiches = list({f.id: f for f, _ in pairs}.values())
-    refs = list({r.id: r for _, r in pairs}.values())
-    f_texts = [c.text for f in fiches for c in f.rncp_capacities]
-    r_texts = [c.title for r in refs for c in r.cqpm_capacities]
-    f_lemmas, r_lemmas = lemma_keys(f_texts), lemma_keys(r_texts)
-    f_start = np.cumsum([0] + [len(f.rncp_capacities) for f in fiches])
-    r_start = np.cumsum([0] + [len(r.cqpm_capacities) for r in refs])
-    f_at = {f.id: i for i, f in enumerate(fiches)}
-    r_at = {r.id: j for j, r in enumerate(refs)}
-    cutoff = PAIR_MIN * 100 - 1e-6
-    partial: dict[int, Any] = {}  # a fiche cut by a chunk: the running best per référentiel capacity
-    row_sum = np.zeros((len(fiches), len(refs)))  # per pair: sum over the fiche's capacities of their best
-    col_sum = np.zeros((len(fiches), len(refs)))  # ... and over the référentiel's capacities
-    step = 512  # fiche capacities per bulk call (a few MB of scores)
-    for a in range(0, len(f_texts), step):
-        b = min(len(f_texts), a + step)
-        chars = process.cdist([_key(t) for t in f_texts[a:b]], [_key(t) for t in r_texts], scorer=fuzz.ratio,
-                              score_cutoff=cutoff, dtype=np.float32)
-        words = process.cdist(f_lemmas[a:b], r_lemmas, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff,
-                              dtype=np.float32)
-        sim = np.maximum(chars, words).astype(np.float64) / 100  # ≥ _similarity (exact up to rounding)
-        sim[sim < PAIR_MIN - 1e-6] = 0.0
-        best_over_refs = np.maximum.reduceat(sim, r_start[:-1], axis=1) if len(r_texts) else sim
-        for i in range(len(fiches)):  # the fiches whose capacities fall in rows a..b
-            lo, hi = max(int(f_start[i]), a), min(int(f_start[i + 1]), b)
-            if lo >= hi:
-                continue
-            row_sum[i] += best_over_refs[lo - a:hi - a].sum(axis=0)
-            best_over_fiche = sim[lo - a:hi - a].max(axis=0)  # per référentiel capacity, over this fiche's
-            if lo == int(f_start[i]) and hi == int(f_start[i + 1]):
-                col_sum[i] += np.add.reduceat(best_over_fiche, r_start[:-1])
-            else:
-                running = partial.setdefault(i, np.zeros(len(r_texts)))
-                np.maximum(running, best_over_fiche, out=running)
-                if hi == int(f_start[i + 1]):
-                    col_sum[i] += np.add.reduceat(partial.pop(i), r_start[:-1])
-    out: list[float] = []
-    for f, r in pairs:
-        i, j = f_at[f.id], r_at[r.id]
-        bound = min(row_sum[i, j], col_sum[i, j]) / max(len(f.rncp_capacities), len(r.cqpm_capacities))
-        out.append(float(bound) + 1e-4)  # scores are rounded to 4 places
-    return out
+    profiles: dict[str, frozenset[str]] = {}
+    return [(f, r) for f in fiches for r in refs
+            if (fresh is None or f.id in fresh or r.id in fresh) and plausible(f, r, profiles)]
 
 
 def link_order(link: Link) -> tuple[str, str, str, str]:

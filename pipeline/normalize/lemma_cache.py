@@ -12,6 +12,7 @@ unreadable or unwritable, it is ignored, and a key it gives is the one spaCy wou
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -58,10 +59,9 @@ def cache_path(folder: Path | None = None) -> Path:
     return (folder or default_cache_dir()) / f"lemma-keys-{_model_version()}-{_code_version()}.json"
 
 
-def load(folder: Path | None = None) -> dict[str, str]:
-    """digest -> lemma key; empty when there is no readable cache."""
+def _read(path: Path) -> dict[str, str]:
     try:
-        data = json.loads(cache_path(folder).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
@@ -69,18 +69,47 @@ def load(folder: Path | None = None) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+_LOADED: dict[Path, dict[str, str]] = {}  # file -> its entries, read once per process
+_PENDING: dict[Path, dict[str, str]] = {}  # entries not written yet
+_WRITE_EVERY = 2_000  # new entries; the rest is written at exit
+
+
+def load(folder: Path | None = None) -> dict[str, str]:
+    """digest -> lemma key (the file read once per process, plus what this process added)."""
+    path = cache_path(folder)
+    if path not in _LOADED:
+        _LOADED[path] = _read(path)
+    return _LOADED[path]
+
+
 def add(entries: dict[str, str], folder: Path | None = None) -> None:
-    """Merge ``entries`` into the cache file (re-read first: another process may have added some)."""
+    """Remember ``entries``; they reach the file in batches and at exit (``flush``)."""
     if not entries:
         return
     path = cache_path(folder)
-    merged = {**load(folder), **entries}
-    if len(merged) > _MAX:
-        merged = dict(entries)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    load(folder).update(entries)
+    pending = _PENDING.setdefault(path, {})
+    pending.update(entries)
+    if len(pending) >= _WRITE_EVERY:
+        flush()
+
+
+def flush() -> None:
+    """Merge the pending entries into their files (re-read first: another process may have added some)."""
+    for path, pending in list(_PENDING.items()):
+        if not pending:
+            continue
+        merged = {**_read(path), **pending}
+        if len(merged) > _MAX:
+            merged = dict(pending)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+        _PENDING[path] = {}
+
+
+atexit.register(flush)
