@@ -142,7 +142,7 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
         info = fonts.get(key)
         if info is None:
             info = fonts[key] = _font(ctypes.cast(key, raw.FPDF_PAGEOBJECT) if key else None, name_buf, matrix,
-                                      round(_font_size(tp, idx), 3), bool(_map_error(tp, idx)))
+                                      textpage, idx, _font_size(tp, idx), bool(_map_error(tp, idx)))
         font, upright, afm, size, unmapped, run = info
         _origin(tp, idx, px, py)
         ox, base = x.value, height - y.value
@@ -177,11 +177,15 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
     return out
 
 
-def _font(obj: Any, buf: ctypes.Array, matrix: raw.FS_MATRIX, size: float,
-          unmapped: bool) -> tuple[str, bool, dict[str, float] | None, float, bool, _Run]:
+def _font(obj: Any, buf: ctypes.Array, matrix: raw.FS_MATRIX, textpage: pdfium.PdfTextPage, idx: int,
+          font_size: float, unmapped: bool) -> tuple[str, bool, dict[str, float] | None, float, bool, _Run]:
     """A text object's font name, whether it is upright, the standard widths of a base-14 font, its size
     and whether its first char has no Unicode mapping (pdfminer's ``(cid:…)``: only then is every char
-    of the object checked)."""
+    of the object checked).
+
+    The size is pdfminer's: the font size times the vertical scale of the char's whole matrix, page
+    transformations included (``FPDFText_GetFontSize`` leaves out a form's or the page's ``cm`` scale,
+    as in browser-printed PDFs drawn at 0.75)."""
     font = raw.FPDFTextObj_GetFont(obj) if obj is not None else None
     name = ""
     afm: dict[str, float] | None = None
@@ -190,9 +194,11 @@ def _font(obj: Any, buf: ctypes.Array, matrix: raw.FS_MATRIX, size: float,
         name = buf.raw[: max(0, length - 1)].decode("utf-8", "replace") if length else ""
         if not raw.FPDFFont_GetIsEmbedded(font):
             afm = _standard_widths(name)
-    upright = True
-    if obj is not None and raw.FPDFPageObj_GetMatrix(obj, matrix):
+    upright, size = True, font_size
+    if raw.FPDFText_GetMatrix(textpage, idx, matrix):
         upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # pdfminer's LTChar.upright
+        size = font_size * (abs(matrix.d) if matrix.c == 0 else (matrix.c ** 2 + matrix.d ** 2) ** 0.5)
+    size = round(size, 3)
     return name, upright, afm, size, unmapped, _RUNS.setdefault((upright, name, size), (upright, name, size))
 
 
