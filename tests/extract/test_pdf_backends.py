@@ -1,9 +1,9 @@
 """The two PDF backends read every PDF the project knows into the same document.
 
 pdfplumber is the reference; pypdfium2 the default.  For every PDF of tests/fixtures but the bad
-ones (the rendered corpus, its versions, the new-layout référentiels, printed RNCP pages) both give byte-identical canonical JSON (the
-contract of ``show --json``) and the same layout and document records once their bboxes are taken out,
-and every bbox within 1 pt.
+ones (the rendered corpus, its versions, the new-layout référentiels, printed RNCP pages) both give
+byte-identical canonical JSON (the contract of ``show --json``) and the same layout and document
+records once their bboxes are taken out, and every bbox within 1 pt.
 
 Known differences the model absorbs (see ``pipeline/extract/pdf/page.py`` and ``pdf/pdfium.py``):
 vertical boxes come from the baseline and the font size in both backends (pdfminer would put a word on
