@@ -99,6 +99,22 @@ def test_sql_formats(ingested) -> None:
     assert bad.returncode == 1 and "nowhere" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_sql_reads_the_query_from_stdin_or_a_file(ingested, tmp_path: Path) -> None:
+    _, warehouse, _ = ingested
+    query = "-- documents per kind\nSELECT kind, count(*) AS n\nFROM documents\nGROUP BY kind ORDER BY kind;\n"
+    env = {**os.environ, "COLUMNS": "200"}
+    piped = subprocess.run([str(REFPIPE), "sql", "-", "--csv", "-w", str(warehouse)], input=query,
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS first;\n" + query, encoding="utf-8")
+    from_file = run("sql", "--file", str(script), "--csv", "-w", str(warehouse))
+    assert from_file.returncode == 0 and from_file.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    neither = run("sql", "-w", str(warehouse))
+    assert neither.returncode == 2 and "give one query" in neither.stderr
+
+
 def test_ingest_twice_adds_nothing(ingested) -> None:
     inbox, warehouse, _ = ingested
     count = "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM cqpm_criteria) AS n"
