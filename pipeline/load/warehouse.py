@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
-from pipeline.load import bulk
+from pipeline.load import bulk, column_docs
 from pipeline.load.versions import assign_version, with_version
 from pipeline.records import (
     CodedText,
@@ -85,7 +85,7 @@ def schema_sql() -> str:
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection)."""
     sql = schema_sql()
-    digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256((sql + column_docs.shared_text()).encode("utf-8")).hexdigest()
     try:
         row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
     except duckdb.CatalogException:
@@ -95,6 +95,7 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.begin()
     try:
         con.execute(sql)
+        column_docs.comment_shared_columns(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
     except BaseException:
         con.rollback()
