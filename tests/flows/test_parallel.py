@@ -4,13 +4,10 @@ in discovery order; rejections and the per-document time limit still work with s
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pytest
 from golden import FIXTURES
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest import run_ingest
 from pipeline.limits import Limits
@@ -19,12 +16,6 @@ from pipeline.runtime.executor import pool_size
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 PDFS = sorted((FIXTURES / "pdf").glob("00[0-4]_*.rl-portrait-grid.pdf"))
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
