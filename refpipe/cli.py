@@ -213,8 +213,8 @@ def sql(
 
     if (query is None) == (file is None):
         raise fail("give one query: as an argument, `-` for standard input, or --file FILE", 2)
-    text = file.read_text(encoding="utf-8-sig") if file is not None else (
-        sys.stdin.read() if query == "-" else query)
+    text: str = file.read_text(encoding="utf-8-sig") if file is not None else (
+        sys.stdin.read() if query == "-" else str(query))
     if not text.strip():
         raise fail("the query is empty", 2)
 

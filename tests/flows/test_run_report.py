@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from golden import FIXTURES
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -23,6 +24,8 @@ from prefect.states import StateType
 
 from flows.ingest import ingest_flow, outcomes_of
 from flows.report import ARTIFACT_KEY, TABLE_KEY
+
+pytestmark = pytest.mark.e2e  # a Prefect server (the test harness)
 
 SEED_001 = FIXTURES / "seeds" / "001_1b606db1c3205ecb.txt"
 HEADER_PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pdf"
