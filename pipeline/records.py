@@ -100,7 +100,7 @@ class PageFurniture:
 class Source:
     path: str
     sha256: str
-    format: str  # "pdf" | "text"
+    format: str  # "pdf" | "text" | "docx" | "odt"
     pages: int | None
     size: int
 

@@ -20,14 +20,31 @@ class Format(StrEnum):
     JSON = "json"
     MD = "md"
     HTML = "html"
+    PDF = "pdf"
+    DOCX = "docx"
 
 
-@app.command(epilog="Example: `refpipe diff CQPM-0195@1 CQPM-0195@2 --format html --output diff.html`, "
+class View(StrEnum):
+    CHANGES = "changes"
+    SIDE_BY_SIDE = "side-by-side"
+    REDLINE = "redline"
+
+
+BINARY = (Format.PDF, Format.DOCX)
+
+
+@app.command(epilog="Examples: `refpipe diff CQPM-0195@1 CQPM-0195@2 --format html --output diff.html`, "
+                    "`refpipe diff CQPM-0195@1 CQPM-0195@2 --format pdf --view side-by-side -o diff.pdf`, "
+                    "`refpipe diff CQPM-0195@1 CQPM-0195@2 --format docx -o diff.docx`, "
                     "`refpipe diff old.pdf new.pdf --format json`")
 def diff(
     old: Annotated[str, typer.Argument(help="Old version: KEY@VERSION, a key (latest), a document id, or a file.")],
     new: Annotated[str, typer.Argument(help="New version, same forms as OLD.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.MD,
+    fmt: Annotated[Format, typer.Option(
+        "--format", "-f", help="Report format (pdf and docx: to --output FILE or a redirected stdout).")] = Format.MD,
+    view: Annotated[View, typer.Option(
+        "--view", help="html/pdf: the changes one by one, old | new side by side, or the new version's whole "
+                       "text with the changes marked (redline).")] = View.CHANGES,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
@@ -35,13 +52,24 @@ def diff(
 
     Capacities, criteria, conditions, blocks and metadata are matched by content, so a renumbered
     capacity is reported as moved. Files not yet in the warehouse are ingested first (OLD before
-    NEW, so they become consecutive versions). The diff is stored (`diff_runs`, `diff_items`).
-    `--format html` is a self-contained, printable report in French.
+    NEW, so they become consecutive versions). The diff is stored (`diff_runs`, `diff_items`); a new
+    version's diff is also stored when it is ingested. `--format html` is a self-contained, printable
+    report in French, `--format pdf` the same report printed by headless Chromium, `--format docx` the
+    new version's whole text with the changes as Word tracked changes (Review pane).
     """
+    from pipeline.diff.render_html import View as HtmlView
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json
     from pipeline.diff.render_md import render_md
     from pipeline.runtime.compare import compare_warehouse
+
+    if fmt in BINARY and output is None and sys.stdout.isatty():
+        raise fail(f"--format {fmt.value} writes a binary file: give --output FILE (or redirect stdout)")
+    if fmt is Format.PDF:
+        from pipeline.diff.render_pdf import NO_CHROMIUM, find_chromium, html_to_pdf
+
+        if find_chromium() is None:  # said before anything is ingested
+            raise fail(NO_CHROMIUM)
 
     try:
         report = compare_warehouse(warehouse, old, new)
@@ -50,13 +78,30 @@ def diff(
     if report.old.key != report.new.key:
         err.print(f"[yellow]note:[/] {report.old.label} and {report.new.label} are not versions of one document "
                   "(their keys differ): the report compares two different documents")
-    render = {Format.JSON: render_json, Format.MD: render_md, Format.HTML: render_html}[fmt]
-    text = render(report)
+    data: bytes
+    if fmt is Format.PDF:
+        try:
+            data = html_to_pdf(render_html(report, HtmlView(view.value)))
+        except PipelineError as exc:
+            raise fail(str(exc)) from exc
+    elif fmt is Format.DOCX:
+        from pipeline.diff.render_docx import render_docx
+
+        data = render_docx(report)
+    elif fmt is Format.HTML:
+        data = render_html(report, HtmlView(view.value)).encode("utf-8")
+    else:
+        data = (render_json(report) if fmt is Format.JSON else render_md(report)).encode("utf-8")
     if output is None:
-        sys.stdout.write(text)
+        if fmt in BINARY:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc}") from exc
     out.print(f"{len(report.changes)} change(s) between {report.old.label} and {report.new.label}: {output}")

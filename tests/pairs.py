@@ -54,8 +54,8 @@ def report_of(old: Document, new: Document) -> DiffReport:
     def side(d: Document, version: int) -> Side:
         title = d.cqpm.title if d.cqpm else d.rncp.title if d.rncp else None
         return Side(d.id, d.kind.value, d.source.path, title, None, key="K", version=version,
-                    pages=d.source.pages)
-    return DiffReport(side(old, 1), side(new, 2), diff_documents(old, new))
+                    pages=d.source.pages, sha256=d.source.sha256)
+    return DiffReport(side(old, 1), side(new, 2), diff_documents(old, new), documents=(old, new))
 
 
 def report_001() -> DiffReport:

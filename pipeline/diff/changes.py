@@ -8,10 +8,10 @@ tuple of codes (block capacity lists) or None (the side where the item does not 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline.records import Change, ChangeKind, DetailValue, Entity, Provenance, Value
+from pipeline.records import Change, ChangeKind, DetailValue, Document, Entity, Provenance, Value
 
 #: bumped whenever the diff algorithm changes what it reports (stored with each run)
 DIFFER_VERSION = "1"
@@ -31,6 +31,7 @@ class Side:
     valid_from: date | None = None
     valid_from_source: str = "ingested_at"  # which date valid_from is, as in v_versions.valid_from_source
     pages: int | None = None
+    sha256: str | None = None  # the source file's (a document may one day have several sources)
 
     @property
     def valid_from_printed(self) -> bool:
@@ -48,6 +49,9 @@ class DiffReport:
     new: Side
     changes: tuple[Change, ...]
     run_id: str | None = None
+    #: the two documents compared (old, new), for the whole-document redline; None when only the changes
+    #: are known (a report rebuilt from stored rows)
+    documents: tuple[Document, Document] | None = field(default=None, compare=False, repr=False)
 
     def counts(self) -> dict[tuple[str, str], int]:
         """How many changes by (entity, kind)."""

@@ -137,3 +137,21 @@ def segments(change: Change) -> list[Segment]:
     if c.kind is ChangeKind.REMOVED:
         return [old]
     return [old, Segment(Op.EQUAL, " → "), new]
+
+
+def side_segments(change: Change) -> tuple[list[Segment], list[Segment]]:
+    """What the old and the new column of a side-by-side report show: the old value with its deleted
+    words, the new value with its inserted words (empty for the side where the item does not exist)."""
+    c = change
+    if c.kind is ChangeKind.MOVED:
+        return [Segment(Op.DELETE, f"n° {c.old}")], [Segment(Op.INSERT, f"n° {c.new}")]
+    both = segments(c)
+    if isinstance(c.old, tuple) or isinstance(c.new, tuple) or (
+            (c.entity is not Entity.FIELD or c.key.partition(" ")[0] in PROSE_FIELDS)
+            and c.old is not None and c.new is not None):
+        old = [s for s in both if s.op is not Op.INSERT]
+        new = [s for s in both if s.op is not Op.DELETE]
+    else:
+        old = [Segment(Op.DELETE, value_text(c.old))] if c.old is not None else [Segment(Op.EQUAL, ABSENT)]
+        new = [Segment(Op.INSERT, value_text(c.new))] if c.new is not None else [Segment(Op.EQUAL, ABSENT)]
+    return ([] if c.kind is ChangeKind.ADDED else old), ([] if c.kind is ChangeKind.REMOVED else new)

@@ -1,7 +1,7 @@
 """Front ends: ``extract(path) -> Layout``, the front end chosen from the content, not the name.
 
-Each front end (text, PDF) reads a file into the one layout model of ``pipeline.records``; the
-structural parsers (``pipeline.parse``) never see which front end made it.
+Each front end (text, PDF, Word .docx, OpenDocument .odt) reads a file into the one layout model of
+``pipeline.records``; the structural parsers (``pipeline.parse``) never see which front end made it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,14 @@ def extract(path: Path | str) -> Layout:
         from pipeline.extract.pdf import extract_pdf  # pdfplumber is only imported for PDFs
 
         return extract_pdf(path, data, source_of(path, data, "pdf"))
+    if fmt == "docx":
+        from pipeline.extract.docx import extract_docx
+
+        return extract_docx(path, data, source_of(path, data, "docx"))
+    if fmt == "odt":
+        from pipeline.extract.odt import extract_odt
+
+        return extract_odt(path, data, source_of(path, data, "odt"))
     from pipeline.extract.text import extract_text
 
     return extract_text(path, data, source_of(path, data, "text"))

@@ -1,8 +1,20 @@
-"""Decide what a file is from its first bytes, never from its name."""
+"""Decide what a file is from its first bytes, never from its name.
+
+Word (.docx) and OpenDocument text (.odt) files are zips: they are told apart from other zips by
+their members (``word/document.xml`` with ``[Content_Types].xml``; a ``mimetype`` member saying
+``application/vnd.oasis.opendocument.text``), whatever the file is called.
+"""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from pipeline.errors import RejectedInput
+
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+#: the stream an encrypted .docx keeps its package in (an OLE compound file, UTF-16 names)
+_ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "a PNG image"),
@@ -17,12 +29,17 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 
 def sniff_format(data: bytes, path: str) -> str:
-    """'pdf' or 'text'; raises RejectedInput for empty files and known binary formats."""
+    """'pdf', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known binary formats."""
     if not data:
         raise RejectedInput(path, "empty file (0 bytes)")
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
     if head.startswith(b"%PDF-") or (b"%PDF-" in head[:1024] and not _is_text(head)):
         return "pdf"
+    if head.startswith(b"PK\x03\x04") and (office := office_format(data)) is not None:
+        return office
+    if head.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_OOXML in data:
+        raise RejectedInput(path, "password-protected Office document: save it without a password "
+                                  "(File > Info > Protect document in Word) and ingest it again")
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
             shown = magic.decode("latin-1").encode("unicode_escape").decode("ascii")
@@ -42,3 +59,18 @@ def _is_text(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def office_format(data: bytes) -> str | None:
+    """'docx' or 'odt' for a word-processor package (read from its members), None for another zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names and "[Content_Types].xml" in names:
+                return "docx"
+            if "mimetype" in names and "content.xml" in names:
+                mimetype = archive.read("mimetype")[:100].strip()
+                return "odt" if mimetype == ODT_MIMETYPE else None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    return None

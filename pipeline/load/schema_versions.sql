@@ -7,7 +7,7 @@
 -- document's own date (CQPM "Dernière modification", RNCP date of the registration decision, else
 -- its effective / Journal officiel date) or, when it prints none, the ingestion date.  Rows are never
 -- overwritten: a changed file is a new document and a new version.  See pipeline/load/versions.py.
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS previous_id VARCHAR;
+-- (documents.previous_id is declared in pipeline/load/tables.py)
 
 -- One row per comparison (refpipe diff OLD NEW).  document_id / source_sha256 are those of the NEW
 -- document (the version the diff describes); the provenance columns exist only so that every table

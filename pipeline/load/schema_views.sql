@@ -44,7 +44,7 @@ COMMENT ON COLUMN v_sources.rejected IS 'True when the file was rejected (quaran
 COMMENT ON COLUMN v_sources.reason IS 'Why the file was rejected (naming the file and page when known), or what a partial document misses.';
 COMMENT ON COLUMN v_sources.size IS 'File size in bytes.';
 COMMENT ON COLUMN v_sources.path IS 'Path the file was ingested from (the last path seen for these bytes).';
-COMMENT ON COLUMN v_sources.format IS 'pdf or text (what the content sniffer saw; unknown for some rejected files).';
+COMMENT ON COLUMN v_sources.format IS 'pdf, text, docx (Word) or odt (OpenDocument): what the content sniffer saw (unknown for some rejected files).';
 COMMENT ON COLUMN v_sources.pages IS 'Number of pages of a PDF (NULL for text).';
 COMMENT ON COLUMN v_sources.kind IS 'cqpm or rncp for a loaded or partial document; NULL for a rejected file.';
 

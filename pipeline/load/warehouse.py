@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
-from pipeline.load import bulk, column_docs
+from pipeline.load import bulk, column_docs, tables
 from pipeline.load.versions import assign_version, with_version
 from pipeline.records import (
     CodedText,
@@ -38,16 +38,10 @@ from pipeline.records import (
 Row = tuple[Any, ...]
 
 #: provenance columns of every list table, after document_id and source_sha256 (and parent columns)
-PROV_COLUMNS = ("ord", "reading_order", "page", "x0", "top", "x1", "bottom")
+PROV_COLUMNS = tuple(c.name for c in tables.PROV)
 
 #: every table holding rows of a document (all have document_id), children before parents
-DOCUMENT_TABLES = (
-    "cqpm_conditions", "cqpm_criteria", "cqpm_assessments", "cqpm_capacities", "cqpm_missions",
-    "cqpm_listed_capacities", "cqpm_assessment_methods", "cqpm_referentiels",
-    "rncp_block_capacities", "rncp_blocks", "rncp_certifiers", "rncp_conventions", "rncp_nsf",
-    "rncp_formacodes", "rncp_activities", "rncp_capacities", "rncp_jobs", "rncp_rome", "rncp_fiches",
-    "documents",
-)
+DOCUMENT_TABLES = tuple(t.name for t in tables.DOCUMENT_TABLES)
 
 # text the warehouse refuses to store: U+FFFD and the usual UTF-8-read-as-cp1252/latin-1 mojibake
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€")
@@ -76,10 +70,11 @@ def folder_given(path: Path) -> str:
 
 
 def schema_sql() -> str:
-    """schema.sql, then every schema_<feature>.sql (links, versions, …) in name order."""
+    """The declared tables (``tables.ddl``), then schema.sql and every schema_<feature>.sql in name order."""
     folder = resources.files("pipeline.load")
     names = sorted(f.name for f in folder.iterdir() if f.name.startswith("schema_") and f.name.endswith(".sql"))
-    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in ["schema.sql", *names])
+    files = [folder.joinpath(name).read_text(encoding="utf-8") for name in ["schema.sql", *names]]
+    return "\n".join([tables.ddl(), *files])
 
 
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -242,7 +237,7 @@ def load_together(documents: Sequence[Document], con: duckdb.DuckDBPyConnection)
     return added
 
 
-def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]],
+def _store(document: Document, rows: TableRows,
            con: duckdb.DuckDBPyConnection, *, replace: bool,
            deferred: dict[str, tuple[tuple[str, ...], list[Row]]] | None = None) -> bool:
     """Write one document's rows (the caller owns the transaction); list rows go to ``deferred`` if given."""
@@ -275,9 +270,8 @@ def _store(document: Document, rows: dict[str, tuple[tuple[str, ...], list[Row]]
 
 def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
     """Delete every row of a document (not its ``sources`` row); the caller owns the transaction."""
-    for table in DOCUMENT_TABLES:
-        key = "id" if table == "documents" else "document_id"
-        con.execute(f"DELETE FROM {table} WHERE {key} = ?", [document_id])
+    for table in tables.DOCUMENT_TABLES:
+        con.execute(f"DELETE FROM {table.name} WHERE {table.document_key} = ?", [document_id])
 
 
 _CHUNK = 500  # rows per INSERT statement
@@ -318,107 +312,101 @@ def _check_text(document: Document, rows: dict[str, tuple[tuple[str, ...], list[
 
 # ---------------------------------------------------------------------------------------------- rows
 
+TableRows = dict[str, tuple[tuple[str, ...], list[Row]]]
 
-def _prov(ord_: int, p: Provenance) -> Row:
+
+def _prov(ord_: int, p: Provenance) -> dict[str, Any]:
     b = p.bbox
-    return (ord_, p.order, p.page, *((b.x0, b.top, b.x1, b.bottom) if b else (None, None, None, None)))
+    box = {"x0": b.x0, "top": b.top, "x1": b.x1, "bottom": b.bottom} if b else {}
+    return {"ord": ord_, "reading_order": p.order, "page": p.page, **box}
 
 
-def _texts(head: Row, items: Sequence[TextItem]) -> list[Row]:
-    return [(*head, *_prov(i, t.prov), t.text) for i, t in enumerate(items)]
+class _Rows:
+    """A document's rows by table, each laid out by its declaration (``tables.Table.row``)."""
+
+    def __init__(self, document: Document) -> None:
+        self.head = {"document_id": document.id, "source_sha256": document.source.sha256}
+        self.out: TableRows = {}
+
+    def add(self, table: tables.Table, values: dict[str, Any]) -> None:
+        self.out.setdefault(table.name, (table.names, []))[1].append(table.row({**self.head, **values}))
+
+    def texts(self, table: tables.Table, items: Sequence[TextItem], **parent: Any) -> None:
+        self.out.setdefault(table.name, (table.names, []))
+        for i, t in enumerate(items):
+            self.add(table, {**parent, **_prov(i, t.prov), "text": t.text})
+
+    def coded(self, table: tables.Table, items: Sequence[CodedText], value: str) -> None:
+        self.out.setdefault(table.name, (table.names, []))
+        for i, c in enumerate(items):
+            self.add(table, {**_prov(i, c.prov), "code": c.code, value: c.text})
 
 
-def _coded(head: Row, items: Sequence[CodedText]) -> list[Row]:
-    return [(*head, *_prov(i, c.prov), c.code, c.text) for i, c in enumerate(items)]
-
-
-_BASE = ("document_id", "source_sha256")
-_TEXT = (*_BASE, *PROV_COLUMNS, "text")
-_CODE_TEXT = (*_BASE, *PROV_COLUMNS, "code", "text")
-_CODE_LABEL = (*_BASE, *PROV_COLUMNS, "code", "label")
-_CAP_CHILD = (*_BASE, "capacity_ord", "capacity_number", *PROV_COLUMNS, "text")
-
-
-def document_rows(document: Document) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
+def document_rows(document: Document) -> TableRows:
     """Every row of ``document`` by table, as (columns, rows); pure, nothing touches the database."""
     if document.kind is Kind.CQPM and document.rncp is not None:
         raise ValueError(f"{document.source.path}: a CQPM document carries an RNCP fiche")
     if document.kind is Kind.RNCP and document.cqpm is not None:
         raise ValueError(f"{document.source.path}: an RNCP document carries a CQPM référentiel")
-    head: Row = (document.id, document.source.sha256)
-    out: dict[str, tuple[tuple[str, ...], list[Row]]] = {
-        "documents": (
-            ("id", "source_sha256", "kind", "status", "reasons", "loaded_at"),
-            [(*head, document.kind.value, document.status.value, list(document.reasons), _now())],
-        )
-    }
+    rows = _Rows(document)
+    rows.out["documents"] = (tables.DOCUMENTS.names, [tables.DOCUMENTS.row({
+        "id": document.id, "source_sha256": document.source.sha256, "kind": document.kind.value,
+        "status": document.status.value, "reasons": list(document.reasons), "loaded_at": _now()})])
     if document.cqpm is not None:
-        out.update(_cqpm_rows(head, document.cqpm))
+        _cqpm_rows(rows, document.cqpm)
     if document.rncp is not None:
-        out.update(_rncp_rows(head, document.rncp))
-    return out
+        _rncp_rows(rows, document.rncp)
+    return rows.out
 
 
-def _cqpm_rows(head: Row, c: CqpmDocument) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
-    conditions: list[Row] = []
-    criteria: list[Row] = []
-    assessments: list[Row] = []
+def _table(name: str) -> tables.Table:
+    return tables.TABLES[name]
+
+
+def _cqpm_rows(rows: _Rows, c: CqpmDocument) -> None:
+    rows.add(tables.CQPM_REFERENTIELS, {
+        "number": c.number, "qualification_id": c.qualification_id, "category": c.category,
+        "last_modified": c.last_modified, "level": c.level, "title": c.title, "objective": c.objective,
+        "layout_variant": c.layout_variant})
+    rows.texts(_table("cqpm_missions"), c.missions)
+    rows.coded(_table("cqpm_listed_capacities"), c.listed_capacities, "text")
+    capacities = _table("cqpm_capacities")
+    rows.out[capacities.name] = (capacities.names, [])
     for k, cap in enumerate(c.capacities):
-        parent = (*head, k, cap.number)
-        conditions += _texts(parent, cap.conditions)
-        criteria += _texts(parent, cap.criteria)
-        assessments += _texts(parent, cap.assessment)
-    return {
-        "cqpm_referentiels": (
-            (*_BASE, "number", "qualification_id", "category", "last_modified", "level", "title", "objective",
-             "layout_variant"),
-            [(*head, c.number, c.qualification_id, c.category, c.last_modified, c.level, c.title, c.objective,
-              c.layout_variant)],
-        ),
-        "cqpm_missions": (_TEXT, _texts(head, c.missions)),
-        "cqpm_listed_capacities": (_CODE_TEXT, _coded(head, c.listed_capacities)),
-        "cqpm_capacities": (
-            (*_BASE, *PROV_COLUMNS, "number", "title"),
-            [(*head, *_prov(k, cap.prov), cap.number, cap.title) for k, cap in enumerate(c.capacities)],
-        ),
-        "cqpm_conditions": (_CAP_CHILD, conditions),
-        "cqpm_criteria": (_CAP_CHILD, criteria),
-        "cqpm_assessments": (_CAP_CHILD, assessments),
-        "cqpm_assessment_methods": (_TEXT, _texts(head, c.assessment_methods)),
-    }
+        rows.add(capacities, {**_prov(k, cap.prov), "number": cap.number, "title": cap.title})
+    for name, field in (("cqpm_conditions", "conditions"), ("cqpm_criteria", "criteria"),
+                        ("cqpm_assessments", "assessment")):
+        table = _table(name)
+        rows.out[table.name] = (table.names, [])
+        for k, cap in enumerate(c.capacities):
+            rows.texts(table, getattr(cap, field), capacity_ord=k, capacity_number=cap.number)
+    rows.texts(_table("cqpm_assessment_methods"), c.assessment_methods)
 
 
-def _rncp_rows(head: Row, r: RncpFiche) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
+def _rncp_rows(rows: _Rows, r: RncpFiche) -> None:
     reg, hist = r.registration, r.history
-    return {
-        "rncp_fiches": (
-            (*_BASE, "code", "title", "validity", "new_caledonia", "french_polynesia",
-             "registration_decision", "registration_journal_officiel", "registration_effective",
-             "registration_end", "awards_per_year",
-             "history_cqpm_number", "history_qualification_id", "history_first_validated",
-             "history_version_date", "history_category"),
-            [(*head, r.code, r.title, r.validity, r.new_caledonia, r.french_polynesia, reg.decision,
-              reg.journal_officiel, reg.effective, reg.end, r.awards_per_year, hist.cqpm_number,
-              hist.qualification_id, hist.first_validated, hist.version_date, hist.category)],
-        ),
-        "rncp_certifiers": (_TEXT, _texts(head, r.certifiers)),
-        "rncp_conventions": (_CODE_LABEL, _coded(head, r.conventions)),
-        "rncp_nsf": (_CODE_LABEL, _coded(head, r.nsf)),
-        "rncp_formacodes": (_CODE_LABEL, _coded(head, r.formacodes)),
-        "rncp_activities": (_CODE_TEXT, _coded(head, r.activities)),
-        "rncp_capacities": (_CODE_TEXT, _coded(head, r.capacities)),
-        "rncp_jobs": (_TEXT, _texts(head, r.jobs)),
-        "rncp_rome": (_CODE_LABEL, _coded(head, r.rome)),
-        "rncp_blocks": (
-            (*_BASE, *PROV_COLUMNS, "number", "title"),
-            [(*head, *_prov(k, b.prov), b.number, b.title) for k, b in enumerate(r.blocks)],
-        ),
-        "rncp_block_capacities": (
-            (*_BASE, "block_ord", "block_number", *PROV_COLUMNS, "capacity_code"),
-            [(*head, k, b.number, *_prov(i, b.prov), code)
-             for k, b in enumerate(r.blocks) for i, code in enumerate(b.capacities)],
-        ),
-    }
+    rows.add(tables.RNCP_FICHES, {
+        "code": r.code, "title": r.title, "validity": r.validity, "new_caledonia": r.new_caledonia,
+        "french_polynesia": r.french_polynesia, "registration_decision": reg.decision,
+        "registration_journal_officiel": reg.journal_officiel, "registration_effective": reg.effective,
+        "registration_end": reg.end, "awards_per_year": r.awards_per_year,
+        "history_cqpm_number": hist.cqpm_number, "history_qualification_id": hist.qualification_id,
+        "history_first_validated": hist.first_validated, "history_version_date": hist.version_date,
+        "history_category": hist.category})
+    rows.texts(_table("rncp_certifiers"), r.certifiers)
+    for name in ("rncp_conventions", "rncp_nsf", "rncp_formacodes", "rncp_rome"):
+        rows.coded(_table(name), getattr(r, name.removeprefix("rncp_")), "label")
+    rows.coded(_table("rncp_activities"), r.activities, "text")
+    rows.coded(_table("rncp_capacities"), r.capacities, "text")
+    rows.texts(_table("rncp_jobs"), r.jobs)
+    block_capacities = _table("rncp_block_capacities")
+    rows.out[tables.RNCP_BLOCKS.name] = (tables.RNCP_BLOCKS.names, [])
+    rows.out[block_capacities.name] = (block_capacities.names, [])
+    for k, b in enumerate(r.blocks):
+        rows.add(tables.RNCP_BLOCKS, {**_prov(k, b.prov), "number": b.number, "title": b.title})
+        for i, code in enumerate(b.capacities):
+            rows.add(block_capacities, {"block_ord": k, "block_number": b.number, **_prov(i, b.prov),
+                                        "capacity_code": code})
 
 
 # ---------------------------------------------------------------------------------------------- rejections

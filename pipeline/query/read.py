@@ -13,6 +13,7 @@ import duckdb
 
 from pipeline.errors import PipelineError
 from pipeline.link.inputs import CapacityTitle, LinkInput
+from pipeline.load import tables
 from pipeline.records import (
     BBox,
     CapacityLink,
@@ -33,7 +34,7 @@ from pipeline.records import (
     TextItem,
 )
 
-_PROV = "ord, reading_order, page, x0, top, x1, bottom"
+Row = dict[str, Any]
 
 
 class DocumentNotFound(PipelineError, LookupError):
@@ -52,76 +53,73 @@ class AmbiguousReference(DocumentNotFound):
         super().__init__(message, ref)
 
 
-def _prov(row: Sequence[Any]) -> Provenance:
-    """Provenance from (ord, reading_order, page, x0, top, x1, bottom) at the start of ``row``."""
-    _, order, page, x0, top, x1, bottom = row[:7]
-    bbox = BBox(x0, top, x1, bottom) if None not in (x0, top, x1, bottom) else None
-    return Provenance(page=page, order=order, bbox=bbox)
+def _prov(row: Row) -> Provenance:
+    """Provenance from a row of a list table (its ``tables.PROV`` columns)."""
+    box = (row["x0"], row["top"], row["x1"], row["bottom"])
+    return Provenance(page=row["page"], order=row["reading_order"], bbox=BBox(*box) if None not in box else None)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, table: str, columns: str, doc_id: str,
-          parent: str | None = None) -> list[tuple[Any, ...]]:
-    """Rows of a list table, provenance columns first; with ``parent``, that column comes last."""
-    select = f"{_PROV}, {columns}" + (f", {parent}" if parent else "")
-    order = f"{parent}, ord" if parent else "ord"
-    sql = f"SELECT {select} FROM {table} WHERE document_id = ? ORDER BY {order}"
-    return con.execute(sql, [doc_id]).fetchall()
+def _rows(con: duckdb.DuckDBPyConnection, name: str, doc_id: str, parent: str | None = None) -> list[Row]:
+    """Rows of a list table by column name, in list order (within their parent item, if any)."""
+    table = tables.TABLES[name]
+    return tables.fetch(con, table, f"{table.document_key} = ?", [doc_id],
+                        order=f"{parent}, ord" if parent else "ord")
 
 
 def _texts(con: duckdb.DuckDBPyConnection, table: str, doc_id: str) -> tuple[TextItem, ...]:
-    return tuple(TextItem(r[7], _prov(r)) for r in _rows(con, table, "text", doc_id))
+    return tuple(TextItem(r["text"], _prov(r)) for r in _rows(con, table, doc_id))
 
 
 def _coded(con: duckdb.DuckDBPyConnection, table: str, value: str, doc_id: str) -> tuple[CodedText, ...]:
-    return tuple(CodedText(r[7], r[8], _prov(r)) for r in _rows(con, table, f"code, {value}", doc_id))
+    return tuple(CodedText(r["code"], r[value], _prov(r)) for r in _rows(con, table, doc_id))
 
 
 def _children(con: duckdb.DuckDBPyConnection, table: str, doc_id: str) -> dict[int, tuple[TextItem, ...]]:
     grouped: dict[int, list[TextItem]] = defaultdict(list)
-    for r in _rows(con, table, "text", doc_id, parent="capacity_ord"):
-        grouped[r[8]].append(TextItem(r[7], _prov(r)))
+    for r in _rows(con, table, doc_id, parent="capacity_ord"):
+        grouped[r["capacity_ord"]].append(TextItem(r["text"], _prov(r)))
     return {k: tuple(v) for k, v in grouped.items()}
 
 
+def _one(con: duckdb.DuckDBPyConnection, table: tables.Table, doc_id: str) -> Row | None:
+    found = tables.fetch(con, table, "document_id = ?", [doc_id])
+    return found[0] if found else None
+
+
 def _read_cqpm(con: duckdb.DuckDBPyConnection, doc_id: str) -> CqpmDocument | None:
-    row = con.execute(
-        "SELECT number, qualification_id, category, last_modified, level, title, objective, layout_variant "
-        "FROM cqpm_referentiels WHERE document_id = ?", [doc_id]).fetchone()
+    row = _one(con, tables.CQPM_REFERENTIELS, doc_id)
     if row is None:
         return None
-    number, qid, category, last_modified, level, title, objective, variant = row
     conditions = _children(con, "cqpm_conditions", doc_id)
     criteria = _children(con, "cqpm_criteria", doc_id)
     assessments = _children(con, "cqpm_assessments", doc_id)
     capacities = tuple(
-        CqpmCapacity(number=r[7], title=r[8], conditions=conditions.get(r[0], ()),
-                     criteria=criteria.get(r[0], ()), assessment=assessments.get(r[0], ()), prov=_prov(r))
-        for r in _rows(con, "cqpm_capacities", "number, title", doc_id)
+        CqpmCapacity(number=r["number"], title=r["title"], conditions=conditions.get(r["ord"], ()),
+                     criteria=criteria.get(r["ord"], ()), assessment=assessments.get(r["ord"], ()), prov=_prov(r))
+        for r in _rows(con, "cqpm_capacities", doc_id)
     )
     return CqpmDocument(
-        number=number, qualification_id=qid, category=category, last_modified=last_modified, level=level,
-        title=title, objective=objective, missions=_texts(con, "cqpm_missions", doc_id),
-        capacities=capacities,
+        number=row["number"], qualification_id=row["qualification_id"], category=row["category"],
+        last_modified=row["last_modified"], level=row["level"], title=row["title"], objective=row["objective"],
+        missions=_texts(con, "cqpm_missions", doc_id), capacities=capacities,
         assessment_methods=_texts(con, "cqpm_assessment_methods", doc_id),
-        listed_capacities=_coded(con, "cqpm_listed_capacities", "text", doc_id), layout_variant=variant,
+        listed_capacities=_coded(con, "cqpm_listed_capacities", "text", doc_id),
+        layout_variant=row["layout_variant"],
     )
 
 
 def _read_rncp(con: duckdb.DuckDBPyConnection, doc_id: str) -> RncpFiche | None:
-    row = con.execute(
-        "SELECT code, title, validity, new_caledonia, french_polynesia, registration_decision, "
-        "registration_journal_officiel, registration_effective, registration_end, awards_per_year, "
-        "history_cqpm_number, history_qualification_id, history_first_validated, history_version_date, "
-        "history_category FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
+    row = _one(con, tables.RNCP_FICHES, doc_id)
     if row is None:
         return None
     codes: dict[int, list[str]] = defaultdict(list)
-    for r in _rows(con, "rncp_block_capacities", "capacity_code", doc_id, parent="block_ord"):
-        codes[r[8]].append(r[7])
-    blocks = tuple(RncpBlock(number=r[7], title=r[8], capacities=tuple(codes.get(r[0], ())), prov=_prov(r))
-                   for r in _rows(con, "rncp_blocks", "number, title", doc_id))
+    for r in _rows(con, "rncp_block_capacities", doc_id, parent="block_ord"):
+        codes[r["block_ord"]].append(r["capacity_code"])
+    blocks = tuple(RncpBlock(number=r["number"], title=r["title"], capacities=tuple(codes.get(r["ord"], ())),
+                             prov=_prov(r))
+                   for r in _rows(con, "rncp_blocks", doc_id))
     return RncpFiche(
-        code=row[0], title=row[1],
+        code=row["code"], title=row["title"],
         certifiers=_texts(con, "rncp_certifiers", doc_id),
         conventions=_coded(con, "rncp_conventions", "label", doc_id),
         nsf=_coded(con, "rncp_nsf", "label", doc_id),
@@ -131,11 +129,14 @@ def _read_rncp(con: duckdb.DuckDBPyConnection, doc_id: str) -> RncpFiche | None:
         jobs=_texts(con, "rncp_jobs", doc_id),
         rome=_coded(con, "rncp_rome", "label", doc_id),
         blocks=blocks,
-        validity=row[2], new_caledonia=row[3], french_polynesia=row[4],
-        registration=Registration(decision=row[5], journal_officiel=row[6], effective=row[7], end=row[8]),
-        awards_per_year=row[9],
-        history=History(cqpm_number=row[10], qualification_id=row[11], first_validated=row[12],
-                        version_date=row[13], category=row[14]),
+        validity=row["validity"], new_caledonia=row["new_caledonia"], french_polynesia=row["french_polynesia"],
+        registration=Registration(decision=row["registration_decision"],
+                                  journal_officiel=row["registration_journal_officiel"],
+                                  effective=row["registration_effective"], end=row["registration_end"]),
+        awards_per_year=row["awards_per_year"],
+        history=History(cqpm_number=row["history_cqpm_number"], qualification_id=row["history_qualification_id"],
+                        first_validated=row["history_first_validated"], version_date=row["history_version_date"],
+                        category=row["history_category"]),
     )
 
 
@@ -175,9 +176,11 @@ def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None =
         f"{where} ORDER BY d.id", params).fetchall()
     sub = where.replace("d.id", "document_id")
     rncp: dict[str, list[CodedText]] = defaultdict(list)
-    for r in con.execute(f"SELECT {_PROV}, code, text, document_id FROM rncp_capacities {sub} "
-                         "ORDER BY document_id, ord", params).fetchall():
-        rncp[r[9]].append(CodedText(r[7], r[8], _prov(r)))
+    capacities = tables.TABLES["rncp_capacities"]
+    for r in con.execute(f"SELECT {capacities.select()} FROM rncp_capacities {sub} ORDER BY document_id, ord",
+                         params).fetchall():
+        row = dict(zip(capacities.names, r, strict=True))
+        rncp[row["document_id"]].append(CodedText(row["code"], row["text"], _prov(row)))
     cqpm: dict[str, list[CapacityTitle]] = defaultdict(list)
     for doc_id, number, title in con.execute(f"SELECT document_id, number, title FROM cqpm_capacities {sub} "
                                              "ORDER BY document_id, ord", params).fetchall():

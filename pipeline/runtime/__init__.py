@@ -1,6 +1,7 @@
 """``ingest_paths``: the one entry that ingests files — the CLI, the Prefect flows and ``refpipe diff`` call it.
 
-discover -> (skip known bytes) -> extract in parallel -> load in order, one writer -> links -> run record.
+discover -> (skip known bytes) -> extract in parallel -> load in order, one writer -> links -> diffs of the
+new versions (``version_diffs``) -> run record.
 
 * incremental: the sha256 of every file is looked up first; bytes already loaded are ``unchanged``,
   bytes already rejected are ``quarantined``, both without being parsed; a changed file has new bytes
@@ -43,6 +44,7 @@ from pipeline.runtime.batch import discover
 from pipeline.runtime.executor import extract_batch, shutdown
 from pipeline.runtime.links import RecomputeSummary, recompute_warehouse
 from pipeline.runtime.loading import Known, known_sources, links_stale, load_batch, remember, skip_outcome
+from pipeline.runtime.version_diffs import diff_new_versions
 
 _log = logging.getLogger(__name__)
 
@@ -167,6 +169,8 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
                     on_file(outcome)
             if options.links and links_stale(session.path):  # links follow the documents (even a crashed run's)
                 _link(stages, staging)
+            if any(o.status in ("loaded", "partial") for o in outcomes):  # a new version is diffed at once
+                _diff_versions(staging)
             prev = session.interrupted
             note = (f"the previous writer (pid {prev.pid}, {prev.command}, started {prev.started_at}) was "
                     "interrupted; what it had not published was discarded") if prev else None
@@ -188,6 +192,20 @@ def _link(stages: Stages, warehouse: str) -> None:
         stages.link(warehouse)
     except Exception as exc:  # noqa: BLE001 - the documents are what the run is for
         _log.warning("links and findings not brought up to date (%s: %s); the next `refpipe ingest` does it",
+                     type(exc).__name__, exc)
+
+
+def _diff_versions(warehouse: str) -> None:
+    """Store the diff of each new version against its previous one (``version_diffs``); like the links, a
+    failure there must not cost the documents: the next run that loads something computes what is missing."""
+    try:
+        con = wh.connect(warehouse)
+        try:
+            diff_new_versions(con)
+        finally:
+            con.close()
+    except Exception as exc:  # noqa: BLE001 - the documents are what the run is for
+        _log.warning("version diffs not stored (%s: %s); the next `refpipe ingest` that loads a file does it",
                      type(exc).__name__, exc)
 
 

@@ -10,6 +10,7 @@ copy published atomically (``pipeline.load.publish``), like every write.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -40,16 +41,18 @@ def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:
                 title=content.title if content else None, reference=reference,
                 key=info.key if info else None, version=info.version if info else None,
                 valid_from=info.valid_from if info else printed_date(document),
-                valid_from_source=dated_by(document)[1], pages=document.source.pages)
+                valid_from_source=dated_by(document)[1], pages=document.source.pages,
+                sha256=document.source.sha256)
 
 
 def compare(con: duckdb.DuckDBPyConnection, old_ref: str | os.PathLike[str], new_ref: str | os.PathLike[str],
             *, store: bool = True) -> DiffReport:
     """Diff the two versions the references designate (already in the warehouse); stored unless told."""
     old, new = read_document(con, resolve(con, old_ref)), read_document(con, resolve(con, new_ref))
-    report = DiffReport(old=side(con, old), new=side(con, new), changes=diff_documents(old, new))
+    report = DiffReport(old=side(con, old), new=side(con, new), changes=diff_documents(old, new),
+                        documents=(old, new))
     if store:
-        report = DiffReport(report.old, report.new, report.changes, run_id=store_diff(con, report))
+        report = dataclasses.replace(report, run_id=store_diff(con, report))
     return report
 
 

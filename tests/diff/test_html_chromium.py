@@ -6,39 +6,23 @@ on a workstation and fails under CI (``CI=true``).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from browser import REFPIPE, chromium_binary, run_chromium
 from pairs import PAIRS, SCRIPT, expected, with_script_criterion
 
 from pipeline.diff.render_html import render_html
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-REFPIPE = Path(sys.executable).parent / "refpipe"
+pytestmark = pytest.mark.e2e  # a browser and refpipe subprocesses
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is missing: run scripts/ensure_chromium.sh (CI must run this test)")
-        pytest.skip("chromium is not installed (scripts/ensure_chromium.sh installs it)")
-    return CHROMIUM
-
-
-def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           f"--user-data-dir={profile}", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
+    return chromium_binary()
 
 
 @pytest.fixture(scope="module")

@@ -138,3 +138,15 @@ def test_a_diff_of_keys_on_a_missing_warehouse_creates_nothing(tmp_path: Path) -
 def test_help_has_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0 and "Example" in result.stdout
+
+
+def test_pdf_without_chromium_fails_before_ingesting_anything(tmp_path: Path) -> None:
+    pair = PAIRS[0]
+    exp = json.loads((pair / "expected_diff.json").read_text(encoding="utf-8"))
+    env = {**os.environ, "REFPIPE_CHROMIUM": str(tmp_path / "no-chromium"), "COLUMNS": "300"}
+    result = subprocess.run([str(REFPIPE), "diff", str(pair / exp["v1"]), str(pair / exp["v2"]), "--format", "pdf",
+                             "-o", str(tmp_path / "r.pdf"), "--warehouse", str(tmp_path / "w.duckdb")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "needs Chromium" in result.stderr and "scripts/ensure_chromium.sh" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "r.pdf").exists()

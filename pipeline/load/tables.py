@@ -1,0 +1,288 @@
+"""One declaration per table: columns, types and comments, from which everything else is derived.
+
+The DDL (``ddl``: ``CREATE TABLE IF NOT EXISTS`` + ``COMMENT ON`` statements, applied by
+``warehouse.connect`` before the views of ``schema_*.sql``), the row mapping (``Table.row``: a row
+is given by column name and laid out in the declared order; ``warehouse.document_rows``), the readers
+(``Table.select`` / ``fetch``: rows come back as mappings by column name; ``pipeline.query.read``),
+the list of a document's tables (``DOCUMENT_TABLES``) and the data dictionary (the comments land in
+DuckDB's catalog, which ``pipeline.query.dictionary`` reads).  A column is added here and nowhere
+else; a warehouse written before it gets it from ``ALTER TABLE … ADD COLUMN IF NOT EXISTS``.
+
+Conventions of the document tables: every row carries ``document_id`` and ``source_sha256``; list
+tables carry the provenance columns (``PROV``: ``ord`` — position in its list, 0-based, the order
+``show`` renders — ``reading_order``, ``page`` and the bbox); dates are DATE, never text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type
+    doc: str
+    not_null: bool = False
+    check: str | None = None  # a CHECK expression on this column
+    unique: bool = False
+
+    def ddl(self) -> str:
+        parts = [self.name, self.type]
+        if self.not_null:
+            parts.append("NOT NULL")
+        if self.unique:
+            parts.append("UNIQUE")
+        if self.check:
+            parts.append(f"CHECK ({self.check})")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # primary key
+    document_key: str | None = "document_id"  # the column naming the document (None: not a document table)
+
+    def __post_init__(self) -> None:
+        names = self.names
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: a column is declared twice")
+        if missing := [k for k in self.key if k not in names]:
+            raise ValueError(f"{self.name}: key columns {missing} are not declared")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def ddl(self) -> str:
+        lines = [c.ddl() for c in self.columns] + [f"PRIMARY KEY ({', '.join(self.key)})"]
+        body = ",\n    ".join(lines)
+        out = [f"CREATE TABLE IF NOT EXISTS {self.name} (\n    {body}\n);",
+               f"COMMENT ON TABLE {self.name} IS {_quote(self.doc)};"]
+        out += [f"ALTER TABLE {self.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type};"
+                for c in self.columns[self._created_with():]]
+        out += [f"COMMENT ON COLUMN {self.name}.{c.name} IS {_quote(c.doc)};" for c in self.columns]
+        return "\n".join(out)
+
+    def _created_with(self) -> int:
+        """Columns a warehouse of schema 1 already had: the ones after are added by ALTER for older files."""
+        return len(self.columns) if self.name not in ADDED_COLUMNS else self.names.index(ADDED_COLUMNS[self.name])
+
+    def row(self, values: Mapping[str, Any]) -> Row:
+        """A row in the declared column order, from values by column name (an unknown name is an error;
+        an absent one is NULL, refused by the database where the column is NOT NULL)."""
+        if unknown := set(values) - set(self.names):
+            raise KeyError(f"{self.name} has no column {sorted(unknown)}")
+        return tuple(values.get(n) for n in self.names)
+
+    def select(self, alias: str | None = None) -> str:
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(prefix + n for n in self.names)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# ---------------------------------------------------------------------------------------------- columns
+
+DOC = (
+    Column("document_id", "VARCHAR", "The document the row belongs to (documents.id).", not_null=True),
+    Column("source_sha256", "VARCHAR", "sha256 of the source file the row was read from (sources.sha256).",
+           not_null=True),
+)
+PROV = (
+    Column("ord", "INTEGER", "Position of the item within its list, 0-based (the order show renders).",
+           not_null=True),
+    Column("reading_order", "INTEGER", "Position of the item in the reading order of the source.", not_null=True),
+    Column("page", "INTEGER", "Page of the source PDF, 1-based; NULL for text inputs."),
+    Column("x0", "DOUBLE", "Left edge of the item's box, in PDF points (NULL when unknown)."),
+    Column("top", "DOUBLE", "Top edge of the item's box, in PDF points from the top of the page."),
+    Column("x1", "DOUBLE", "Right edge of the item's box, in PDF points."),
+    Column("bottom", "DOUBLE", "Bottom edge of the item's box, in PDF points from the top of the page."),
+)
+CAPACITY_PARENT = (
+    Column("capacity_ord", "INTEGER", "Position of the CQPM capacity the item belongs to, 0-based.",
+           not_null=True),
+    Column("capacity_number", "INTEGER", "Number of the CQPM capacity the item belongs to.", not_null=True),
+)
+BLOCK_PARENT = (
+    Column("block_ord", "INTEGER", "Position of the RNCP block the item belongs to, 0-based.", not_null=True),
+    Column("block_number", "INTEGER", "Number of the RNCP block the item belongs to.", not_null=True),
+)
+
+
+def _text(doc: str) -> Column:
+    return Column("text", "VARCHAR", doc, not_null=True)
+
+
+def _code(doc: str) -> Column:
+    return Column("code", "VARCHAR", doc, not_null=True)
+
+
+def _label(doc: str) -> Column:
+    return Column("label", "VARCHAR", doc, not_null=True)
+
+
+def list_table(name: str, doc: str, *values: Column, parent: tuple[Column, ...] = ()) -> Table:
+    """A table of one list of a document: document, parent item (if any), provenance, then its values."""
+    key = ("document_id", *(p.name for p in parent[:1]), "ord")
+    return Table(name, doc, (*DOC, *parent, *PROV, *values), key)
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+META = Table(
+    "refpipe_meta", "refpipe's own bookkeeping: the digest of the schema text last applied, the schema version.",
+    (
+        Column("key", "VARCHAR", "What the value is (schema_sha256, schema_version, …).", not_null=True),
+        Column("value", "VARCHAR", "The value."),
+    ),
+    key=("key",), document_key=None,
+)
+
+SOURCES = Table(
+    "sources", "Every input file seen, by content hash: loaded, partial or rejected (with its reason).",
+    (
+        Column("sha256", "VARCHAR", "sha256 of the file's bytes.", not_null=True),
+        Column("path", "VARCHAR", "Path the file was ingested from.", not_null=True),
+        Column("format", "VARCHAR", "pdf | text (or what the sniffer saw, for rejected files).", not_null=True),
+        Column("pages", "INTEGER", "Pages of a PDF; NULL for text."),
+        Column("size", "BIGINT", "Size of the file in bytes."),
+        Column("ingested_at", "TIMESTAMP", "When the file was (last) recorded, UTC.", not_null=True),
+        Column("status", "VARCHAR", "loaded, partial or rejected.", not_null=True,
+               check="status IN ('loaded', 'partial', 'rejected')"),
+        Column("reason", "VARCHAR", "Why it was rejected, or what a partial document misses."),
+    ),
+    key=("sha256",), document_key=None,
+)
+
+DOCUMENTS = Table(
+    "documents", "One row per loaded document; id = sources.sha256[:16].",
+    (
+        Column("id", "VARCHAR", "The document id: the first 16 hex digits of its source's sha256.", not_null=True),
+        Column("source_sha256", "VARCHAR", "sha256 of the source file (sources.sha256).", not_null=True,
+               unique=True),
+        Column("kind", "VARCHAR", "cqpm or rncp.", not_null=True, check="kind IN ('cqpm', 'rncp')"),
+        Column("status", "VARCHAR", "loaded, or partial when part of the document could not be read.",
+               not_null=True, check="status IN ('loaded', 'partial')"),
+        Column("reasons", "VARCHAR[]", "What a partial document misses (empty when loaded).", not_null=True),
+        Column("key", "VARCHAR", "Which référentiel or fiche it is a version of (CQPM-0195, RNCP28242, CQPM-T…)."),
+        Column("version", "VARCHAR", "Version within its key: 1, 2, … (as text; the views have it as INTEGER)."),
+        Column("valid_from", "DATE", "The document's own date, else its ingestion date."),
+        Column("loaded_at", "TIMESTAMP", "When it was loaded, UTC.", not_null=True),
+        Column("previous_id", "VARCHAR", "The document that was the latest version of its key before it."),
+    ),
+    key=("id",), document_key="id",
+)
+
+CQPM_REFERENTIELS = Table(
+    "cqpm_referentiels", "One row per CQPM référentiel: its header and section I metadata.",
+    (
+        *DOC,
+        Column("number", "VARCHAR", "The 4-digit CQPM number it prints (NULL when it prints none)."),
+        Column("qualification_id", "VARCHAR", "The code after \"Qualification :\", without its MQ/CQPM prefix."),
+        Column("category", "VARCHAR", "Catégorie, when printed (C*, B, …)."),
+        Column("last_modified", "DATE", "Dernière modification, when printed."),
+        Column("level", "VARCHAR", "Niveau, when printed (newer documents)."),
+        Column("title", "VARCHAR", "Title of the référentiel."),
+        Column("objective", "VARCHAR", "Section I prose before the missions list."),
+        Column("layout_variant", "VARCHAR", "Which layout the parser recognised.", not_null=True),
+    ),
+    key=("document_id",),
+)
+
+CQPM_TABLES = (
+    CQPM_REFERENTIELS,
+    list_table("cqpm_missions", "Section I missions (the \"à titre d'exemples\" list) of a CQPM référentiel.",
+               _text("The mission as printed.")),
+    list_table("cqpm_listed_capacities", "Section I's numbered capacity list (\"doit être capable de : 1) …\").",
+               _code("The number as printed (\"1\")."), _text("The capacity as listed.")),
+    list_table("cqpm_capacities", "Capacities of the section II table (the table wins over section I's list).",
+               Column("number", "INTEGER", "Number of the capacity.", not_null=True),
+               Column("title", "VARCHAR", "Wording of the capacity.", not_null=True)),
+    list_table("cqpm_conditions", "Conditions de réalisation of a CQPM capacity, one per paragraph.",
+               _text("The condition as printed."), parent=CAPACITY_PARENT),
+    list_table("cqpm_criteria", "Critères observables et/ou mesurables of a CQPM capacity, one per criterion.",
+               _text("The criterion as printed."), parent=CAPACITY_PARENT),
+    list_table("cqpm_assessments", "Modalités d'évaluation of a CQPM capacity (the 4th column, when present).",
+               _text("The assessment as printed."), parent=CAPACITY_PARENT),
+    list_table("cqpm_assessment_methods", "Assessment methods of a CQPM référentiel (IV.2 B) a), b), …).",
+               _text("The method as printed.")),
+)
+
+RNCP_FICHES = Table(
+    "rncp_fiches", "One row per RNCP fiche: its code, title, registration and CQPM history.",
+    (
+        *DOC,
+        Column("code", "VARCHAR", "RNCP code (RNCP28242).", not_null=True),
+        Column("title", "VARCHAR", "Title of the fiche."),
+        Column("validity", "VARCHAR", "Validity as printed (\"illimitée\", a date, …)."),
+        Column("new_caledonia", "BOOLEAN", "Accessible in New Caledonia (NULL when the file loses the mark)."),
+        Column("french_polynesia", "BOOLEAN", "Accessible in French Polynesia (NULL when the file loses the mark)."),
+        Column("registration_decision", "DATE", "Date of the registration decision."),
+        Column("registration_journal_officiel", "DATE", "Date of publication in the Journal officiel."),
+        Column("registration_effective", "DATE", "Date the registration takes effect."),
+        Column("registration_end", "DATE", "End of the registration (échéance)."),
+        Column("awards_per_year", "INTEGER", "Certifications awarded per year, as printed."),
+        Column("history_cqpm_number", "VARCHAR", "CQPM number named in the fiche's history."),
+        Column("history_qualification_id", "VARCHAR", "Qualification code named in the fiche's history."),
+        Column("history_first_validated", "VARCHAR", "Year the CQPM was first validated, per the history."),
+        Column("history_version_date", "DATE", "Version date of the CQPM, per the history."),
+        Column("history_category", "VARCHAR", "CQPM category, per the history."),
+    ),
+    key=("document_id",),
+)
+
+RNCP_BLOCKS = list_table("rncp_blocks", "Blocks of competences of an RNCP fiche.",
+                         Column("number", "INTEGER", "Number of the block in its fiche.", not_null=True),
+                         Column("title", "VARCHAR", "Title of the block.", not_null=True))
+
+RNCP_TABLES = (
+    RNCP_FICHES,
+    list_table("rncp_certifiers", "Certifiers of an RNCP fiche.", _text("The certifier as printed.")),
+    list_table("rncp_conventions", "Collective agreements (CCN) of an RNCP fiche.",
+               _code("IDCC code."), _label("Name of the agreement.")),
+    list_table("rncp_nsf", "NSF codes of an RNCP fiche.", _code("NSF code."), _label("NSF label.")),
+    list_table("rncp_formacodes", "Formacodes of an RNCP fiche.", _code("Formacode."), _label("Label.")),
+    list_table("rncp_activities", "Activities (A1, A2, …) of an RNCP fiche.",
+               _code("Activity code (A1) or its number as printed."), _text("The activity as printed.")),
+    list_table("rncp_capacities", "Capacities (compétences attestées; C1, C2, …) of an RNCP fiche.",
+               _code("Capacity code (C1) or its number as printed."), _text("The capacity as printed.")),
+    list_table("rncp_jobs", "Jobs (métiers visés) of an RNCP fiche.", _text("The job as printed.")),
+    list_table("rncp_rome", "ROME codes of an RNCP fiche.", _code("ROME code."), _label("ROME label.")),
+    RNCP_BLOCKS,
+    # provenance is the block's: the records keep none per code
+    list_table("rncp_block_capacities", "The capacity codes of each RNCP block, one row per code.",
+               Column("capacity_code", "VARCHAR", "RNCP capacity code (C7) of the block.", not_null=True),
+               parent=BLOCK_PARENT),
+)
+
+#: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
+ADDED_COLUMNS = {"documents": "previous_id"}
+
+#: every table holding rows of a document, children before parents (the order deletes go in)
+DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,
+                   DOCUMENTS)
+TABLES = {t.name: t for t in (META, SOURCES, DOCUMENTS, *CQPM_TABLES, *RNCP_TABLES)}
+
+
+def ddl() -> str:
+    """The DDL of every declared table (idempotent: applied on every writable connection)."""
+    return "\n\n".join(t.ddl() for t in TABLES.values()) + "\n"
+
+
+def fetch(con: duckdb.DuckDBPyConnection, table: Table, where: str, params: Sequence[Any],
+          order: str | None = None) -> list[dict[str, Any]]:
+    """Rows of ``table`` as mappings by column name (``where`` is SQL over its columns)."""
+    sql = f"SELECT {table.select()} FROM {table.name} WHERE {where}" + (f" ORDER BY {order}" if order else "")
+    return [dict(zip(table.names, r, strict=True)) for r in con.execute(sql, list(params)).fetchall()]
