@@ -156,3 +156,22 @@ def test_run_logs_leave_the_terminal_unless_the_user_asks_for_prefect_logs(monke
     finally:
         for h in handlers:
             h.filters = before[id(h)]
+
+
+def test_prefect_stays_off_the_terminal_but_its_run_logs_reach_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `refpipe ingest` (with PREFECT_API_URL) and `refpipe serve` set before Prefect is imported:
+    no telemetry notice (it would print inside the progress bar), run logs to the API at INFO, the
+    terminal from WARNING; the user's own PREFECT_LOGGING_LEVEL wins."""
+    from prefect._internal.analytics.enabled import is_telemetry_enabled
+
+    from refpipe import app as app_module
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    monkeypatch.setattr(os, "environ", dict(clean))
+    app_module.quiet_prefect()
+    assert os.environ["DO_NOT_TRACK"] == "1" and not is_telemetry_enabled()
+    assert os.environ["PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL"] == "INFO"
+    assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "WARNING"
+    monkeypatch.setattr(os, "environ", {**clean, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+    app_module.quiet_prefect()
+    assert "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL" not in os.environ  # debugging: everything on the terminal
