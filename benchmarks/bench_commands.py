@@ -105,6 +105,12 @@ def main() -> None:
             print(f"{name:<16} {min(walls):>8.2f}s {statistics.median(walls):>7.2f}s {statistics.median(cpus):>6.2f}s "
                   f"{seconds:>7.2f}s  {', '.join(heavy) or '-'}{verdict}"
                   + (f"  exit codes {sorted(codes)}" if codes != {0} else ""))
+        cold = []  # the same search with empty caches: spaCy loaded, every text lemmatised (what it cost before)
+        for i in range(2):
+            cold.append(run(cmds["search (cached)"], {**env, "REFPIPE_CACHE_DIR": str(folder / f"cold-{i}")}))
+        walls = [w for w, _, _ in cold]
+        print(f"{'search (no cache)':<16} {min(walls):>8.2f}s {statistics.median(walls):>7.2f}s "
+              f"{statistics.median(c for _, c, _ in cold):>6.2f}s  (spaCy loaded: the first search, or a new word)")
         print(f"load average {os.getloadavg()[0]:.2f} (1 min) after")
     finally:
         if options.keep is None:
