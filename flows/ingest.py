@@ -18,6 +18,7 @@ Call the flow with ``return_state=True`` and read the outcomes with ``outcomes_o
 from __future__ import annotations
 
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -143,7 +144,7 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
 def publish_report(outcomes: list[FileOutcome], warehouse: str, *, key: str | None = ARTIFACT_KEY) -> RunReport:
     """The run's report, published as a markdown and a table artifact of the running flow run."""
     done = tuple(outcomes)
-    report = RunReport(done, warehouse, new_versions(warehouse, done))
+    report = RunReport(done, str(Path(warehouse).resolve()), new_versions(warehouse, done))
     create_markdown_artifact(report.markdown(), key=key, description=f"refpipe ingest: {report.summary()}")
     rows = report.table()
     if rows:
