@@ -111,8 +111,9 @@ class PrefectStages:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True) -> list[FileOutcome] | State[Any]:
-    """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``).
+                links: bool = True, include_rs: bool = True) -> list[FileOutcome] | State[Any]:
+    """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``);
+    ``include_rs=False`` leaves out the RS fiches of an open-data export.
 
     The outcomes; a Failed state carrying them when a file was rejected or failed (``outcomes_of``)."""
     from prefect.runtime import flow_run
@@ -130,7 +131,7 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
             on_file(outcome)
 
     options = IngestOptions(limits=limits or Limits.from_env(), retry_quarantined=retry_quarantined,
-                            trigger=trigger, workers=workers, links=links)
+                            trigger=trigger, workers=workers, links=links, include_rs=include_rs)
     logger.info("ingesting %s into %s (limits: %s)", ", ".join(paths), warehouse, options.limits.describe())
     outcomes = runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=log_and_report,
                                     on_discovered=on_discovered,

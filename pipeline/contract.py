@@ -6,6 +6,8 @@ the one place where the contract's shape is written down in code.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -22,8 +24,8 @@ def _texts(items: tuple[TextItem, ...]) -> list[str]:
     return [i.text for i in items]
 
 
-def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str]]:
-    return [{"code": i.code, value: i.text} for i in items]
+def _coded(items: tuple[CodedText, ...], value: str) -> list[dict[str, str | None]]:
+    return [{"code": i.code or None, value: i.text} for i in items]  # "" = unnumbered (version 2)
 
 
 def cqpm_to_json(c: CqpmDocument) -> JSON:
@@ -36,12 +38,21 @@ def cqpm_to_json(c: CqpmDocument) -> JSON:
         "title": c.title,
         "objective": c.objective,
         "missions": _texts(c.missions),
+        "layout": c.layout,
+        "activities": [{"title": a.title, "text": a.text} for a in c.activities],
+        "environment": c.environment,
+        "interactions": c.interactions,
+        "blocks": [{"number": b.number, "code": b.code, "title": b.title, "capacities": list(b.capacities)}
+                   for b in c.blocks],
         "capacities": [
             {
                 "number": cap.number,
                 "title": cap.title,
+                "block": cap.block,
+                "knowledge": _texts(cap.knowledge),
                 "conditions": _texts(cap.conditions),
                 "criteria": _texts(cap.criteria),
+                "expected_results": _texts(cap.expected_results),
                 "assessment": _texts(cap.assessment),
             }
             for cap in c.capacities
@@ -63,7 +74,17 @@ def rncp_to_json(r: RncpFiche) -> JSON:
         "capacities": _coded(r.capacities, "text"),
         "jobs": _texts(r.jobs),
         "rome": _coded(r.rome, "label"),
-        "blocks": [{"number": b.number, "title": b.title, "capacities": list(b.capacities)} for b in r.blocks],
+        "blocks": [
+            {
+                "number": b.number,
+                "code": b.code,
+                "title": b.title,
+                "capacities": list(b.capacities),
+                "competences": [c.text for c in b.competences],
+                "assessment": b.assessment,
+            }
+            for b in r.blocks
+        ],
         "validity": r.validity,
         "new_caledonia": r.new_caledonia,
         "french_polynesia": r.french_polynesia,
@@ -72,6 +93,7 @@ def rncp_to_json(r: RncpFiche) -> JSON:
             "journal_officiel": _iso(reg.journal_officiel),
             "effective": _iso(reg.effective),
             "end": _iso(reg.end),
+            "start_of_pathways": _iso(reg.start_of_pathways),
         },
         "awards_per_year": r.awards_per_year,
         "history": {
@@ -81,7 +103,41 @@ def rncp_to_json(r: RncpFiche) -> JSON:
             "version_date": _iso(hist.version_date),
             "category": hist.category,
         },
+        "active": r.active,
+        "state": r.state,
+        "level": r.level,
+        "certifier_details": [{"name": c.name, "siret": c.siret, "active": c.active} for c in r.certifier_details],
+        "objectives": r.objectives,
+        "access_routes": [{"route": a.route, "open": a.open, "jury": a.jury} for a in r.access_routes],
+        "statistics": [
+            {"year": s.year, "certified": s.certified, "certified_vae": s.certified_vae,
+             "employment_6m": s.employment_6m, "job_2y": s.job_2y}
+            for s in r.statistics
+        ],
+        "replaces": list(r.replaces),
+        "replaced_by": list(r.replaced_by),
+        "partners": [{"name": p.name, "siret": p.siret, "habilitation": p.habilitation, "state": p.state}
+                     for p in r.partners],
     }
+
+
+def content_json(doc: Document) -> JSON:
+    """What a document says, without where it was read from (source, status, reasons, provenance)."""
+    return {
+        "kind": doc.kind.value,
+        "cqpm": cqpm_to_json(doc.cqpm) if doc.cqpm else None,
+        "rncp": rncp_to_json(doc.rncp) if doc.rncp else None,
+    }
+
+
+def content_id(doc: Document) -> str:
+    """The document's identity: sha256 of its canonical content JSON, first 16 hex digits."""
+    return content_hash(json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def content_hash(text: str) -> str:
+    """``content_id`` of a document whose canonical content JSON (sorted keys, no spaces) is ``text``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def document_to_json(doc: Document) -> JSON:

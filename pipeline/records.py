@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 # ---------------------------------------------------------------------------------------------- layout
 
@@ -142,11 +143,37 @@ class CodedText:
 
 @dataclass(frozen=True)
 class CqpmCapacity:
+    """A capacité professionnelle (old layout) or a compétence (newer layout: with its bloc, its
+    connaissances and its résultats attendus)."""
+
     number: int
     title: str
     conditions: tuple[TextItem, ...]
     criteria: tuple[TextItem, ...]
     assessment: tuple[TextItem, ...]
+    prov: Provenance
+    block: int | None = None  # number of its bloc de compétences (newer layout)
+    knowledge: tuple[TextItem, ...] = ()  # connaissances associées
+    expected_results: tuple[TextItem, ...] = ()  # résultats attendus
+
+
+@dataclass(frozen=True)
+class CqpmActivity:
+    """An activity of section 1.1 (newer layout): a nominal heading and its paragraph, or a list item."""
+
+    title: str
+    text: str | None
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class CqpmBlock:
+    """A bloc de compétences (newer layout): its rank, the RNCP bloc code it prints, the compétences it holds."""
+
+    number: int
+    code: str | None
+    title: str
+    capacities: tuple[int, ...]
     prov: Provenance
 
 
@@ -165,6 +192,27 @@ class CqpmDocument:
     # the "doit être capable de : 1) … 2) …" list of section I, kept to check it against the table
     listed_capacities: tuple[CodedText, ...] = ()
     layout_variant: str = "classic"  # "classic" (I/II/III/IV) | "activites" (1./2./3. newer layout)
+    activities: tuple[CqpmActivity, ...] = ()  # newer layout, 1.1
+    environment: str | None = None  # newer layout, 1.2 Environnement de travail
+    interactions: str | None = None  # newer layout, 1.3 Interactions dans l'environnement de travail
+    blocks: tuple[CqpmBlock, ...] = ()  # newer layout, blocs de compétences
+
+    @property
+    def layout(self) -> str:
+        """The contract's name of the layout: "old" (I/II/III/IV) or "new" (référentiel d'activités)."""
+        return "new" if self.layout_variant == "activites" else "old"
+
+
+@dataclass(frozen=True)
+class Competence:
+    """One item of a bloc's list of compétences (version 2).
+
+    ``text`` is the item as the source wrote it, nested items (savoir-faire under a compétence) kept
+    inside their parent's text; ``code`` is the printed number or code ("1.1", "A1C1", "C.1") when any.
+    """
+
+    text: str
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +221,56 @@ class RncpBlock:
     title: str
     capacities: tuple[str, ...]  # RNCP capacity codes ("C7"), even where the fiche wrote "7)"
     prov: Provenance
+    code: str | None = None  # "RNCP36086BC01" (version 2)
+    competences: tuple[Competence, ...] = ()  # the bloc's list of compétences, one item each
+    assessment: str | None = None  # modalités d'évaluation, as text
+    split_method: str | None = None  # how ``competences`` were split from the source text (competences.py)
+    # the list as the source wrote it, when the front end could not split it itself (the export's
+    # LISTE_COMPETENCES): pipeline.normalize splits it into ``competences`` and keeps it
+    competences_raw: str | None = None
+
+
+@dataclass(frozen=True)
+class CertifierDetail:
+    """A certifier as the current fiche gives it: name, SIRET (14 digits) and whether it is active."""
+
+    name: str
+    siret: str | None = None
+    active: bool | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
+
+
+@dataclass(frozen=True)
+class AccessRoute:
+    """One of the six voies d'accès: FI, CA, FC, CQ, CL, VAE; ``jury`` its jury composition."""
+
+    route: str
+    open: bool | None
+    jury: str | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An organisme préparant à la certification (export PARTENAIRE): name, SIRET, habilitation, state."""
+
+    name: str
+    siret: str | None = None
+    habilitation: str | None = None  # HABILITATION_FORMER | HABILITATION_ORGANISER | HABILITATION_ORGA_FORM
+    state: str | None = None  # Actif | Inactif | Supprimé
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """Statistics of one promotion year (STATISTIQUES_PROMOTION)."""
+
+    year: int
+    certified: int | None = None
+    certified_vae: int | None = None
+    employment_6m: int | None = None
+    job_2y: int | None = None
+    prov: Provenance | None = field(default=None, compare=False)  # where in the source (export: the line)
 
 
 @dataclass(frozen=True)
@@ -181,6 +279,7 @@ class Registration:
     journal_officiel: date | None = None
     effective: date | None = None
     end: date | None = None
+    start_of_pathways: date | None = None  # "Date de début des parcours certifiants" (version 2)
 
 
 @dataclass(frozen=True)
@@ -211,6 +310,21 @@ class RncpFiche:
     registration: Registration
     awards_per_year: int | None
     history: History
+    # version 2 (current fiche page, open-data export): None / () where the format cannot say (2017 prints)
+    active: bool | None = None
+    state: str | None = None  # ETAT_FICHE ("Publiée")
+    level: int | None = None  # "Niveau 5" / NIV5; None for "Sans niveau"
+    certifier_details: tuple[CertifierDetail, ...] = ()
+    objectives: str | None = None
+    access_routes: tuple[AccessRoute, ...] = ()
+    statistics: tuple[Statistic, ...] = ()
+    replaces: tuple[str, ...] = ()
+    replaced_by: tuple[str, ...] = ()
+    partners: tuple[Partner, ...] = ()  # organismes préparant à la certification (export only)
+    # ACTIVITES_VISEES / CAPACITES_ATTESTEES as the source wrote them, when the front end leaves the split
+    # into ``activities`` / ``capacities`` to pipeline.normalize (the export)
+    activities_raw: str | None = None
+    capacities_raw: str | None = None
 
 
 class Kind(StrEnum):
@@ -233,13 +347,19 @@ class Document:
     status: Status = Status.LOADED
     reasons: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def id(self) -> str:
-        return document_id(self.source.sha256)
+        """A document is its content: the id is a prefix of the hash of its canonical JSON without its
+        source (``pipeline.contract.content_id``).  The same référentiel read from a text copy, a PDF
+        with the same content or a file with trailing bytes is one document with several sources; one
+        export holds many documents."""
+        from pipeline.contract import content_id  # contract renders these records: imported when used
+
+        return content_id(self)
 
 
 def document_id(sha256: str) -> str:
-    """A document is its bytes: the id is a prefix of the source's sha256."""
+    """The id a document had when a document was its bytes (warehouses written before content ids)."""
     return sha256[:16]
 
 
@@ -262,6 +382,8 @@ class Entity(StrEnum):
     CRITERION = "criterion"
     CONDITION = "condition"
     ASSESSMENT = "assessment"  # a capacity's "modalité d'évaluation" (4th column)
+    KNOWLEDGE = "knowledge"  # a compétence's connaissance associée (newer layout)
+    EXPECTED_RESULT = "expected_result"  # a compétence's résultat attendu (newer layout)
     BLOCK = "block"
     FIELD = "field"  # a metadata field or list of the contract, keyed by its JSON path
 
@@ -304,6 +426,17 @@ class CapacityLink:
 
 
 @dataclass(frozen=True)
+class BlockLink:
+    """One fiche bloc (its RNCP code, position) mapped to one référentiel bloc (its number, position)."""
+
+    rncp_block: str
+    cqpm_block: int
+    score: float
+    rncp_ord: int
+    cqpm_ord: int
+
+
+@dataclass(frozen=True)
 class Link:
     rncp_document_id: str
     cqpm_document_id: str
@@ -319,6 +452,7 @@ class Link:
     capacity_map: tuple[CapacityLink, ...]
     rncp_source: str
     cqpm_source: str
+    block_map: tuple[BlockLink, ...] = ()  # where both sides have blocs de compétences
 
 
 @dataclass(frozen=True)

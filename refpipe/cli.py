@@ -52,6 +52,8 @@ def ingest(
     dask: Annotated[str | None, typer.Option(
         "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
                                           "(tcp://host:8786); loads stay here, one writer.")] = None,
+    skip_rs: Annotated[bool, typer.Option(
+        "--skip-rs", help="Leave out the RS fiches (Répertoire spécifique) of an open-data export.")] = False,
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
@@ -66,6 +68,12 @@ def ingest(
 
     Runs in this process; with PREFECT_API_URL set (or --dask) it runs as the Prefect flow
     `refpipe-ingest` on that server instead (same stages, same result).
+
+    France Compétences' open-data export (export-fiches-rncp-v4-1-YYYY-MM-DD.zip or its .xml, V4.1/V3/V2;
+    the CSV zip too) is one source holding every fiche: streamed from the zip, each fiche a document;
+    fiches whose content is unchanged add nothing, changed ones are new versions, missing ones are
+    marked withdrawn. An export that does not parse to its end is rejected whole.
+    Example: `refpipe ingest export-fiches-rncp-v4-1-2026-11-30.zip`.
     """
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     missing = [r for r in roots if not Path(r).exists()]
@@ -106,12 +114,14 @@ def ingest(
 
                 outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
                                       on_discovered=on_discovered, limits=limits,
-                                      retry_quarantined=retry_quarantined, trigger="cli")
+                                      retry_quarantined=retry_quarantined, trigger="cli",
+                                      include_rs=not skip_rs)
             else:
                 from pipeline.runtime import IngestOptions, ingest_paths
 
                 outcomes = ingest_paths(roots, warehouse, IngestOptions(
-                    limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers),
+                    limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers,
+                    include_rs=not skip_rs),
                     on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
@@ -137,6 +147,9 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
     out.print(f"CQPM capacities: {summary.cqpm_capacities}   criteria: {summary.cqpm_criteria}   "
               f"RNCP capacities: {summary.rncp_capacities}   blocks: {summary.rncp_blocks}   "
               f"rejected sources: {len(summary.rejected)}")
+    for o in outcomes:
+        if o.kind == "export" and o.status != "rejected":
+            out.print(f"[bold]Export:[/] {o.reason}")
     failures = [o for o in outcomes if o.status in ("rejected", "failed", "partial")]
     if failures:
         out.print("[bold]Needs attention:[/]")
@@ -149,20 +162,27 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
                   "`refpipe status`; `--retry-quarantined` parses them again)[/]")
 
 
-@app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`")
+@app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`, "
+                     "`refpipe show RNCP24895 --current` (the fiche that replaced it)")
 def show(
     doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, RNCP code, "
                                             "version key (CQPM-0195, CQPM-0195@2), or a file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical contract JSON.")] = False,
+    current: Annotated[bool, typer.Option("--current", help="For an RNCP fiche: show the fiche in force "
+                                          "today, following 'remplacée par' / 'anciennes versions' to the end "
+                                          "of the chain.")] = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
     from pipeline.query import show as show_mod
 
-    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc))
+    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc, current=current))
     if as_json:
         print_json(data)
         return
+    if data.get("current_of"):
+        out.print(f"[dim]current fiche for {data['current_of']['reference']}: "
+                  f"{' -> '.join(data['current_of']['chain'])}[/]")
     _print_document(data)
 
 
@@ -174,18 +194,38 @@ def _print_document(data: dict[str, Any]) -> None:
     if data.get("cqpm"):
         c = data["cqpm"]
         facts = [f"{label} {c[key]}" for label, key in (("CQPM", "number"), ("category", "category"),
+                                                          ("level", "level"),
                                                           ("last modified", "last_modified")) if c.get(key)]
         out.print(f"[bold]{c['title']}[/]" + (f"  ({', '.join(facts)})" if facts else "  (prints no CQPM number)"))
+        blocs = {b["number"]: b for b in c.get("blocks") or []}
+        shown_bloc = None
         for cap in c["capacities"]:
+            if cap.get("block") in blocs and cap["block"] != shown_bloc:  # the newer layout: compétences by bloc
+                shown_bloc = cap["block"]
+                bloc = blocs[shown_bloc]
+                out.print(f"  [bold]bloc {bloc['number']}[/]{' ' + bloc['code'] if bloc.get('code') else ''}: "
+                          f"{bloc['title']}")
+            extra = [_count(cap[key], one, many) for key, one, many in (
+                ("knowledge", "connaissance", None), ("expected_results", "résultat attendu", "résultats attendus"))
+                if cap.get(key)]
             out.print(f"  {cap['number']}. {cap['title']}  [dim]({_count(cap['conditions'], 'condition')}, "
-                      f"{_count(cap['criteria'], 'criterion', 'criteria')})[/]")
+                      f"{_count(cap['criteria'], 'criterion', 'criteria')}{''.join(', ' + e for e in extra)})[/]")
     if data.get("rncp"):
         r = data["rncp"]
         out.print(f"[bold]{r['code']}[/] {r['title']}")
+        facts = [x for x in (
+            {True: "active", False: "inactive"}.get(r.get("active")), r.get("state"),
+            f"niveau {r['level']}" if r.get("level") else None,
+            f"échéance {r['registration']['end']}" if r["registration"].get("end") else None,
+            f"replaced by {', '.join(r['replaced_by'])}" if r.get("replaced_by") else None) if x]
+        if facts:  # version 2 (today's fiche)
+            out.print("  " + " · ".join(facts))
         for cap in r["capacities"]:
-            out.print(f"  {cap['code']} {cap['text']}")
+            out.print(f"  {cap['code'] or '-'} {cap['text']}")
         for block in r["blocks"]:
-            out.print(f"  bloc {block['number']}: {block['title']} -> {', '.join(block['capacities'])}")
+            listed = (f"{_count(block['competences'], 'compétence')}" if block.get("competences")
+                      else ", ".join(block["capacities"]))
+            out.print(f"  bloc {block.get('code') or block['number']}: {block['title']} -> {listed}")
 
 
 def _count(items: list[Any], one: str, many: str | None = None) -> str:

@@ -55,8 +55,14 @@ def _print_links(entries: list[dict[str, Any]], unlinked: list[tuple[str, str, s
         out.print("  " + ("  ".join(f"{m['rncp']}→{m['cqpm']}" for m in e["capacity_map"]) or "no capacity map"))
         out.print(f"  [dim]{e['reason']}[/]")
     out.print(f"{len(entries)} link(s)")
-    for code, path, why in unlinked:
+    # an open-data export brings ~30,000 fiches, nearly all outside the branch: list those whose history names a
+    # CQPM number, and count the others
+    shown = unlinked if len(unlinked) <= 20 else [u for u in unlinked if "names CQPM" in u[2]]
+    for code, path, why in shown:
         out.print(f"[dim]not linked:[/] {code} ({path}): {why}")
+    if len(shown) < len(unlinked):
+        out.print(f"[dim]not linked: {len(unlinked) - len(shown)} other fiche(s) whose history names no CQPM "
+                  "number (--json lists the links only)[/]")
 
 
 @app.command(epilog="Examples: `refpipe quality`, `refpipe quality --json --as-of 2024-01-01`")

@@ -14,7 +14,17 @@ from datetime import date
 
 from pipeline.diff.changes import Locus
 from pipeline.diff.match import Matching, match, match_texts, same_text, text_score
-from pipeline.records import Change, ChangeKind, CodedText, CqpmDocument, Entity, RncpFiche, TextItem, Value
+from pipeline.records import (
+    Change,
+    ChangeKind,
+    CodedText,
+    CqpmDocument,
+    Entity,
+    Provenance,
+    RncpFiche,
+    TextItem,
+    Value,
+)
 
 
 def _value(v: object) -> Value:
@@ -29,7 +39,8 @@ def _value(v: object) -> Value:
 
 def cqpm_scalars(c: CqpmDocument) -> dict[str, Value]:
     return {name: _value(getattr(c, name)) for name in
-            ("number", "qualification_id", "category", "last_modified", "level", "title", "objective")}
+            ("number", "qualification_id", "category", "last_modified", "level", "title", "objective",
+             "layout", "environment", "interactions")}
 
 
 def rncp_scalars(r: RncpFiche) -> dict[str, Value]:
@@ -42,7 +53,30 @@ def rncp_scalars(r: RncpFiche) -> dict[str, Value]:
     out.update({f"history.{n}": _value(getattr(hist, n)) for n in ("cqpm_number", "qualification_id",
                                                                      "first_validated", "version_date",
                                                                      "category")})
+    # version 2: the fiche's state, level, objectives, start of pathways; each access route and each
+    # statistics year as its own fields (a route opened, a jury recomposed, a year's figures revised)
+    out.update({name: _value(getattr(r, name)) for name in ("active", "state", "level", "objectives")})
+    out["registration.start_of_pathways"] = _value(reg.start_of_pathways)
+    for a in r.access_routes:
+        out[f"access_routes.{a.route}.open"] = _value(a.open)
+        out[f"access_routes.{a.route}.jury"] = _value(a.jury)
+    for st in r.statistics:
+        for n in ("certified", "certified_vae", "employment_6m", "job_2y"):
+            out[f"statistics.{st.year}.{n}"] = _value(getattr(st, n))
     return out
+
+
+def rncp_v2_scalar_changes(old: RncpFiche, new: RncpFiche) -> list[Change]:
+    """Fields of one version only (an access route or a statistics year added or removed): null on the other
+    side.  ``scalar_changes`` sees only the old version's keys."""
+    a, b = rncp_scalars(old), rncp_scalars(new)
+    return [Change(ChangeKind.CHANGED, Entity.FIELD, path, None, b[path])
+            for path in b if path not in a and b[path] is not None]
+
+
+def texts(values: Sequence[str]) -> tuple[TextItem, ...]:
+    """Plain strings as list items (no place in the source) for ``text_list_changes``."""
+    return tuple(TextItem(v, Provenance(None, k)) for k, v in enumerate(values))
 
 
 def same_value(a: Value, b: Value) -> bool:

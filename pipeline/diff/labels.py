@@ -11,14 +11,16 @@ from pipeline.records import Change, ChangeKind, Entity, Value
 ENTITY = {
     Entity.CAPACITY: "Capacité", Entity.CRITERION: "Critère d'évaluation",
     Entity.CONDITION: "Condition de réalisation", Entity.ASSESSMENT: "Modalité d'évaluation",
+    Entity.KNOWLEDGE: "Connaissance associée", Entity.EXPECTED_RESULT: "Résultat attendu",
     Entity.BLOCK: "Bloc de compétences", Entity.FIELD: "Information",
 }
 ENTITY_PLURAL = {
     Entity.CAPACITY: "Capacités", Entity.CRITERION: "Critères d'évaluation",
     Entity.CONDITION: "Conditions de réalisation", Entity.ASSESSMENT: "Modalités d'évaluation",
+    Entity.KNOWLEDGE: "Connaissances associées", Entity.EXPECTED_RESULT: "Résultats attendus",
     Entity.BLOCK: "Blocs de compétences", Entity.FIELD: "Informations générales",
 }
-_FEMININE = {Entity.CAPACITY, Entity.CONDITION, Entity.ASSESSMENT, Entity.FIELD}
+_FEMININE = {Entity.CAPACITY, Entity.CONDITION, Entity.ASSESSMENT, Entity.KNOWLEDGE, Entity.FIELD}
 _KIND = {ChangeKind.ADDED: "ajouté", ChangeKind.REMOVED: "supprimé", ChangeKind.CHANGED: "modifié",
          ChangeKind.MOVED: "renuméroté"}
 KIND_PLURAL = {ChangeKind.ADDED: "Ajouts", ChangeKind.REMOVED: "Suppressions",
@@ -27,7 +29,9 @@ KIND_PLURAL = {ChangeKind.ADDED: "Ajouts", ChangeKind.REMOVED: "Suppressions",
 FIELD = {
     "number": "Numéro de CQPM", "qualification_id": "Identifiant de qualification", "category": "Catégorie",
     "last_modified": "Date de dernière modification", "level": "Niveau", "title": "Intitulé",
-    "objective": "Objectif", "missions": "Missions", "assessment_methods": "Modalités d'évaluation",
+    "objective": "Objectif", "missions": "Missions", "layout": "Présentation du référentiel",
+    "environment": "Environnement de travail", "interactions": "Interactions dans l'environnement de travail",
+    "assessment_methods": "Modalités d'évaluation",
     "code": "Code RNCP", "validity": "Durée de validité", "new_caledonia": "Accessible en Nouvelle-Calédonie",
     "french_polynesia": "Accessible en Polynésie française",
     "registration.decision": "Date de décision d'enregistrement",
@@ -116,7 +120,8 @@ DETAIL = {"number": "Numéro", "title": "Intitulé", "conditions": "Conditions d
 
 #: fields whose value is prose: shown as a word-level redline; other fields (codes, dates, numbers,
 #: booleans) are shown whole, old value struck and new value marked
-PROSE_FIELDS = {"title", "objective", "missions", "assessment_methods", "certifiers", "jobs", "activities",
+PROSE_FIELDS = {"title", "objective", "environment", "interactions", "missions", "assessment_methods", "certifiers",
+                "jobs", "activities",
                 "validity", "conventions", "nsf", "formacodes", "rome"}
 
 

@@ -17,7 +17,9 @@ contract's normalisation are reported.  Conventions (those of the corpus' ``expe
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Protocol
 
 from pipeline.diff.changes import Locus
 from pipeline.diff.fields import (
@@ -26,13 +28,16 @@ from pipeline.diff.fields import (
     cqpm_scalars,
     reading_order,
     rncp_scalars,
+    rncp_v2_scalar_changes,
     scalar_changes,
     text_list_changes,
+    texts,
 )
 from pipeline.diff.match import (
     CAPACITY_THRESHOLD,
     CAPACITY_TITLE_ALONE,
     TEXT_THRESHOLD,
+    Matching,
     match,
     match_texts,
     same_text,
@@ -51,10 +56,14 @@ from pipeline.records import (
     DetailValue,
     Document,
     Entity,
+    Provenance,
     RncpBlock,
     RncpFiche,
     TextItem,
 )
+
+#: a split: each new part's title words are mostly (this share) words of the old capacity's title
+SPLIT_COVERAGE = 0.7
 
 
 class DiffError(PipelineError):
@@ -89,14 +98,47 @@ def capacity_score(a: CqpmCapacity, b: CqpmCapacity) -> float | None:
 
 
 def capacity_detail(c: CqpmCapacity) -> tuple[tuple[str, DetailValue], ...]:
-    return (("number", c.number), ("title", c.title), ("conditions", tuple(t.text for t in c.conditions)),
-            ("criteria", tuple(t.text for t in c.criteria)), ("assessment", tuple(t.text for t in c.assessment)))
+    detail: tuple[tuple[str, DetailValue], ...] = (
+        ("number", c.number), ("title", c.title), ("conditions", tuple(t.text for t in c.conditions)),
+        ("criteria", tuple(t.text for t in c.criteria)), ("assessment", tuple(t.text for t in c.assessment)))
+    if c.block is not None:
+        detail += (("block", c.block),)
+    if c.knowledge:
+        detail += (("knowledge", tuple(t.text for t in c.knowledge)),)
+    if c.expected_results:
+        detail += (("expected_results", tuple(t.text for t in c.expected_results)),)
+    return detail
+
+
+def _covered(part: str, whole: str) -> float:
+    """Share of ``part``'s title words that ``whole``'s title has."""
+    mine, theirs = words(part), set(words(whole))
+    return sum(w in theirs for w in mine) / len(mine) if mine else 0.0
+
+
+def unsplit(m: Matching, old: Sequence[CqpmCapacity], new: Sequence[CqpmCapacity]) -> Matching:
+    """A capacity split in two reads as the old one removed and both new ones added (the contract):
+    an old capacity matched to one new capacity, while another, unmatched new capacity also takes
+    its title words from it (and neither new title is the old one)."""
+    pairs, removed, added = list(m.pairs), list(m.removed), list(m.added)
+    for pair in m.pairs:
+        a, b = old[pair.old], new[pair.new]
+        if text_similarity(a.title, b.title) >= CAPACITY_TITLE_ALONE or _covered(b.title, a.title) < SPLIT_COVERAGE:
+            continue
+        other = next((j for j in added if _covered(new[j].title, a.title) >= SPLIT_COVERAGE
+                      and text_similarity(a.title, new[j].title) < CAPACITY_TITLE_ALONE), None)
+        if other is None:
+            continue
+        pairs.remove(pair)
+        removed.append(pair.old)
+        added.append(pair.new)
+    return Matching(pairs=tuple(pairs), removed=tuple(sorted(removed)), added=tuple(sorted(added)))
 
 
 def cqpm_changes(old: CqpmDocument, new: CqpmDocument) -> list[Change]:
     out = scalar_changes(cqpm_scalars(old), cqpm_scalars(new))
     out += text_list_changes("missions", old.missions, new.missions)
-    m = match(old.capacities, new.capacities, capacity_score)
+    m = unsplit(match(old.capacities, new.capacities, capacity_score), old.capacities, new.capacities)
     for i, j in reading_order(m):
         a = old.capacities[i] if i is not None else None
         b = new.capacities[j] if j is not None else None
@@ -110,6 +152,7 @@ def cqpm_changes(old: CqpmDocument, new: CqpmDocument) -> list[Change]:
             at = Locus(old_number=str(a.number), old_prov=a.prov, capacity=a.title)
             out.append(at.change(ChangeKind.REMOVED, Entity.CAPACITY, f"capacity {a.number}", a.title, None,
                                  capacity_detail(a)))
+    out += _blocks(old.blocks, new.blocks)
     out += text_list_changes("assessment_methods", old.assessment_methods, new.assessment_methods)
     return out
 
@@ -126,6 +169,8 @@ def _capacity_pair(a: CqpmCapacity, b: CqpmCapacity) -> list[Change]:
         (Entity.CONDITION, "condition", a.conditions, b.conditions),
         (Entity.CRITERION, "criterion", a.criteria, b.criteria),
         (Entity.ASSESSMENT, "assessment", a.assessment, b.assessment),
+        (Entity.KNOWLEDGE, "knowledge", a.knowledge, b.knowledge),
+        (Entity.EXPECTED_RESULT, "expected result", a.expected_results, b.expected_results),
     ):
         out += _items(entity, name, a, b, old_items, new_items)
     return out
@@ -161,7 +206,21 @@ def rncp_changes(old: RncpFiche, new: RncpFiche) -> list[Change]:
     out += coded_by_text("activities", old.activities, new.activities)
     out += _rncp_capacities(old.capacities, new.capacities)
     out += _blocks(old.blocks, new.blocks)
+    out += rncp_v2_scalar_changes(old, new)
+    for path, side in (("certifier_details", _certifier_lines), ("replaces", lambda r: r.replaces),
+                       ("replaced_by", lambda r: r.replaced_by), ("partners", _partner_lines)):
+        out += text_list_changes(path, texts(side(old)), texts(side(new)))
     return out
+
+
+def _certifier_lines(r: RncpFiche) -> tuple[str, ...]:
+    state = {True: "actif", False: "inactif", None: ""}
+    return tuple(" · ".join(x for x in (c.name, c.siret or "", state[c.active]) if x) for c in r.certifier_details)
+
+
+def _partner_lines(r: RncpFiche) -> tuple[str, ...]:
+    return tuple(" · ".join(x for x in (p.name, p.siret or "", p.habilitation or "", p.state or "") if x)
+                 for p in r.partners)
 
 
 def _rncp_capacities(old: Sequence[CodedText], new: Sequence[CodedText]) -> list[Change]:
@@ -186,19 +245,53 @@ def _rncp_capacities(old: Sequence[CodedText], new: Sequence[CodedText]) -> list
     return out
 
 
-def block_score(a: RncpBlock, b: RncpBlock) -> float | None:
+class _Block(Protocol):
+    """A bloc de compétences of either kind (an RNCP fiche's, a newer-layout référentiel's)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def capacities(self) -> tuple[str, ...] | tuple[int, ...]: ...
+    @property
+    def prov(self) -> Provenance: ...
+
+
+def _members(b: _Block) -> tuple[str, ...]:
+    return tuple(str(c) for c in b.capacities)
+
+
+def block_score(a: _Block, b: _Block) -> float | None:
     """A block is its title and its capacity set: the better of title similarity and set overlap."""
-    sa, sb = set(a.capacities), set(b.capacities)
+    sa, sb = set(_members(a)), set(_members(b))
     overlap = len(sa & sb) / len(sa | sb) if sa | sb else 0.0
     score = max(text_similarity(a.title, b.title), overlap)
     return score if score >= TEXT_THRESHOLD else None
 
 
-def _block_detail(b: RncpBlock) -> tuple[tuple[str, DetailValue], ...]:
-    return (("number", b.number), ("title", b.title), ("capacities", tuple(b.capacities)))
+def _block_detail(b: _Block) -> tuple[tuple[str, DetailValue], ...]:
+    detail: tuple[tuple[str, DetailValue], ...] = (("number", b.number), ("title", b.title),
+                                                   ("capacities", _members(b)))
+    if isinstance(b, RncpBlock) and (b.code or b.competences):  # version 2
+        detail += (("code", b.code), ("competences", tuple(c.text for c in b.competences)))
+    return detail
 
 
-def _blocks(old: Sequence[RncpBlock], new: Sequence[RncpBlock]) -> list[Change]:
+def _rncp_block_v2(at: Locus, key: str, a: RncpBlock, b: RncpBlock) -> list[Change]:
+    out: list[Change] = []
+    if (a.code or b.code) and a.code != b.code:
+        out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, code", a.code, b.code))
+    if not same_text(a.assessment, b.assessment):
+        out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, f"{key}, modalités d'évaluation",
+                             a.assessment, b.assessment))
+    for c in text_list_changes("competences", texts([x.text for x in a.competences]),
+                               texts([x.text for x in b.competences])):
+        out.append(dataclasses.replace(c, entity=Entity.BLOCK, key=f"{key}, compétence"))
+    return out
+
+
+def _blocks(old: Sequence[_Block], new: Sequence[_Block]) -> list[Change]:
     out: list[Change] = []
     for i, j in reading_order(match(old, new, block_score)):
         a = old[i] if i is not None else None
@@ -211,9 +304,10 @@ def _blocks(old: Sequence[RncpBlock], new: Sequence[RncpBlock]) -> list[Change]:
                 out.append(at.change(ChangeKind.MOVED, Entity.BLOCK, key, a.number, b.number))
             if not same_text(a.title, b.title):
                 out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, a.title, b.title))
-            if set(a.capacities) != set(b.capacities):
-                out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, tuple(a.capacities),
-                                     tuple(b.capacities)))
+            if set(_members(a)) != set(_members(b)):
+                out.append(at.change(ChangeKind.CHANGED, Entity.BLOCK, key, _members(a), _members(b)))
+            if isinstance(a, RncpBlock) and isinstance(b, RncpBlock):  # version 2: code, modalités, compétences
+                out += _rncp_block_v2(at, key, a, b)
         elif b is not None:
             out.append(at.change(ChangeKind.ADDED, Entity.BLOCK, f"block {b.number}", None, b.title,
                                  _block_detail(b)))

@@ -1,7 +1,8 @@
 """Front ends: ``extract(path) -> Layout``, the front end chosen from the content, not the name.
 
-Each front end (text, PDF, Word .docx, OpenDocument .odt) reads a file into the one layout model of
-``pipeline.records``; the structural parsers (``pipeline.parse``) never see which front end made it.
+Each front end (text, PDF, HTML, Word .docx, OpenDocument .odt) reads a file into the one layout
+model of ``pipeline.records``; the structural parsers (``pipeline.parse``) never see which front end
+made it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def extract(path: Path | str) -> Layout:
         from pipeline.extract.pdf import extract_pdf  # pdfplumber is only imported for PDFs
 
         return extract_pdf(path, data, source_of(path, data, "pdf"))
+    if fmt in ("html", "mhtml"):
+        from pipeline.extract.html import extract_html, html_of_mhtml  # lxml only for web pages
+
+        page = html_of_mhtml(data, str(path)) if fmt == "mhtml" else data
+        return extract_html(path, page, source_of(path, data, "html"))
     if fmt == "docx":
         from pipeline.extract.docx import extract_docx
 

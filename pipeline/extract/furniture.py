@@ -36,9 +36,10 @@ _QUALIF_ID_RE = re.compile(
 _QUALIF_LABEL_RE = re.compile(rf"qualification{_SP}*(?:n[°o]{_SP}*)?:?{_SP}*(?:mq{_SP}*)?", re.I)
 _CODE_LINE_RE = re.compile(rf"^(?:(?:mq|cqpm){_SP}*(?:n[°o]{_SP}*)?)?{_QUALIF_ID_RE.pattern}$", re.I)
 _CQPM_NUMBER_RE = re.compile(rf"\bcqpm{_SP}*(?:n[°o]{_SP}*)?:?{_SP}*(\d{{4}})\b(?!{_SP}*\d)", re.I)
+_MQ_SHORT_YEAR_RE = re.compile(rf"\bmq(\d{{2}}(?:{_SP}+\d{{2}}){{1,2}}{_SP}+\d{{4}})(?![\d/])", re.I)
 _CATEGORY_RE = re.compile(rf"cat[ée]gorie{_SP}*:?{_SP}*([A-Da-d]{_SP}*\*?)(?![\w])", re.I)
 _LEVEL_RE = re.compile(rf"\bniveau{_SP}*:{_SP}*(\d{{1,2}}|[IVX]{{1,4}}\b)", re.I)
-_MODIFIED_RE = re.compile(rf"derni[èeé]re{_SP}+modification{_SP}*(?:le|du|en{_SP}+date{_SP}+du)?{_SP}*:?"
+_MODIFIED_RE = re.compile(rf"dern(?:i[èeé])?re{_SP}+modification{_SP}*(?:le|du|en{_SP}+date{_SP}+du)?{_SP}*:?"
                           rf"{_SP}*(.+)$", re.I)
 _PAGE_RE = re.compile(
     rf"^(?:page{_SP}*(\d+)(?:{_SP}*(?:sur|/|de|of){_SP}*(\d+))?"  # Page 1 sur 6, Page 1 / 6, Page 3
@@ -96,7 +97,8 @@ def qualification(text: str) -> tuple[str | None, str | None]:
 
     "Qualification : MQ 2001 01 89 0195" and a bare "2001 01 89 0195" code line give
     ("2001 01 89 0195", "0195"); "MQ 1989 0021" gives ("1989 0021", "0021"); "CQPM 0248" gives only
-    the number.  The "MQ"/"CQPM" prefix is a label, not part of the id.
+    the number; "MQ89 04 59 0021" (MQ glued to a 2-digit year) gives ("89 04 59 0021", "0021").  The
+    "MQ"/"CQPM" prefix is a label, not part of the id.
     """
     text = _clean(text)
     label = _QUALIF_LABEL_RE.search(text)
@@ -111,6 +113,8 @@ def qualification(text: str) -> tuple[str | None, str | None]:
         mq = re.search(rf"\b(?:mq|cqpm){_SP}*(?:n[°o]{_SP}*)?", text, re.I)
         if mq:
             m = _QUALIF_ID_RE.match(text, mq.end())
+    if m is None:  # "MQ89 04 59 0021": MQ glued to a 2-digit year, kept as printed
+        m = _MQ_SHORT_YEAR_RE.search(text)
     if m is not None:
         qid = " ".join(m.group(1).split())
         return qid, qid[-4:]

@@ -28,8 +28,30 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+_HTML_STARTS = (b"<!doctype html", b"<html")
+
+
+def is_html(head: bytes) -> bool:
+    """A saved web page: starts with a doctype or <html>, after a BOM, blanks and comments
+    ("<!-- saved from url=… -->").  Text with HTML fragments inside (the seeds) is not a page."""
+    head = head.lstrip()
+    if head.startswith(b"<?xml") and b"?>" in head:  # an XHTML page's XML declaration
+        head = head[head.index(b"?>") + 2:].lstrip()
+    while head.startswith(b"<!--") and b"-->" in head:
+        head = head[head.index(b"-->") + 3:].lstrip()
+    return head[:14].lower().startswith(_HTML_STARTS)
+
+
+def is_mhtml(head: bytes) -> bool:
+    """A page saved as one file ("Webpage, Single File", .mhtml): a MIME multipart/related message."""
+    lower = head[:2048].lower()
+    return (head.startswith(b"From: <Saved by") or lower.startswith(b"mime-version:")
+            or b"\nmime-version:" in lower) and b"multipart/related" in lower
+
+
 def sniff_format(data: bytes, path: str) -> str:
-    """'pdf', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known binary formats."""
+    """'pdf', 'html', 'mhtml', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known
+    binary formats."""
     if not data:
         raise RejectedInput(path, "empty file (0 bytes)")
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
@@ -48,6 +70,10 @@ def sniff_format(data: bytes, path: str) -> str:
                                       f"({shown}){expected}")
     if b"\x00" in data[:4096]:
         raise RejectedInput(path, "binary file (NUL bytes), neither a PDF nor a text document")
+    if is_html(head):
+        return "html"
+    if is_mhtml(head):
+        return "mhtml"
     if path.lower().endswith(".pdf"):
         raise RejectedInput(path, "not a PDF: file has a .pdf name but does not start with %PDF-")
     return "text"

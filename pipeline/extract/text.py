@@ -1,9 +1,12 @@
 """Text front end: the seeds' format (markdown with HTML fragments, tab-separated table rows) -> Layout.
 
 One block per non-blank line.  Tab-separated lines are table rows; a row whose first cells are
-empty continues the capacity above it (the parser stitches it).  Inside a cell, ``<p>``/``<li>``
-start paragraphs, ``<input type="checkbox"/>`` and ``☐`` start a checkbox paragraph (a new
-criterion), ``•`` starts a bullet paragraph (a sub-item that stays in its criterion).
+empty continues the capacity above it (the parser stitches it).  Markdown pipe tables (a header line,
+a ``---|---`` separator, rows; leading and trailing pipes optional, as users paste the RNCP fiche page)
+are table rows too, the header marked; ``<br>`` and "- "/"•" bullets split a cell into paragraphs.
+Inside a cell, ``<p>``/``<li>`` start paragraphs, ``<input type="checkbox"/>`` and ``☐`` start a
+checkbox paragraph (a new criterion), ``•`` starts a bullet paragraph (a sub-item that stays in its
+criterion).
 """
 
 from __future__ import annotations
@@ -87,17 +90,58 @@ def decode(data: bytes, path: str) -> tuple[str, str | None]:
     return text, f"not UTF-8 (invalid byte at {bad}): decoded as Latin-1/cp1252"
 
 
+_MD_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_DASH_RE = re.compile(r"^[-–*]\s+")
+
+
+def _md_cells(line: str) -> tuple[Cell, ...]:
+    """The cells of a markdown table line, with or without its leading and trailing pipes."""
+    inner = line.strip()
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|"):
+        inner = inner[:-1]
+    cells = []
+    for raw in inner.split("|"):
+        cell = parse_cell(raw)
+        paras = tuple(Para(text=_MD_DASH_RE.sub("", p.text), marker=Marker.BULLET) if _MD_DASH_RE.match(p.text)
+                      else p for p in cell.paras)
+        cells.append(Cell(paras=paras))
+    return tuple(cells)
+
+
+def _md_table_at(lines: list[str], i: int) -> bool:
+    return "|" in lines[i] and i + 1 < len(lines) and bool(_MD_SEPARATOR_RE.match(lines[i + 1])) \
+        and "|" in lines[i + 1]
+
+
 def layout_from_text(text: str, source: Source) -> Layout:
     blocks: list[Block] = []
     table = 0
     header_cells: tuple[str, ...] | None = None  # the header of the current table
     prev_was_row = False
     gap = True
-    for line in text.splitlines():
+    lines = text.splitlines()
+    md_table = False  # inside a markdown pipe table (its rows are the following lines holding a pipe)
+    for i, line in enumerate(lines):
         if not line.strip():
             gap = True
+            md_table = False
             continue
         order = len(blocks)
+        if _md_table_at(lines, i) or (md_table and "|" in line):
+            if _MD_SEPARATOR_RE.match(line):
+                continue
+            is_header = not md_table
+            if is_header:
+                table += 1
+                md_table = True
+            cells = _md_cells(line)
+            blocks.append(Block(kind=BlockKind.TABLE_ROW, text=" | ".join(c.text for c in cells), page=None,
+                                order=order, cells=cells, table=table, header=is_header, gap_before=gap))
+            prev_was_row, header_cells, gap = False, None, False
+            continue
+        md_table = False
         if "\t" in line:
             cells = tuple(parse_cell(c) for c in line.split("\t"))
             texts = tuple(c.text for c in cells)

@@ -23,6 +23,10 @@ number is *inferred* from the fiche (``number_source = "inferred"``); the docume
 is left as printed (None).  Without capacities on one side, near-identical titles (≥ ``TITLE_ALONE_MIN``)
 may decide (method ``title``).  Anything weaker is no link.
 
+Where both sides have blocs de compétences (a newer-layout référentiel, a fiche's RNCPnnnnnBCnn blocs),
+the link carries a ``block_map``: each fiche bloc paired with the référentiel bloc that prints its code,
+else that shares its capacities (through the capacity map) or its title (``map_blocks``).
+
 The combined ``score`` is the weighted mean of the evidence that could be measured (history 0.4,
 capacities 0.4, title 0.2); ``method`` says which evidence decided.
 """
@@ -35,10 +39,10 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, utils
 
-from pipeline.link.inputs import CapacityTitle, LinkInput, link_input
+from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, link_input
 from pipeline.normalize.lemmas import lemma_key, tokens_many
 from pipeline.normalize.text import comparison_key
-from pipeline.records import CapacityLink, CodedText, Document, InferredNumber, Kind, Link
+from pipeline.records import BlockLink, CapacityLink, CodedText, Document, InferredNumber, Kind, Link
 
 PAIR_MIN = 0.70  # two capacities below this similarity are never mapped to each other
 CAPACITIES_MIN = 0.75  # capacity-set score from which the capacities agree
@@ -146,6 +150,42 @@ def map_capacities(rncp: Sequence[CodedText], cqpm: Sequence[CapacityTitle],
     return tuple(pairs), round(score, 4)
 
 
+def _block_score(rncp: BlockTitle, cqpm: BlockTitle, numbers: dict[str, int], title: float) -> float:
+    """A printed code decides; else the better of member overlap (fiche capacities through the capacity
+    map against the bloc's compétences) and title similarity."""
+    if cqpm.code and cqpm.code.replace(" ", "").upper() == (rncp.code or "").upper():
+        return 1.0
+    mapped = {str(numbers[c]) for c in rncp.capacities if c in numbers}
+    members = set(cqpm.capacities)
+    overlap = len(mapped & members) / len(mapped | members) if mapped | members else 0.0
+    return round(max(overlap, title), 4)
+
+
+def map_blocks(rncp: Sequence[BlockTitle], cqpm: Sequence[BlockTitle], capacity_map: Sequence[CapacityLink],
+               ) -> tuple[BlockLink, ...]:
+    """One-to-one bloc map, best pairs first (each ≥ PAIR_MIN), in the fiche's bloc order."""
+    if not rncp or not cqpm:
+        return ()
+    numbers = {c.rncp_code: c.cqpm_number for c in capacity_map}
+    lemmas = lemma_keys([b.title for b in rncp] + [b.title for b in cqpm])
+    titles = {(i, j): _similarity(_key(a.title), lemmas[i], _key(b.title), lemmas[len(rncp) + j])
+              for i, a in enumerate(rncp) for j, b in enumerate(cqpm)}
+    scored = sorted(((_block_score(a, b, numbers, titles[i, j]), i, j) for i, a in enumerate(rncp)
+                     for j, b in enumerate(cqpm)), key=lambda t: (-t[0], t[1], t[2]))
+    used_r: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[BlockLink] = []
+    for score, i, j in scored:
+        if score < PAIR_MIN:
+            break
+        if i in used_r or j in used_c:
+            continue
+        used_r.add(i)
+        used_c.add(j)
+        pairs.append(BlockLink(rncp[i].code or "", cqpm[j].number, score, rncp[i].ord, cqpm[j].ord))
+    return tuple(sorted(pairs, key=lambda p: p.rncp_ord))
+
+
 def _combined(parts: dict[str, float | None]) -> float:
     known = {k: v for k, v in parts.items() if v is not None}
     if not known:
@@ -187,17 +227,60 @@ def assess(rncp_doc: Document | LinkInput, cqpm_doc: Document | LinkInput) -> Li
         history_score=history, title_score=title, capacity_score=caps,
         reason=f"{method}: " + "; ".join(facts), capacity_map=cmap,
         rncp_source=fiche.path, cqpm_source=ref.path,
+        block_map=map_blocks(fiche.rncp_blocks, ref.cqpm_blocks, cmap),
     )
+
+
+#: share of the smaller side's words (title and capacities, 4+ letters) two documents must have in common
+#: to be assessed: a link needs capacities matching at ≥ CAPACITIES_MIN (each pair ≥ PAIR_MIN) or titles at
+#: ≥ TITLE_ALONE_MIN, which share far more; an export's 30,000 fiches are thus not each lemmatised and
+#: compared with every référentiel
+BLOCK_MIN = 0.2
+_WORD = re.compile(r"\w{4,}")
+_STOP = frozenset({"pour", "dans", "avec", "sont", "leur", "leurs", "selon", "ainsi", "tout", "toute", "toutes",
+                   "tous", "cette", "entre", "afin", "vers", "être", "avoir", "mettre", "partir", "niveau"})
+
+
+@lru_cache(maxsize=1 << 17)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(_key(text))) - _STOP
+
+
+def _profile(d: LinkInput) -> frozenset[str]:
+    out: set[str] = set(_words(d.title or ""))
+    for text in d.capacity_texts:
+        out |= _words(text)
+    return frozenset(out)
+
+
+def plausible(fiche: LinkInput, ref: LinkInput, profiles: dict[str, frozenset[str]] | None = None) -> bool:
+    """Whether a pair may link at all: the fiche's history names the référentiel's number, or their words
+    overlap (``BLOCK_MIN``); a pair with nothing to compare is assessed."""
+    named, printed = cqpm_number(fiche.named_number), cqpm_number(ref.printed_number)
+    if named and printed:
+        return named == printed
+    cache = profiles if profiles is not None else {}
+    a = cache[fiche.id] if fiche.id in cache else cache.setdefault(fiche.id, _profile(fiche))
+    b = cache[ref.id] if ref.id in cache else cache.setdefault(ref.id, _profile(ref))
+    if not a or not b:
+        return True
+    return len(a & b) / min(len(a), len(b)) >= BLOCK_MIN
 
 
 def candidate_pairs(documents: Iterable[Document | LinkInput],
                     new: Iterable[str] | None = None) -> list[tuple[LinkInput, LinkInput]]:
-    """Every (fiche, référentiel) pair to assess, by id; with ``new``, only pairs with a document in it."""
-    inputs = sorted((link_input(d) for d in documents), key=lambda d: d.id)
+    """Every (fiche, référentiel) pair to assess, by id (``plausible`` ones only); with ``new``, only pairs
+    with a document in it."""
+    # documents with the same content (a text and its PDF) have one id: one of them, the first by path
+    inputs = list({d.id: d for d in sorted((link_input(d) for d in documents), key=lambda d: (d.id, d.path),
+                                           reverse=True)}.values())
+    inputs.sort(key=lambda d: d.id)
     fiches = [d for d in inputs if d.kind is Kind.RNCP and d.linkable]
     refs = [d for d in inputs if d.kind is Kind.CQPM and d.linkable]
     fresh = None if new is None else set(new)
-    return [(f, r) for f in fiches for r in refs if fresh is None or f.id in fresh or r.id in fresh]
+    profiles: dict[str, frozenset[str]] = {}
+    return [(f, r) for f in fiches for r in refs
+            if (fresh is None or f.id in fresh or r.id in fresh) and plausible(f, r, profiles)]
 
 
 def link_order(link: Link) -> tuple[str, str, str, str]:

@@ -136,6 +136,8 @@ def _blocks(doc: Document, fiche: RncpFiche) -> list[Finding]:
     for block in fiche.blocks:
         for code in block.capacities:
             where.setdefault(code, []).append(block.number)
+    if not where:  # today's blocs list their compétences, not capacity codes: nothing to check them against
+        return []
     out = []
     first = fiche.blocks[0].prov
     for code in declared:

@@ -25,6 +25,23 @@ class CapacityTitle:
 
 
 @dataclass(frozen=True)
+class BlockTitle:
+    """A bloc de compétences as the linker sees it: its rank, RNCP code, title and members (RNCP capacity
+    codes for a fiche, compétence numbers as text for a référentiel)."""
+
+    number: int
+    code: str | None
+    title: str
+    capacities: tuple[str, ...]
+    ord: int = 0
+
+
+def rncp_block_code(fiche_code: str, number: int, printed: str | None = None) -> str:
+    """The bloc's RNCP code: as printed, else France Compétences' pattern RNCP<fiche>BC<nn>."""
+    return printed or f"{fiche_code}BC{number:02d}"
+
+
+@dataclass(frozen=True)
 class LinkInput:
     """What linking and the link and date quality rules read of one document.
 
@@ -44,6 +61,8 @@ class LinkInput:
     registration_end: date | None = None  # RNCP
     rncp_capacities: tuple[CodedText, ...] = ()  # RNCP: C1…Cn in the fiche's order, with provenance
     cqpm_capacities: tuple[CapacityTitle, ...] = ()  # CQPM: the table's capacities in order
+    rncp_blocks: tuple[BlockTitle, ...] = ()  # RNCP: the fiche's blocs, members = capacity codes
+    cqpm_blocks: tuple[BlockTitle, ...] = ()  # CQPM (newer layout): its blocs, members = compétence numbers
 
     @property
     def capacity_texts(self) -> tuple[str, ...]:
@@ -58,10 +77,14 @@ def link_input(doc: Document | LinkInput) -> LinkInput:
     head = (doc.id, doc.kind, doc.source.sha256, doc.source.path)
     if doc.kind is Kind.RNCP and doc.rncp is not None:
         f = doc.rncp
+        blocks = tuple(BlockTitle(b.number, rncp_block_code(f.code, b.number, getattr(b, "code", None)), b.title,
+                                  tuple(b.capacities), k) for k, b in enumerate(f.blocks))
         return LinkInput(*head, linkable=True, title=f.title, code=f.code, named_number=f.history.cqpm_number,
-                         registration_end=f.registration.end, rncp_capacities=f.capacities)
+                         registration_end=f.registration.end, rncp_capacities=f.capacities, rncp_blocks=blocks)
     if doc.kind is Kind.CQPM and doc.cqpm is not None:
         r = doc.cqpm
         return LinkInput(*head, linkable=True, title=r.title, printed_number=r.number,
-                         cqpm_capacities=tuple(CapacityTitle(c.number, c.title) for c in r.capacities))
+                         cqpm_capacities=tuple(CapacityTitle(c.number, c.title) for c in r.capacities),
+                         cqpm_blocks=tuple(BlockTitle(b.number, b.code, b.title, tuple(str(n) for n in b.capacities), k)
+                                           for k, b in enumerate(r.blocks)))
     return LinkInput(*head, linkable=False)

@@ -44,6 +44,8 @@ def contract_links(links: Sequence[Link]) -> list[dict[str, Any]]:
             "score": round(best.score, 3),
             "capacity_map": [{"rncp": c.rncp_code, "cqpm": c.cqpm_number, "score": round(c.score, 3)}
                              for c in best.capacity_map],
+            **({"block_map": [{"rncp": b.rncp_block, "cqpm": b.cqpm_block, "score": round(b.score, 3)}
+                              for b in best.block_map]} if best.block_map else {}),
             "cqpm_number_source": best.number_source,
             "reason": best.reason,
             "rncp_source": best.rncp_source,

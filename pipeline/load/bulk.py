@@ -41,13 +41,16 @@ def by_column(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [[row[i] for row in rows] for i in range(width)]
 
 
-def insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (values in ``columns`` order) in one statement."""
+def insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+           *, or_else: str = "") -> None:
+    """Insert ``rows`` (values in ``columns`` order) in one statement (``or_else="IGNORE"``/``"REPLACE"``: on a
+    primary-key conflict)."""
     if not rows:
         return
     types = _column_types(con, table)
     names = ", ".join(columns)
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {relation([(c, types[c]) for c in columns])}",
+    verb = f"INSERT OR {or_else}" if or_else else "INSERT"
+    con.execute(f"{verb} INTO {table} ({names}) SELECT {names} FROM {relation([(c, types[c]) for c in columns])}",
                 by_column(rows, len(columns)))
 
 

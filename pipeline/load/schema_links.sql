@@ -41,6 +41,33 @@ CREATE TABLE IF NOT EXISTS capacity_links (
     PRIMARY KEY (document_id, cqpm_document_id, ord)
 );
 
+-- one row per mapped bloc of a link where both sides have blocs (a newer-layout référentiel and a fiche
+-- with RNCPnnnnnBCnn blocs); ord and provenance are the RNCP bloc's position in the fiche
+CREATE TABLE IF NOT EXISTS block_links (
+    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER NOT NULL,  -- the RNCP fiche
+    reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    cqpm_document_id  VARCHAR NOT NULL,
+    rncp_block        VARCHAR NOT NULL,           -- 'RNCP38622BC01' (printed, else RNCP<code>BC<nn>)
+    cqpm_block        INTEGER NOT NULL,           -- the référentiel's bloc number (cqpm_blocks.number)
+    cqpm_ord          INTEGER NOT NULL,           -- cqpm_blocks.ord
+    score             DOUBLE NOT NULL,
+    PRIMARY KEY (document_id, cqpm_document_id, ord)
+);
+
+CREATE TABLE IF NOT EXISTS block_link_candidates (
+    document_id VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL, ord INTEGER NOT NULL,
+    reading_order INTEGER, page INTEGER, x0 DOUBLE, top DOUBLE, x1 DOUBLE, bottom DOUBLE,
+    cqpm_document_id  VARCHAR NOT NULL,
+    rncp_block        VARCHAR NOT NULL,
+    cqpm_block        INTEGER NOT NULL,
+    cqpm_ord          INTEGER NOT NULL,
+    score             DOUBLE NOT NULL,
+    PRIMARY KEY (document_id, cqpm_document_id, ord)
+);
+
+COMMENT ON TABLE block_links IS 'Bloc map of a link: a fiche bloc (RNCPnnnnnBCnn) paired with a newer-layout référentiel bloc.';
+COMMENT ON TABLE block_link_candidates IS 'Internal (links recompute state, not an interface): the bloc map of every link candidate.';
+
 -- a CQPM number the référentiel does not print, inferred from a linked fiche's history; the
 -- référentiel's own cqpm_referentiels.number stays what the file says (NULL)
 CREATE TABLE IF NOT EXISTS inferred_numbers (

@@ -72,7 +72,7 @@ COMMENT ON COLUMN v_referentiel_versions.inferred_number IS 'The CQPM number nam
 COMMENT ON COLUMN v_referentiel_versions.qualification_id IS 'Qualification identifier printed in the page header (2001 01 89 0195).';
 COMMENT ON COLUMN v_referentiel_versions.last_modified IS 'Date of last modification printed by the référentiel.';
 COMMENT ON COLUMN v_referentiel_versions.objective IS 'The objective of the qualification, as printed.';
-COMMENT ON COLUMN v_referentiel_versions.layout_variant IS 'Which layout the référentiel was read in: classic, or activites (the newer layout, read partially).';
+COMMENT ON COLUMN v_referentiel_versions.layout_variant IS 'Which layout the référentiel was read in: classic (I objectif, II capacités), or activites (the newer layout: 1. activités, 2. blocs de compétences, 3. évaluation; v_activities, v_blocs, v_competences).';
 COMMENT ON COLUMN v_referentiel_versions.capacities IS 'Number of capacities in the evaluation table.';
 COMMENT ON COLUMN v_referentiel_versions.criteria IS 'Number of evaluation criteria over all capacities.';
 COMMENT ON COLUMN v_referentiel_versions.rncp_codes IS 'RNCP codes of the fiches linked to this document (v_links).';

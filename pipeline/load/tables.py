@@ -167,11 +167,13 @@ SOURCES = Table(
 )
 
 DOCUMENTS = Table(
-    "documents", "One row per loaded document; id = sources.sha256[:16].",
+    "documents", "One row per loaded document; id = the hash of its content (document_sources: every source).",
     (
-        Column("id", "VARCHAR", "The document id: the first 16 hex digits of its source's sha256.", not_null=True),
-        Column("source_sha256", "VARCHAR", "sha256 of the source file (sources.sha256).", not_null=True,
-               unique=True),
+        Column("id", "VARCHAR", "The document id: the first 16 hex digits of the sha256 of its canonical content "
+                                "JSON without its source (a warehouse written before kept its source's sha256).",
+               not_null=True),
+        Column("source_sha256", "VARCHAR", "sha256 of the source file that first brought it (sources.sha256); "
+                                           "document_sources lists all its sources.", not_null=True),
         Column("kind", "VARCHAR", "cqpm or rncp.", not_null=True, check="kind IN ('cqpm', 'rncp')"),
         Column("status", "VARCHAR", "loaded, or partial when part of the document could not be read.",
                not_null=True, check="status IN ('loaded', 'partial')"),
@@ -196,9 +198,26 @@ CQPM_REFERENTIELS = Table(
         Column("level", "VARCHAR", "Niveau, when printed (newer documents)."),
         Column("title", "VARCHAR", "Title of the référentiel."),
         Column("objective", "VARCHAR", "Section I prose before the missions list."),
-        Column("layout_variant", "VARCHAR", "Which layout the parser recognised.", not_null=True),
+        Column("layout_variant", "VARCHAR", "Which layout the parser recognised: classic (I objectif, II capacités) "
+               "or activites (the newer layout: 1. activités, 2. blocs de compétences, 3. évaluation).",
+               not_null=True),
+        Column("environment", "VARCHAR", "Newer layout: 1.2 Environnement de travail, paragraphs joined by a "
+               "line break (NULL in the old layout or when not printed)."),
+        Column("interactions", "VARCHAR", "Newer layout: 1.3 Interactions dans l'environnement de travail (NULL "
+               "in the old layout or when not printed)."),
     ),
     key=("document_id",),
+)
+
+CQPM_BLOCKS = list_table("cqpm_blocks", "Blocs de compétences of a newer-layout CQPM référentiel.",
+                         Column("number", "INTEGER", "Rank of the bloc in its référentiel (1, 2, …), whatever its "
+                                "label prints.", not_null=True),
+                         Column("code", "VARCHAR", "The RNCP bloc code its label prints (RNCP38622BC01); NULL when "
+                                "none."),
+                         Column("title", "VARCHAR", "Title of the bloc without its label.", not_null=True))
+CQPM_BLOCK_PARENT = (
+    Column("block_ord", "INTEGER", "Position of the CQPM bloc the item belongs to, 0-based.", not_null=True),
+    Column("block_number", "INTEGER", "Number of the CQPM bloc the item belongs to.", not_null=True),
 )
 
 CQPM_TABLES = (
@@ -218,6 +237,20 @@ CQPM_TABLES = (
                _text("The assessment as printed."), parent=CAPACITY_PARENT),
     list_table("cqpm_assessment_methods", "Assessment methods of a CQPM référentiel (IV.2 B) a), b), …).",
                _text("The method as printed.")),
+    # the newer layout (1. activités, 2. blocs de compétences, 3. évaluation)
+    list_table("cqpm_activities", "Activities of section 1.1 of a newer-layout CQPM référentiel.",
+               Column("title", "VARCHAR", "The activity: a nominal heading or a list item.", not_null=True),
+               Column("text", "VARCHAR", "The paragraph(s) under the heading, joined by a line break; NULL for a "
+                      "list item.")),
+    CQPM_BLOCKS,
+    # provenance is the bloc's: the records keep none per member
+    list_table("cqpm_block_capacities", "Which compétences (cqpm_capacities.number) each bloc holds, one row each.",
+               Column("capacity_number", "INTEGER", "Number of a compétence of the bloc.", not_null=True),
+               parent=CQPM_BLOCK_PARENT),
+    list_table("cqpm_knowledge", "Connaissances associées of a compétence, one per item.",
+               _text("The connaissance as printed."), parent=CAPACITY_PARENT),
+    list_table("cqpm_expected_results", "Résultats attendus of a compétence, one per paragraph.",
+               _text("The résultat attendu as printed."), parent=CAPACITY_PARENT),
 )
 
 RNCP_FICHES = Table(
@@ -239,13 +272,26 @@ RNCP_FICHES = Table(
         Column("history_first_validated", "VARCHAR", "Year the CQPM was first validated, per the history."),
         Column("history_version_date", "DATE", "Version date of the CQPM, per the history."),
         Column("history_category", "VARCHAR", "CQPM category, per the history."),
+        Column("active", "BOOLEAN", "Active (ACTIF Oui, \"Active\" on the page); NULL on 2017 prints."),
+        Column("state", "VARCHAR", "ETAT_FICHE of the export (Publiée, …)."),
+        Column("level", "INTEGER", "Niveau (3…8); NULL for \"Sans niveau\" or when not printed."),
+        Column("objectives", "VARCHAR", "Objectifs et contexte de la certification."),
+        Column("registration_start_of_pathways", "DATE", "Date de début des parcours certifiants."),
+        Column("activities_raw", "VARCHAR", "ACTIVITES_VISEES as the export wrote it (split into rncp_activities)."),
+        Column("capacities_raw", "VARCHAR", "CAPACITES_ATTESTEES as the export wrote it (split into "
+                                            "rncp_capacities)."),
     ),
     key=("document_id",),
 )
 
 RNCP_BLOCKS = list_table("rncp_blocks", "Blocks of competences of an RNCP fiche.",
                          Column("number", "INTEGER", "Number of the block in its fiche.", not_null=True),
-                         Column("title", "VARCHAR", "Title of the block.", not_null=True))
+                         Column("title", "VARCHAR", "Title of the block.", not_null=True),
+                         Column("code", "VARCHAR", "Code of the block (RNCP36086BC01), when given."),
+                         Column("assessment", "VARCHAR", "Modalités d'évaluation of the block, as text."),
+                         Column("split_method", "VARCHAR", "How the list of compétences was split from its text "
+                                                           "(pipeline/normalize/competences.py)."),
+                         Column("competences_raw", "VARCHAR", "LISTE_COMPETENCES as the export wrote it."))
 
 RNCP_TABLES = (
     RNCP_FICHES,
@@ -265,15 +311,97 @@ RNCP_TABLES = (
     list_table("rncp_block_capacities", "The capacity codes of each RNCP block, one row per code.",
                Column("capacity_code", "VARCHAR", "RNCP capacity code (C7) of the block.", not_null=True),
                parent=BLOCK_PARENT),
+    # version 2 (today's fiche: open-data export, fiche page)
+    list_table("rncp_block_competences", "The compétences of each RNCP block, one per item (nested items inside "
+                                         "their parent's text); provenance is the block's.",
+               Column("code", "VARCHAR", "Number or code printed before the item (1.1, A1C1, C.1), else NULL."),
+               _text("The compétence as written."), parent=BLOCK_PARENT),
+    list_table("rncp_certifier_details", "Certifiers of an RNCP fiche with SIRET and state (version 2).",
+               Column("name", "VARCHAR", "Legal name of the certifier.", not_null=True),
+               Column("siret", "VARCHAR", "SIRET (14 digits), when given."),
+               Column("active", "BOOLEAN", "Actif / Inactif, when given.")),
+    list_table("rncp_access_routes", "Voies d'accès of an RNCP fiche: FI, CA, FC, CQ, CL, VAE.",
+               Column("route", "VARCHAR", "FI élève/étudiant, CA apprentissage, FC formation continue, CQ contrat "
+                                          "de professionnalisation, CL candidature individuelle, VAE.",
+                      not_null=True, check="route IN ('FI', 'CA', 'FC', 'CQ', 'CL', 'VAE')"),
+               Column("open", "BOOLEAN", "Whether the route is open."),
+               Column("jury", "VARCHAR", "Composition of the jury, as text.")),
+    list_table("rncp_statistics", "Statistics per promotion year of an RNCP fiche.",
+               Column("year", "INTEGER", "Promotion year.", not_null=True),
+               Column("certified", "INTEGER", "Number certified."),
+               Column("certified_vae", "INTEGER", "Number certified through VAE."),
+               Column("employment_6m", "INTEGER", "Overall employment rate at 6 months, %."),
+               Column("job_2y", "INTEGER", "Employment rate in the target job at 2 years, %.")),
+    list_table("rncp_continuity", "Continuity the fiche declares: older fiches it replaces, newer ones replacing it.",
+               Column("direction", "VARCHAR", "replaces (an older fiche) or replaced_by (a newer one).",
+                      not_null=True, check="direction IN ('replaces', 'replaced_by')"),
+               _code("RNCP/RS code of the other fiche.")),
+    list_table("rncp_partners", "Organismes préparant à la certification (export PARTENAIRES).",
+               Column("name", "VARCHAR", "Name of the partner.", not_null=True),
+               Column("siret", "VARCHAR", "SIRET of the partner."),
+               Column("habilitation", "VARCHAR",
+                      "HABILITATION_FORMER | HABILITATION_ORGANISER | HABILITATION_ORGA_FORM."),
+               Column("state", "VARCHAR", "Actif | Inactif | Supprimé.")),
+)
+
+DOCUMENT_SOURCES = Table(
+    "document_sources", "Every source a document was read from: an export holds thousands of documents; files "
+                        "with the same content are one document with several sources.",
+    (
+        Column("document_id", "VARCHAR", "The document (documents.id).", not_null=True),
+        Column("source_sha256", "VARCHAR", "A source holding it (sources.sha256).", not_null=True),
+        Column("reading_order", "INTEGER", "Where in the source (an export: the line of the fiche)."),
+        Column("added_at", "TIMESTAMP", "When this source was first seen holding it, UTC.", not_null=True),
+    ),
+    key=("document_id", "source_sha256"), document_key=None,
+)
+
+RNCP_EXPORTS = Table(
+    "rncp_exports", "One row per open-data export imported (one source, many fiches).",
+    (
+        Column("source_sha256", "VARCHAR", "The export file (sources.sha256).", not_null=True),
+        Column("path", "VARCHAR", "Path it was imported from.", not_null=True),
+        Column("member", "VARCHAR", "The XML/CSV member read inside the zip."),
+        Column("format", "VARCHAR", "xml | csv.", not_null=True),
+        Column("flux_version", "VARCHAR", "VERSION_FLUX (4.1)."),
+        Column("series", "VARCHAR", "RNCP | RS, from the name."),
+        Column("export_date", "DATE", "Date of the export, from its name."),
+        Column("fiches", "INTEGER", "Fiches read.", not_null=True),
+        Column("added", "INTEGER", "Fiches whose content was new (first versions and new versions).", not_null=True),
+        Column("unchanged", "INTEGER", "Fiches whose content the warehouse already held.", not_null=True),
+        Column("withdrawn", "INTEGER", "Fiches of the previous export of the series missing from this one.",
+               not_null=True),
+        Column("skipped_rs", "INTEGER", "RS fiches left out (--skip-rs).", not_null=True),
+        Column("notes", "VARCHAR[]", "What the format could not give (the CSV: no compétence lists), fiches "
+                                     "skipped.", not_null=True),
+        Column("imported_at", "TIMESTAMP", "When it was imported, UTC.", not_null=True),
+    ),
+    key=("source_sha256",), document_key=None,
+)
+
+RNCP_WITHDRAWALS = Table(
+    "rncp_withdrawals", "A fiche that disappeared from an export (its versions stay) or came back.",
+    (
+        Column("code", "VARCHAR", "RNCP/RS code of the fiche.", not_null=True),
+        Column("document_id", "VARCHAR", "Its latest version at that export.", not_null=True),
+        Column("source_sha256", "VARCHAR", "The export it is missing from (or back in).", not_null=True),
+        Column("export_date", "DATE", "Date of that export."),
+        Column("event", "VARCHAR", "withdrawn or reinstated.", not_null=True,
+               check="event IN ('withdrawn', 'reinstated')"),
+        Column("recorded_at", "TIMESTAMP", "When it was recorded, UTC.", not_null=True),
+    ),
+    key=("code", "source_sha256"), document_key=None,
 )
 
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
-ADDED_COLUMNS = {"documents": "previous_id"}
+ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
+                 "rncp_blocks": "code"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,
                    DOCUMENTS)
-TABLES = {t.name: t for t in (META, SOURCES, DOCUMENTS, *CQPM_TABLES, *RNCP_TABLES)}
+TABLES = {t.name: t for t in (META, SOURCES, DOCUMENTS, *CQPM_TABLES, *RNCP_TABLES, DOCUMENT_SOURCES,
+                              RNCP_EXPORTS, RNCP_WITHDRAWALS)}
 
 
 def ddl() -> str:

@@ -1,8 +1,10 @@
 """The DuckDB warehouse, write side: connect, load one document per transaction, record rejections.
 
-A document is its bytes: everything is keyed by the source's sha256 (``documents.id`` is its first 16
-hex digits).  Loading the same bytes twice adds nothing; a load either writes every row of the document
-or none (one transaction, rolled back on any error).  The table layout is ``schema.sql``.
+A document is its content: ``documents.id`` is the first 16 hex digits of the hash of its canonical JSON
+without its source (``pipeline.contract.content_id``); ``document_sources`` says which sources hold it
+(one export holds many documents; two files with the same content are one document).  Loading the same
+content twice adds nothing but the new source; a load either writes every row of the document or none
+(one transaction, rolled back on any error).  The tables are declared in ``tables.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import duckdb
 
 from pipeline.errors import PipelineError, RejectedInput, TransientError
 from pipeline.load import bulk, column_docs, tables
-from pipeline.load.versions import assign_version, with_version
+from pipeline.load.versions import assign_version, stored_version, with_version
 from pipeline.records import (
     CodedText,
     CqpmDocument,
@@ -45,6 +47,7 @@ DOCUMENT_TABLES = tuple(t.name for t in tables.DOCUMENT_TABLES)
 
 # text the warehouse refuses to store: U+FFFD and the usual UTF-8-read-as-cp1252/latin-1 mojibake
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|â€")
+MOJIBAKE = _MOJIBAKE
 
 
 class WarehouseError(PipelineError):
@@ -90,12 +93,37 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.begin()
     try:
         con.execute(sql)
+        _drop_unique_source(con)
         column_docs.comment_shared_columns(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
     except BaseException:
         con.rollback()
         raise
     con.commit()
+
+
+def _drop_unique_source(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written when a document was its bytes has ``documents.source_sha256 UNIQUE``: one
+    source could hold one document.  DuckDB cannot drop a constraint, so the table is copied without it
+    (same rows and ids; primary key and NOT NULL columns restored), and each document gets its source in
+    ``document_sources``."""
+    found = con.execute("SELECT 1 FROM duckdb_constraints() WHERE table_name = 'documents' "
+                        "AND constraint_type = 'UNIQUE'").fetchone()
+    if found is None:
+        return
+    not_null = [r[0][0] for r in con.execute(
+        "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'documents' "
+        "AND constraint_type = 'NOT NULL'").fetchall()]
+    con.execute("CREATE TABLE documents_without_unique AS SELECT * FROM documents")
+    con.execute("DROP TABLE documents")
+    con.execute("ALTER TABLE documents_without_unique RENAME TO documents")
+    con.execute("ALTER TABLE documents ADD PRIMARY KEY (id)")
+    for column in not_null:
+        if column != "id":
+            con.execute(f"ALTER TABLE documents ALTER COLUMN {column} SET NOT NULL")
+    con.execute("INSERT INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "SELECT id, source_sha256, NULL, loaded_at FROM documents d WHERE NOT EXISTS "
+                "(SELECT 1 FROM document_sources x WHERE x.document_id = d.id AND x.source_sha256 = d.source_sha256)")
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -115,6 +143,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
                     _create(p)
     with _duckdb_errors(where):
         con = duckdb.connect(where, read_only=read_only and not memory)
+        con.execute("SET enable_progress_bar = false")  # a long import must not draw on stdout
         if not read_only or memory:
             try:
                 _apply_schema(con)
@@ -243,15 +272,22 @@ def _store(document: Document, rows: TableRows,
     """Write one document's rows (the caller owns the transaction); list rows go to ``deferred`` if given."""
     doc_id, sha = document.id, document.source.sha256
     found = con.execute("SELECT source_sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
+    if found is not None and not replace:
+        _add_source(document, con)  # the same content from another file: one document, one more source
+        return False
+    # a replace (re-ingest of the same bytes after a parser change) takes the place of the documents only
+    # this source holds, and keeps their version; read before they are deleted
+    replaced = _held_only_by(con, sha) if replace else []
     if found is not None:
-        if found[0] != sha:
-            raise WarehouseError(f"document id {doc_id} already belongs to sha256 {found[0]}, not {sha}")
-        if not replace:
-            return False
-    # before a replace deletes it: a replaced document keeps it
-    version = assign_version(con, document, stored=found is not None)
-    if found is not None:
-        delete_document_rows(con, doc_id)
+        version = assign_version(con, document, stored=True)
+    elif replaced and (kept := stored_version(con, replaced[0])) is not None:
+        version = kept
+    else:
+        version = assign_version(con, document, stored=False)
+    for old in dict.fromkeys([*replaced, *([doc_id] if found is not None else [])]):
+        delete_document_rows(con, old)
+        if old != doc_id:
+            con.execute("DELETE FROM document_sources WHERE document_id = ?", [old])
     rows["documents"] = with_version(rows["documents"], version)
     s = document.source
     reason = "; ".join(document.reasons) or None
@@ -260,12 +296,35 @@ def _store(document: Document, rows: TableRows,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason],
     )
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "VALUES (?, ?, NULL, ?)", [doc_id, sha, _now()])
     for table, (columns, table_rows) in rows.items():
         if deferred is None or table in _EAGER_TABLES:
             _insert(con, table, columns, table_rows)
         elif table_rows:
             deferred.setdefault(table, (columns, []))[1].extend(table_rows)
     return True
+
+
+def _held_only_by(con: duckdb.DuckDBPyConnection, sha: str) -> list[str]:
+    """The documents the source ``sha`` brought that no other source holds."""
+    return [str(r[0]) for r in con.execute(
+        "SELECT d.id FROM documents d WHERE d.source_sha256 = ? AND NOT EXISTS (SELECT 1 FROM document_sources x "
+        "WHERE x.document_id = d.id AND x.source_sha256 <> ?) ORDER BY d.id", [sha, sha]).fetchall()]
+
+
+def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
+    """Record that ``document`` (already stored) is also held by its source's bytes."""
+    s = document.source
+    known = con.execute("SELECT status FROM sources WHERE sha256 = ?", [s.sha256]).fetchone()
+    if known is None or known[0] == Status.REJECTED.value:
+        con.execute(
+            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
+             "; ".join(document.reasons) or None])
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "VALUES (?, ?, NULL, ?)", [document.id, s.sha256, _now()])
 
 
 def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
@@ -293,6 +352,12 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], 
         chunk = rows[start:start + _CHUNK]
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(one for _ in chunk)
         con.execute(sql, [value for row in chunk for value in row])
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[Row], *,
+                or_else: str = "") -> None:
+    """Insert many rows in one statement (a list per column); ``or_else`` "IGNORE"/"REPLACE" on conflict."""
+    bulk.insert(con, table, columns, rows, or_else=or_else)
 
 
 def _now() -> datetime:
@@ -367,7 +432,7 @@ def _cqpm_rows(rows: _Rows, c: CqpmDocument) -> None:
     rows.add(tables.CQPM_REFERENTIELS, {
         "number": c.number, "qualification_id": c.qualification_id, "category": c.category,
         "last_modified": c.last_modified, "level": c.level, "title": c.title, "objective": c.objective,
-        "layout_variant": c.layout_variant})
+        "layout_variant": c.layout_variant, "environment": c.environment, "interactions": c.interactions})
     rows.texts(_table("cqpm_missions"), c.missions)
     rows.coded(_table("cqpm_listed_capacities"), c.listed_capacities, "text")
     capacities = _table("cqpm_capacities")
@@ -375,12 +440,28 @@ def _cqpm_rows(rows: _Rows, c: CqpmDocument) -> None:
     for k, cap in enumerate(c.capacities):
         rows.add(capacities, {**_prov(k, cap.prov), "number": cap.number, "title": cap.title})
     for name, field in (("cqpm_conditions", "conditions"), ("cqpm_criteria", "criteria"),
-                        ("cqpm_assessments", "assessment")):
+                        ("cqpm_assessments", "assessment"), ("cqpm_knowledge", "knowledge"),
+                        ("cqpm_expected_results", "expected_results")):
         table = _table(name)
         rows.out[table.name] = (table.names, [])
         for k, cap in enumerate(c.capacities):
             rows.texts(table, getattr(cap, field), capacity_ord=k, capacity_number=cap.number)
     rows.texts(_table("cqpm_assessment_methods"), c.assessment_methods)
+    _newer_layout_rows(rows, c)
+
+
+def _newer_layout_rows(rows: _Rows, c: CqpmDocument) -> None:
+    """Activities and blocs (with the compétences they hold) of a newer-layout référentiel."""
+    activities, members = _table("cqpm_activities"), _table("cqpm_block_capacities")
+    for table in (activities, tables.CQPM_BLOCKS, members):
+        rows.out[table.name] = (table.names, [])
+    for k, a in enumerate(c.activities):
+        rows.add(activities, {**_prov(k, a.prov), "title": a.title, "text": a.text})
+    for k, b in enumerate(c.blocks):
+        rows.add(tables.CQPM_BLOCKS, {**_prov(k, b.prov), "number": b.number, "code": b.code, "title": b.title})
+        for i, number in enumerate(b.capacities):
+            rows.add(members, {**_prov(i, b.prov), "block_ord": k, "block_number": b.number,
+                               "capacity_number": number})
 
 
 def _rncp_rows(rows: _Rows, r: RncpFiche) -> None:
@@ -392,21 +473,58 @@ def _rncp_rows(rows: _Rows, r: RncpFiche) -> None:
         "registration_end": reg.end, "awards_per_year": r.awards_per_year,
         "history_cqpm_number": hist.cqpm_number, "history_qualification_id": hist.qualification_id,
         "history_first_validated": hist.first_validated, "history_version_date": hist.version_date,
-        "history_category": hist.category})
+        "history_category": hist.category, "active": r.active, "state": r.state, "level": r.level,
+        "objectives": r.objectives, "registration_start_of_pathways": reg.start_of_pathways,
+        "activities_raw": r.activities_raw, "capacities_raw": r.capacities_raw})
     rows.texts(_table("rncp_certifiers"), r.certifiers)
     for name in ("rncp_conventions", "rncp_nsf", "rncp_formacodes", "rncp_rome"):
         rows.coded(_table(name), getattr(r, name.removeprefix("rncp_")), "label")
     rows.coded(_table("rncp_activities"), r.activities, "text")
     rows.coded(_table("rncp_capacities"), r.capacities, "text")
     rows.texts(_table("rncp_jobs"), r.jobs)
-    block_capacities = _table("rncp_block_capacities")
-    rows.out[tables.RNCP_BLOCKS.name] = (tables.RNCP_BLOCKS.names, [])
-    rows.out[block_capacities.name] = (block_capacities.names, [])
+    block_capacities, competences = _table("rncp_block_capacities"), _table("rncp_block_competences")
+    for t in (tables.RNCP_BLOCKS, block_capacities, competences):
+        rows.out[t.name] = (t.names, [])
     for k, b in enumerate(r.blocks):
-        rows.add(tables.RNCP_BLOCKS, {**_prov(k, b.prov), "number": b.number, "title": b.title})
+        rows.add(tables.RNCP_BLOCKS, {**_prov(k, b.prov), "number": b.number, "title": b.title, "code": b.code,
+                                      "assessment": b.assessment, "split_method": b.split_method,
+                                      "competences_raw": b.competences_raw})
         for i, code in enumerate(b.capacities):
             rows.add(block_capacities, {"block_ord": k, "block_number": b.number, **_prov(i, b.prov),
                                         "capacity_code": code})
+        for i, c in enumerate(b.competences):
+            rows.add(competences, {"block_ord": k, "block_number": b.number, **_prov(i, b.prov), "code": c.code,
+                                   "text": c.text})
+    _rncp_v2_rows(rows, r)
+
+
+def _at(prov: Provenance | None, k: int) -> Provenance:
+    """A record's provenance, or its rank when the front end gave none."""
+    return prov if prov is not None else Provenance(page=None, order=k)
+
+
+def _rncp_v2_rows(rows: _Rows, r: RncpFiche) -> None:
+    """The lists of today's fiche (version 2): certifier details, access routes, statistics, continuity,
+    partners (empty on a 2017 print)."""
+    for name in ("rncp_certifier_details", "rncp_access_routes", "rncp_statistics", "rncp_continuity",
+                 "rncp_partners"):
+        rows.out[name] = (_table(name).names, [])
+    for k, c in enumerate(r.certifier_details):
+        rows.add(_table("rncp_certifier_details"), {**_prov(k, _at(c.prov, k)), "name": c.name, "siret": c.siret,
+                                                     "active": c.active})
+    for k, a in enumerate(r.access_routes):
+        rows.add(_table("rncp_access_routes"), {**_prov(k, _at(a.prov, k)), "route": a.route, "open": a.open,
+                                                 "jury": a.jury})
+    for k, st in enumerate(r.statistics):
+        rows.add(_table("rncp_statistics"), {**_prov(k, _at(st.prov, k)), "year": st.year,
+                                              "certified": st.certified, "certified_vae": st.certified_vae,
+                                              "employment_6m": st.employment_6m, "job_2y": st.job_2y})
+    links = [("replaces", c) for c in r.replaces] + [("replaced_by", c) for c in r.replaced_by]
+    for k, (direction, code) in enumerate(links):
+        rows.add(_table("rncp_continuity"), {**_prov(k, _at(None, k)), "direction": direction, "code": code})
+    for k, p in enumerate(r.partners):
+        rows.add(_table("rncp_partners"), {**_prov(k, _at(p.prov, k)), "name": p.name, "siret": p.siret,
+                                            "habilitation": p.habilitation, "state": p.state})
 
 
 # ---------------------------------------------------------------------------------------------- rejections

@@ -22,12 +22,13 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`":
 
 
 def clean(text: str) -> str:
-    """Display-safe text: same words, canonical Unicode, single spaces."""
+    """Display-safe text: same words, canonical Unicode, single spaces; paragraphs a parser joined
+    with a line break (the newer layout's environment, an activity's text) keep it."""
     text = unicodedata.normalize("NFC", text)
     text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group()], text)
     text = _INVISIBLE_RE.sub("", text)
-    text = _CONTROL_RE.sub(" ", text)
-    return " ".join(text.split())
+    lines = (_CONTROL_RE.sub(" ", line) for line in text.split("\n"))
+    return "\n".join(squashed for line in lines if (squashed := " ".join(line.split())))
 
 
 def _key_once(text: str) -> str:

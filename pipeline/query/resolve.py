@@ -3,7 +3,8 @@
 A reference is, in this order: a document id; the path of an existing file (its bytes are hashed and
 looked up, so a copy of an ingested file anywhere resolves to the same document); a version key
 (``CQPM-0195``: its latest version, ``CQPM-0195@2``, ``RNCP28242@latest``); a source path as stored at
-ingestion; an RNCP code; a unique prefix (4+ hex digits) of a document id or source sha256.
+ingestion; an RNCP code; a unique prefix (4+ hex digits) of a document id or source sha256.  A source
+holding several documents (an open-data export) designates none of them: give the fiche's code.
 """
 
 from __future__ import annotations
@@ -19,16 +20,20 @@ from pipeline.load.versions import find_version
 from pipeline.load.warehouse import file_sha256
 from pipeline.query.read import AmbiguousReference, DocumentNotFound
 
-__all__ = ["AmbiguousReference", "DocumentNotFound", "resolve", "version_ref"]
+__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "version_ref"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 _KEY = re.compile(r"(CQPM-|RNCP|DOC-)\S+$", re.IGNORECASE)
 _RNCP = re.compile(r"RNCP\s*(\d+)", re.IGNORECASE)
 
 
-def _by_sha(con: duckdb.DuckDBPyConnection, sha: str) -> str | None:
-    row = con.execute("SELECT id FROM documents WHERE source_sha256 = ?", [sha]).fetchone()
-    return str(row[0]) if row else None
+def _by_sha(con: duckdb.DuckDBPyConnection, sha: str, ref: str) -> str | None:
+    """The one document the source ``sha`` holds; an export holds many: ``AmbiguousReference``."""
+    rows = con.execute("SELECT document_id FROM document_sources WHERE source_sha256 = ? ORDER BY document_id",
+                       [sha]).fetchall()
+    if len(rows) > 1:
+        raise _ambiguous(ref, [str(r[0]) for r in rows], "is a source (an export?) that holds")
+    return str(rows[0][0]) if rows else None
 
 
 def _rejection(con: duckdb.DuckDBPyConnection, where: str, value: str) -> tuple[str, str | None] | None:
@@ -49,13 +54,20 @@ def _by_path(con: duckdb.DuckDBPyConnection, ref: str) -> tuple[list[str], set[s
     else ends with it at a separator ("pdf/x.pdf" for "/data/raw/pdf/x.pdf"); newest ingestion first."""
     forms = _path_forms(ref)
     marks = ", ".join("?" for _ in forms)
-    sql = ("SELECT d.id, s.path FROM documents d JOIN sources s ON s.sha256 = d.source_sha256 WHERE {} "
-           "ORDER BY s.ingested_at DESC, d.id")
+    sql = ("SELECT x.document_id, s.path FROM document_sources x JOIN sources s ON s.sha256 = x.source_sha256 "
+           "WHERE {} ORDER BY s.ingested_at DESC, x.document_id")
     rows = con.execute(sql.format(f"s.path IN ({marks})"), forms).fetchall()
     if not rows:
         tail = os.path.normpath(ref).lstrip(os.sep)
         rows = con.execute(sql.format("ends_with(s.path, ?)"), [os.sep + tail]).fetchall()
     return [str(r[0]) for r in rows], {str(r[1]) for r in rows}
+
+
+def _holds_many(con: duckdb.DuckDBPyConnection, path: str) -> bool:
+    """True when the latest source stored at ``path`` holds several documents (an export)."""
+    row = con.execute("SELECT count(*) FROM document_sources WHERE source_sha256 = (SELECT sha256 FROM sources "
+                      "WHERE path = ? ORDER BY ingested_at DESC LIMIT 1)", [path]).fetchone()
+    return bool(row and row[0] > 1)
 
 
 def _ambiguous(ref: str, ids: list[str], what: str) -> AmbiguousReference:
@@ -83,7 +95,7 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
             sha = file_sha256(path)
         except OSError as e:
             raise DocumentNotFound(f"{text}: cannot read the file to look it up ({e})", text) from e
-        found = _by_sha(con, sha)
+        found = _by_sha(con, sha, text)
         if found:
             return found
         rejected = _rejection(con, "sha256 = ?", sha)
@@ -100,6 +112,8 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
 
     ids, paths = _by_path(con, text)
     if len(paths) == 1:
+        if len(set(ids)) > 1 and _holds_many(con, next(iter(paths))):
+            raise _ambiguous(text, sorted(set(ids)), "is a source (an export?) that holds")
         return ids[0]  # one path, maybe ingested several times with other bytes: the latest ingestion
     if ids:
         raise _ambiguous(text, ids, "is the end of the source paths of")
@@ -116,8 +130,9 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
             raise _ambiguous(text, [str(r[0]) for r in rows], "is the code of")
 
     if hexy:
-        rows = con.execute("SELECT id FROM documents WHERE starts_with(source_sha256, ?) ORDER BY id",
-                           [text.lower()]).fetchall()
+        rows = con.execute("SELECT id FROM documents WHERE starts_with(id, ?) UNION SELECT document_id FROM "
+                           "document_sources WHERE starts_with(source_sha256, ?) ORDER BY 1",
+                           [text.lower(), text.lower()]).fetchall()
         if len(rows) == 1:
             return str(rows[0][0])
         if rows:
@@ -154,3 +169,22 @@ def version_ref(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
         raise DocumentNotFound(f"no version {version or 'latest'} of {key!r} in the warehouse "
                                "(refpipe versions lists them)", text)
     return found
+
+
+def referenced_source(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], document_id: str) -> str | None:
+    """The sha256 of the source ``ref`` names (a file, a stored path) when it holds ``document_id``: a
+    document read from several files is shown with the one asked for."""
+    text = os.fspath(ref).strip()
+    path = Path(text).expanduser()
+    shas: list[str] = []
+    if path.is_file():
+        with contextlib.suppress(OSError):
+            shas.append(file_sha256(path))
+    marks = ", ".join("?" for _ in _path_forms(text))
+    shas += [str(r[0]) for r in con.execute(
+        f"SELECT sha256 FROM sources WHERE path IN ({marks}) ORDER BY ingested_at DESC", _path_forms(text)).fetchall()]
+    for sha in shas:
+        if con.execute("SELECT 1 FROM document_sources WHERE document_id = ? AND source_sha256 = ?",
+                       [document_id, sha]).fetchone():
+            return sha
+    return None

@@ -1,6 +1,7 @@
 """``refpipe show``: the contract JSON of the document a reference designates (``pipeline.query.resolve``).
 
-Rebuilt from the warehouse tables, never by re-reading the source file.
+Rebuilt from the warehouse tables, never by re-reading the source file.  ``current`` follows an RNCP
+fiche's successors (``pipeline.query.continuity``) to the fiche in force.
 """
 
 from __future__ import annotations
@@ -10,12 +11,30 @@ import os
 import duckdb
 
 from pipeline.contract import JSON, document_to_json
+from pipeline.query.continuity import NoCurrentFiche, current_fiche
 from pipeline.query.read import AmbiguousReference, DocumentNotFound, read_document
-from pipeline.query.resolve import resolve, version_ref
+from pipeline.query.resolve import referenced_source, resolve, version_ref
 
 __all__ = ["AmbiguousReference", "DocumentNotFound", "resolve", "show_json", "version_ref"]
 
 
-def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> JSON:
-    """The contract JSON (``refpipe show REF --json``) of the document ``ref`` designates."""
-    return document_to_json(read_document(con, resolve(con, ref)))
+def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, current: bool = False) -> JSON:
+    """The contract JSON (``refpipe show REF --json``) of the document ``ref`` designates.
+
+    ``current``: for a fiche, the fiche in force today instead: its successors followed to the end
+    (``v_rncp_continuity``); the JSON then says which fiche was asked for and the chain walked
+    (``current_of``: ``{"reference": "RNCP24895", "chain": ["RNCP24895", "RNCP36086"]}``)."""
+    doc_id = resolve(con, ref)  # a document read from several files is shown with the one asked for
+    if not current:
+        return document_to_json(read_document(con, doc_id, referenced_source(con, ref, doc_id)))
+    row = con.execute("SELECT code FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
+    if row is None:
+        raise DocumentNotFound(f"{os.fspath(ref)} is not an RNCP fiche: --current follows fiches only",
+                               os.fspath(ref))
+    try:
+        current_id, chain = current_fiche(con, str(row[0]))
+    except NoCurrentFiche as exc:
+        raise DocumentNotFound(str(exc), os.fspath(ref)) from exc
+    data = document_to_json(read_document(con, current_id))
+    data["current_of"] = {"reference": str(row[0]), "chain": list(chain)}
+    return data

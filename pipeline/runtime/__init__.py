@@ -15,7 +15,9 @@ new versions (``version_diffs``) -> run record.
   memory, whatever the size of the batch;
 * crash-safe and reader-safe: the run writes into a staging copy under the writer lock and publishes
   it atomically (``pipeline.load.publish``);
-* every completed run leaves a row in ``runs`` (``refpipe status``).
+* every completed run leaves a row in ``runs`` (``refpipe status``);
+* an open-data export (one file, thousands of fiches) is imported by this process, streamed in one
+  transaction (``pipeline.load.rncp_export``), not extracted per document.
 
 *How* the stages run is the caller's choice, a ``Stages``: ``InProcess`` (a thread pool here: what a
 one-off ``refpipe ingest`` uses, no orchestration server) or the Prefect tasks of ``flows.ingest``
@@ -43,7 +45,16 @@ from pipeline.records import Document, FileOutcome, Rejection, SourceFile
 from pipeline.runtime.batch import discover
 from pipeline.runtime.executor import extract_batch, shutdown
 from pipeline.runtime.links import RecomputeSummary, recompute_warehouse
-from pipeline.runtime.loading import Known, known_sources, links_stale, load_batch, remember, skip_outcome
+from pipeline.runtime.loading import (
+    Known,
+    export_outcome,
+    is_export_file,
+    known_sources,
+    links_stale,
+    load_batch,
+    remember,
+    skip_outcome,
+)
 from pipeline.runtime.version_diffs import diff_new_versions
 
 _log = logging.getLogger(__name__)
@@ -130,6 +141,7 @@ class IngestOptions:
     trigger: str = "cli"  # what started the run, as `runs.trigger` shows it
     workers: int | None = None  # extraction processes (default: the CPU count)
     links: bool = True  # False leaves the links recompute to the next run, which finds them stale
+    include_rs: bool = True  # False leaves out the RS fiches of an open-data export
 
 
 def default_workers() -> int:
@@ -210,6 +222,7 @@ def _diff_versions(warehouse: str) -> None:
 
 
 _AGAIN = object()  # the same bytes as an earlier file of the batch: decided once that one is loaded
+_EXPORT = object()  # an open-data export (thousands of fiches): streamed by this process, in order
 
 
 def chunk_size(files: int, workers: int) -> int:
@@ -229,13 +242,15 @@ def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str
     of workers, and at most ``2 * workers`` chunks of documents are in memory.  A file with the same bytes
     as an earlier one of the batch is decided after that one is loaded (parsed once, as in a 1-worker run)."""
     retry = options.retry_quarantined
-    plan: list[object] = []  # per source: its FileOutcome (skipped), None (extracted), or _AGAIN
+    plan: list[object] = []  # per source: its FileOutcome (skipped), None (extracted), _AGAIN or _EXPORT
     todo: deque[SourceFile] = deque()
     first: set[str] = set()
     for source in sources:
         skipped = skip_outcome(source, known, retry_quarantined=retry)
         if skipped is not None:
             plan.append(skipped)
+        elif is_export_file(source.path):  # one source, thousands of fiches: streamed here, not extracted
+            plan.append(_EXPORT)
         elif source.sha256 in first:
             plan.append(_AGAIN)
         else:
@@ -255,6 +270,8 @@ def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str
     for source, step in zip(sources, plan, strict=True):
         if isinstance(step, FileOutcome):
             yield step
+        elif step is _EXPORT:
+            yield export_outcome(source, warehouse, include_rs=options.include_rs)
         elif step is _AGAIN:
             yield (skip_outcome(source, known, retry_quarantined=False)
                    or _load([source], _results([source], stages.submit_extract([source.path], options.limits),

@@ -36,13 +36,22 @@ def attempt(stage: Callable[..., T], *args: object) -> T | Rejection:
         return Rejection(path=path, reason=f"{path}: internal error {type(exc).__name__}: {exc}")
 
 
+def _page_assets(dirname: str, filenames: Iterable[str]) -> bool:
+    """``X_files``, the folder a browser saves beside ``X.html`` (the page's images, scripts, styles)."""
+    stem = dirname[: -len("_files")] if dirname.endswith("_files") else None
+    return stem is not None and any(f in filenames for f in (f"{stem}.html", f"{stem}.htm"))
+
+
 def discover(paths: Iterable[str | Path]) -> list[SourceFile]:
-    """Every non-hidden regular file under the given files/folders, hashed, in a stable order."""
+    """Every non-hidden regular file under the given files/folders, hashed, in a stable order.
+
+    The ``X_files`` folder a browser saves beside a page ``X.html`` is not a document: skipped."""
     found: dict[str, Path] = {}
     for root in map(Path, paths):
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                     and not _page_assets(d, filenames))
                 for name in filenames:
                     if not name.startswith("."):
                         found.setdefault(str(Path(dirpath) / name), Path(dirpath) / name)

@@ -42,12 +42,13 @@ from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lem
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize.text import comparison_key
-from pipeline.query.read import read_document, read_link_inputs
+from pipeline.query.read import read_documents, read_link_inputs
 from pipeline.records import Finding, Link
+from pipeline.runtime.continuity import write_findings as write_continuity_findings
 from pipeline.runtime.links_findings import write_findings
 
-DERIVED_TABLES = ("links", "capacity_links", "inferred_numbers", "quality_findings", "criterion_keys")
-STATE_TABLES = ("derived_documents", "link_candidates", "capacity_link_candidates")
+DERIVED_TABLES = ("links", "capacity_links", "block_links", "inferred_numbers", "quality_findings", "criterion_keys")
+STATE_TABLES = ("derived_documents", "link_candidates", "capacity_link_candidates", "block_link_candidates")
 FORMAT_KEY = "links_format"  # refpipe_meta: the format_digest the state was written with
 
 _NO_PLACE = "NULL, NULL, NULL, NULL, NULL, NULL"  # reading_order … bottom of a row about no place
@@ -55,10 +56,13 @@ _LINK = ("cqpm_document_id", "rncp_code", "cqpm_number", "number_source", "metho
          "title_score", "capacity_score", "reason")
 _CAPACITY_LINK = ("document_id", "source_sha256", *PROV, "cqpm_document_id", "rncp_capacity",
                   "cqpm_capacity_number", "cqpm_ord", "score")
+_BLOCK_LINK = ("document_id", "source_sha256", *PROV, "cqpm_document_id", "rncp_block", "cqpm_block", "cqpm_ord",
+               "score")
 _COLUMNS = {
     "derived_documents": ("document_id", "source_sha256", "loaded_at", "lemma_keys"),
     "link_candidates": ("document_id", "source_sha256", *_LINK, "kept"),
     "capacity_link_candidates": _CAPACITY_LINK,
+    "block_link_candidates": _BLOCK_LINK,
     "criterion_keys": ("document_id", "source_sha256", "capacity_ord", "capacity_number", *PROV, "key"),
 }
 _FLUSH = 20_000  # rows buffered before an insert: memory stays flat on a recompute from scratch
@@ -129,6 +133,8 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
     write_findings(con, inputs, content, added, removed, day, now)
+    if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
+        write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 
@@ -143,7 +149,7 @@ def _forget(con: duckdb.DuckDBPyConnection, gone: Collection[str]) -> list[tuple
     ids = [sorted(gone)] * 2
     lost = con.execute("SELECT document_id, cqpm_document_id, number_source, kept FROM link_candidates "
                        f"WHERE {ids_in('document_id')} OR {ids_in('cqpm_document_id')}", ids).fetchall()
-    for table in ("link_candidates", "capacity_link_candidates"):
+    for table in ("link_candidates", "capacity_link_candidates", "block_link_candidates"):
         con.execute(f"DELETE FROM {table} WHERE {ids_in('document_id')} OR {ids_in('cqpm_document_id')}", ids)
     for table in (*DERIVED_TABLES, "derived_documents"):
         con.execute(f"DELETE FROM {table} WHERE {ids_in('document_id')}", ids[:1])
@@ -160,20 +166,28 @@ def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkI
 
 def _read_new(con: duckdb.DuckDBPyConnection, new: dict[str, datetime],
               inputs: dict[str, LinkInput]) -> dict[str, list[Finding]]:
-    """Read each new document in full, one at a time: its content findings (returned), its criterion keys
-    and its ``derived_documents`` row."""
+    """Read the new documents in full, a batch at a time (``read_documents``): their content findings
+    (returned), criterion keys and ``derived_documents`` rows.  The lemma keys of a référentiel's capacities
+    are computed here; a fiche's only when one of its pairs is assessed (``candidate_pairs`` blocks most of
+    an export's 30,000 fiches), so its row stores none."""
     content: dict[str, list[Finding]] = {}
+    if not new:
+        return content
     documents, criteria = [], []
-    for doc_id, loaded_at in new.items():
-        doc, inp = read_document(con, doc_id), inputs[doc_id]
+    for doc in read_documents(con, list(new)):
+        doc_id, inp = doc.id, inputs[doc.id]
         content[doc_id] = quality.content_findings(doc)
-        documents.append((doc_id, inp.sha256, loaded_at, lemma_keys(inp.capacity_texts)))
+        keys = lemma_keys(inp.capacity_texts) if doc.cqpm is not None else []
+        documents.append((doc_id, inp.sha256, new[doc_id], keys))
         if doc.cqpm is not None:
             criteria += [(doc_id, inp.sha256, k, cap.number, *prov(i, crit.prov), comparison_key(crit.text))
                          for k, cap in enumerate(doc.cqpm.capacities) for i, crit in enumerate(cap.criteria)]
         if len(criteria) >= _FLUSH:
             insert(con, "criterion_keys", _COLUMNS["criterion_keys"], criteria)
             criteria = []
+        if len(documents) >= _FLUSH:
+            insert(con, "derived_documents", _COLUMNS["derived_documents"], documents)
+            documents = []
     insert(con, "criterion_keys", _COLUMNS["criterion_keys"], criteria)
     insert(con, "derived_documents", _COLUMNS["derived_documents"], documents)
     return content
@@ -183,6 +197,7 @@ def _assess(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput], new: C
     """Assess every pair with a new document and store the links found as candidates; the pairs assessed."""
     links: list[tuple[Any, ...]] = []
     maps: list[tuple[Any, ...]] = []
+    blocs: list[tuple[Any, ...]] = []
     pairs = candidate_pairs(inputs.values(), new) if new else []
     for fiche, ref in pairs:
         link = assess(fiche, ref)
@@ -191,12 +206,16 @@ def _assess(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput], new: C
         links.append((fiche.id, fiche.sha256, *_link_values(link), link.number_source != "inferred"))
         maps += [(fiche.id, fiche.sha256, *prov(c.rncp_ord, fiche.rncp_capacities[c.rncp_ord].prov), ref.id,
                   c.rncp_code, c.cqpm_number, c.cqpm_ord, c.score) for c in link.capacity_map]
+        blocs += [(fiche.id, fiche.sha256, *prov(b.rncp_ord, None), ref.id,
+                   b.rncp_block, b.cqpm_block, b.cqpm_ord, b.score) for b in link.block_map]
         if len(maps) >= _FLUSH:
             insert(con, "link_candidates", _COLUMNS["link_candidates"], links)
             insert(con, "capacity_link_candidates", _COLUMNS["capacity_link_candidates"], maps)
-            links, maps = [], []
+            insert(con, "block_link_candidates", _COLUMNS["block_link_candidates"], blocs)
+            links, maps, blocs = [], [], []
     insert(con, "link_candidates", _COLUMNS["link_candidates"], links)
     insert(con, "capacity_link_candidates", _COLUMNS["capacity_link_candidates"], maps)
+    insert(con, "block_link_candidates", _COLUMNS["block_link_candidates"], blocs)
     return len(pairs)
 
 
@@ -232,7 +251,7 @@ def _write_links(con: duckdb.DuckDBPyConnection, added: Collection[tuple[str, st
     candidates, and number the links of the fiches concerned again (``ord``: by CQPM number then
     référentiel id, the order ``link_order`` lists one fiche's links in)."""
     if removed:
-        for table in ("links", "capacity_links"):
+        for table in ("links", "capacity_links", "block_links"):
             con.execute(f"DELETE FROM {table} USING {_PAIRS} p WHERE " + _PAIR_IS.format(t=table),
                         by_column(sorted(removed), 2))
     if added:
@@ -245,6 +264,10 @@ def _write_links(con: duckdb.DuckDBPyConnection, added: Collection[tuple[str, st
             f"INSERT INTO capacity_links ({', '.join(_CAPACITY_LINK)}) "
             f"SELECT {', '.join('m.' + x for x in _CAPACITY_LINK)} "
             f"FROM capacity_link_candidates m JOIN {_PAIRS} p ON " + _PAIR_IS.format(t="m"), pairs)
+        con.execute(
+            f"INSERT INTO block_links ({', '.join(_BLOCK_LINK)}) "
+            f"SELECT {', '.join('m.' + x for x in _BLOCK_LINK)} "
+            f"FROM block_link_candidates m JOIN {_PAIRS} p ON " + _PAIR_IS.format(t="m"), pairs)
     _renumber(con, "links", "cqpm_document_id", "coalesce(cqpm_number, ''), cqpm_document_id",
               {d for d, _ in [*added, *removed]})
 

@@ -40,6 +40,34 @@ def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
                        document_id=document.id, reason="; ".join(document.reasons) or None)
 
 
+def is_export_file(path: str) -> bool:
+    """True when ``path`` is an open-data export (XML or CSV zip): imported by ``export_outcome``, in this
+    process (a stream, one fiche in memory at a time), not by the per-document extraction."""
+    from pipeline.extract.export_xml import is_export
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return is_export(Path(path), head)
+
+
+def export_outcome(source: SourceFile, warehouse: Path | str, *, include_rs: bool = True) -> FileOutcome:
+    """Import the export ``source`` into ``warehouse`` (one transaction: all its fiches or, when it does not
+    parse to its end, none and a rejection); its outcome, the summary line as reason."""
+    from pipeline.load.rncp_export import import_export
+
+    con = wh.connect(warehouse)
+    try:
+        summary = import_export(source.path, con, sha256=source.sha256, include_rs=include_rs)
+    finally:
+        con.close()
+    status = {"loaded": "loaded", "unchanged": "unchanged", "rejected": "rejected"}[summary.status]
+    return FileOutcome(path=source.path, sha256=source.sha256, status=status, kind="export",
+                       reason=summary.reason if summary.status == "rejected" else summary.line())
+
+
 def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path) -> FileOutcome:
     con = wh.connect(warehouse)
     try:
@@ -116,7 +144,8 @@ def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehou
 
 
 def _format_of(path: str) -> str:
-    return "pdf" if path.lower().endswith(".pdf") else "text"
+    lower = path.lower()
+    return "pdf" if lower.endswith(".pdf") else "html" if lower.endswith((".html", ".htm")) else "text"
 
 
 # ---------------------------------------------------------------------------------------------- incremental
@@ -137,7 +166,8 @@ def known_sources(warehouse: Path) -> dict[str, Known]:
     con = wh.connect(warehouse)
     try:
         rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id FROM sources s "
-                           "LEFT JOIN documents d ON d.source_sha256 = s.sha256").fetchall()
+                           "LEFT JOIN document_sources x ON x.source_sha256 = s.sha256 "
+                           "LEFT JOIN documents d ON d.id = x.document_id").fetchall()
     finally:
         con.close()
     return {sha: Known(status, reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from golden import FIXTURES, load_gold, norm
+from golden import FIXTURES, load_gold, norm, on_gold_keys
 
 from pipeline.contract import cqpm_to_json
 from pipeline.errors import RejectedInput
@@ -40,7 +40,7 @@ BOX, BUL = Marker.CHECKBOX, Marker.BULLET
 def test_seed_matches_its_gold(stem: str) -> None:
     gold = load_gold(FIXTURES / "gold" / f"{stem}.json")["cqpm"]
     doc = parse_cqpm(extract(FIXTURES / "seeds" / f"{stem}.txt"))
-    got = cqpm_to_json(doc.cqpm)
+    got = on_gold_keys(cqpm_to_json(doc.cqpm), gold)
     assert doc.status is Status.LOADED and doc.reasons == ()
     assert set(gold) <= set(got)
     for key in gold:
@@ -295,26 +295,46 @@ def test_metadata_comes_from_the_page_furniture_only() -> None:
 # ------------------------------------------------------------------------------------------ layouts
 
 
-def test_newer_activities_layout_is_partial() -> None:
+def test_newer_layout_with_a_grid_and_methods_in_full_is_read() -> None:
+    """Section 2 as an "Activités | Compétences" grid with unnumbered compétences, section 3 with
+    "Critères d'évaluation | Modalités d'évaluation" (names in full): both read by their column words."""
     doc = parse(extract(FIXTURES / "cqpm_activites.txt"))
-    assert doc.status is Status.PARTIAL
-    assert doc.cqpm.layout_variant == "activites"
-    assert doc.cqpm.title == "Opérateur(trice) régleur(euse) en usinage"
-    assert [m.text for m in doc.cqpm.missions] == ["La préparation de la fabrication",
-                                                   "Le réglage des machines d'usinage",
-                                                   "La production de pièces conformes et l'autocontrôle."]
-    assert doc.cqpm.capacities == () and doc.cqpm.objective is None
-    assert "capacities" in doc.reasons[0]
+    assert doc.status is Status.LOADED, doc.reasons
+    cqpm = doc.cqpm
+    assert cqpm.layout_variant == "activites" and cqpm.layout == "new"
+    assert cqpm.title == "Opérateur(trice) régleur(euse) en usinage"
+    assert [m.text for m in cqpm.missions] == ["La préparation de la fabrication",
+                                               "Le réglage des machines d'usinage",
+                                               "La production de pièces conformes et l'autocontrôle."]
+    assert cqpm.objective is not None and cqpm.objective.startswith("Le titulaire du CQPM réalise")
+    assert cqpm.environment == "Atelier de production, en équipe." and cqpm.interactions is None
+    assert [(b.number, b.title, b.capacities) for b in cqpm.blocks] == [
+        (1, "La préparation de la fabrication", (1,))]
+    (cap,) = cqpm.capacities
+    assert (cap.number, cap.title, cap.block) == (1, "Préparer les moyens nécessaires à la fabrication", 1)
+    assert [c.text for c in cap.criteria] == ["Les documents de fabrication sont exploités."]
+    assert [a.text for a in cap.assessment] == ["Evaluation en situation professionnelle réelle"]
 
 
-def test_without_capacity_table_the_referentiel_is_rejected() -> None:
-    with pytest.raises(RejectedInput, match="without a section II capacity table") as no_rows:
-        parse_cqpm(referentiel())
-    assert no_rows.value.path == "raw/test.txt"
-    unnumbered = referentiel(row(*HEADER, header=True, page=3), row("Préparer", "Cond.", "Crit.", page=3))
+def test_without_capacity_table_a_referentiel_showing_its_title_is_partial() -> None:
+    """A cut copy (the title block, section I, no table) keeps what it shows and says what it misses."""
+    cut = parse_cqpm(referentiel())
+    assert cut.status is Status.PARTIAL and cut.cqpm.capacities == ()
+    assert cut.cqpm.title == "Technicien de maintenance" and cut.cqpm.objective is not None
+    assert "without a section II capacity table" in cut.reasons[0] and "capacities not read" in cut.reasons[0]
+    unnumbered = parse_cqpm(referentiel(row(*HEADER, header=True, page=3), row("Préparer", "Cond.", "Crit.", page=3)))
+    assert unnumbered.status is Status.PARTIAL and "no numbered capacity" in unnumbered.reasons[0]
+
+
+def test_without_title_nor_capacity_table_the_referentiel_is_rejected() -> None:
+    untitled = layout(prose("REFERENTIEL DU CQPM"), prose("I OBJECTIF PROFESSIONNEL DU CQPM"), prose("Objectif."),
+                      prose("II REFERENTIEL DE CERTIFICATION"), row(*HEADER, header=True, page=3),
+                      row("Préparer", "Cond.", "Crit.", page=3))
     with pytest.raises(RejectedInput, match="no numbered capacity") as no_caps:
-        parse_cqpm(unnumbered)
-    assert no_caps.value.page == 3
+        parse_cqpm(untitled)
+    assert no_caps.value.path == "raw/test.txt" and no_caps.value.page == 3
+    with pytest.raises(RejectedInput, match="without a section II capacity table"):
+        parse_cqpm(layout(prose("REFERENTIEL DU CQPM"), prose("I OBJECTIF PROFESSIONNEL DU CQPM"), prose("Objectif.")))
 
 
 def test_missing_section_four_is_not_a_partial_read() -> None:

@@ -131,7 +131,7 @@ def test_criteria_reuse_counts_referentiels_not_renderings(con: duckdb.DuckDBPyC
         wh.load(doc(path), con)
     links_store.recompute(con, as_of=AS_OF)
     rows = con.execute("SELECT referentiels, documents FROM v_criteria_reuse").fetchall()
-    assert rows == [(2, 7)]
+    assert rows == [(2, 3)]  # 7 files, 3 distinct contents: PDFs saying what a text says are its sources
 
 
 def test_text_and_pdf_renderings_give_one_row_per_document_pair_and_one_contract_link(
@@ -140,13 +140,14 @@ def test_text_and_pdf_renderings_give_one_row_per_document_pair_and_one_contract
         wh.load(doc(path), con)
     links_store.recompute(con, as_of=AS_OF)
     pairs = con.execute("SELECT rncp, cqpm, method, count(*) FROM v_links GROUP BY ALL ORDER BY ALL").fetchall()
-    assert pairs == [("RNCP28242", "0195", "capacities", 9), ("RNCP28242", "0195", "history", 3)]
+    # 3 fiche files and 4 référentiel files, 2 and 2 distinct contents: 4 document pairs (were 12 file pairs)
+    assert pairs == [("RNCP28242", "0195", "capacities", 2), ("RNCP28242", "0195", "history", 2)]
     entries = contract_links(links_store.read_links(con))
-    assert [(e["rncp"], e["cqpm"], len(e["documents"])) for e in entries] == [("RNCP28242", "0195", 12)]
+    assert [(e["rncp"], e["cqpm"], len(e["documents"])) for e in entries] == [("RNCP28242", "0195", 4)]
     assert [(m["rncp"], m["cqpm"]) for m in entries[0]["capacity_map"]] == GOLD_MAP
     crosswalk = con.execute("SELECT count(*), count(DISTINCT rncp_document_id || cqpm_document_id) "
                             "FROM v_capacity_crosswalk").fetchone()
-    assert crosswalk == (12 * 8, 12)
+    assert crosswalk == (4 * 8, 4)
 
 
 def test_read_links_round_trips_the_computed_links(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,40 +13,88 @@ one source format.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pipeline.errors import RejectedInput
-from pipeline.parse.cqpm.common import is_prose
+from pipeline.extract.furniture import read_furniture
+from pipeline.parse.cqpm.common import fold, is_prose
+from pipeline.parse.cqpm.flattened import split_flattened
+from pipeline.parse.cqpm.headings import ACTIVITIES_RE, is_heading, is_new_layout
+from pipeline.parse.cqpm.newlayout import read_new_layout
 from pipeline.parse.cqpm.prose import (
-    read_activities_missions,
+    TITLE_RE,
     read_assessment_methods,
     read_section_one,
     read_title,
 )
 from pipeline.parse.cqpm.sections import (
     ASSESSMENT_2_RE,
+    OBJECTIVE_RE,
     ClassicSections,
     classic_sections,
     find_heading,
-    is_activities_layout,
 )
 from pipeline.parse.cqpm.table import read_capacities
-from pipeline.records import Block, BlockKind, CqpmDocument, Document, Kind, Layout, Status, TextItem
+from pipeline.records import (
+    Block,
+    BlockKind,
+    CqpmDocument,
+    Document,
+    Kind,
+    Layout,
+    PageFurniture,
+    Status,
+    TextItem,
+)
 
 NO_TABLE = "CQPM référentiel without a section II capacity table"
-ACTIVITIES_PARTIAL = ("newer CQPM layout (1. référentiel d'activités, 2. compétences, 3. certification): "
-                      "objective, capacities and assessment methods were not read")
 
 
 def parse_cqpm(layout: Layout) -> Document:
-    if is_activities_layout(layout.blocks):
-        return _parse_activities(layout)
+    blocks = split_flattened(layout.blocks)  # a copy whose line breaks were lost
+    if blocks is not layout.blocks:
+        layout = dataclasses.replace(layout, blocks=blocks)
+    if is_new_layout(layout.blocks) and find_heading(layout.blocks, OBJECTIVE_RE) is None:
+        return _parse_new(layout)
     return _parse_classic(layout)
 
 
+def header_texts(blocks: tuple[Block, ...]) -> list[str]:
+    """The page-1 header block: every text before "REFERENTIEL DU CQPM" / "Titre du CQPM" / section 1
+    (a text conversion keeps it in the body; a table row gives each cell paragraph)."""
+    texts: list[str] = []
+    for b in blocks:
+        folded = fold(b.text)
+        stop = folded.find("referentiel du cqpm")
+        if is_prose(b) and (TITLE_RE.match(b.text) or stop == 0 or is_heading(b, ACTIVITIES_RE)
+                            or is_heading(b, OBJECTIVE_RE)):
+            break
+        if b.kind is BlockKind.TABLE_ROW:
+            texts += [p.text for c in b.cells for p in c.paras]
+        else:
+            texts.append(b.text)
+        if stop > 0:  # "Dernière Modification : 28/04/2020 REFERENTIEL DU CQPM": glued to the title
+            break
+    return texts
+
+
+def _furniture(layout: Layout) -> PageFurniture:
+    """The page furniture the front end read, completed by the page-1 header block of the body."""
+    found = layout.furniture
+    missing = [f.name for f in dataclasses.fields(found) if getattr(found, f.name) is None]
+    if not missing:
+        return found
+    header = read_furniture(header_texts(layout.blocks))
+    if found.qualification_id is None and header.qualification_id is not None:
+        found = dataclasses.replace(found, number=header.number, qualification_id=header.qualification_id)
+    fill = {name: getattr(header, name) for name in missing if getattr(found, name) is None}
+    return dataclasses.replace(found, **{k: v for k, v in fill.items() if v is not None})
+
+
 def _with_furniture(layout: Layout, **fields: Any) -> CqpmDocument:
-    """The document with the header metadata the front end read from the page furniture."""
-    f = layout.furniture
+    """The document with the header metadata printed in the page furniture or the page-1 header."""
+    f = _furniture(layout)
     return CqpmDocument(number=f.number, qualification_id=f.qualification_id, category=f.category,
                         last_modified=f.last_modified, level=f.level, **fields)
 
@@ -58,8 +106,12 @@ def _parse_classic(layout: Layout) -> Document:
 
     rows = _section_two_rows(blocks, sections)
     capacities = read_capacities(rows)
+    title = read_title(blocks)
+    no_table = None
     if not capacities:
-        _reject_without_table(layout, sections.certification, rows)
+        no_table = _without_table(layout, sections.certification, rows)
+        if title is None:  # not even the title block: nothing says this is a référentiel
+            raise no_table
 
     if sections.objective is not None:
         one = read_section_one(blocks[sections.objective + 1:sections.end_of(sections.objective, total)])
@@ -71,8 +123,8 @@ def _parse_classic(layout: Layout) -> Document:
         part_2 = find_heading(blocks, ASSESSMENT_2_RE, sections.assessment)
         methods = read_assessment_methods(blocks[part_2 if part_2 is not None else sections.assessment:])
 
-    title = read_title(blocks)
     reasons = [reason for missing, reason in (
+        (no_table is not None, f"{no_table.reason if no_table else ''}: a cut copy? capacities not read"),
         (title is None, "no 'TITRE DU CQPM' line: title not read"),
         (one is None or one.objective is None,
          "no section I 'OBJECTIF PROFESSIONNEL' prose: objective not read"),
@@ -102,7 +154,7 @@ def _section_two_rows(blocks: tuple[Block, ...], sections: ClassicSections) -> l
     return [b for b in blocks[start:end] if b.kind is BlockKind.TABLE_ROW]
 
 
-def _reject_without_table(layout: Layout, heading: int | None, rows: list[Block]) -> None:
+def _without_table(layout: Layout, heading: int | None, rows: list[Block]) -> RejectedInput:
     where = layout.blocks[heading].page if heading is not None else None
     if heading is None and not rows:
         reason = f"{NO_TABLE} (no 'II REFERENTIEL DE CERTIFICATION' heading, no table)"
@@ -111,18 +163,27 @@ def _reject_without_table(layout: Layout, heading: int | None, rows: list[Block]
     else:
         reason = f"{NO_TABLE} (its table has no numbered capacity such as '1. …')"
         where = rows[0].page
-    raise RejectedInput(layout.source.path, reason, page=where)
+    return RejectedInput(layout.source.path, reason, page=where)
 
 
-def _parse_activities(layout: Layout) -> Document:
+def _parse_new(layout: Layout) -> Document:
+    new = read_new_layout(layout.blocks)
+    title = read_title(layout.blocks)
+    reasons = list(new.reasons)
+    if title is None:
+        reasons.insert(0, "no 'Titre du CQPM' line: title not read")
     cqpm = _with_furniture(
         layout,
-        title=read_title(layout.blocks),
-        objective=None,
-        missions=read_activities_missions([b for b in layout.blocks if is_prose(b)]),
-        capacities=(),
-        assessment_methods=(),
+        title=title,
+        objective=new.objective,
+        missions=tuple(TextItem(text=a.title, prov=a.prov) for a in new.activities),
+        capacities=new.capacities,
+        assessment_methods=new.assessment_methods,
         layout_variant="activites",
+        activities=new.activities,
+        environment=new.environment,
+        interactions=new.interactions,
+        blocks=new.blocks,
     )
-    return Document(source=layout.source, kind=Kind.CQPM, cqpm=cqpm, status=Status.PARTIAL,
-                    reasons=(ACTIVITIES_PARTIAL,))
+    return Document(source=layout.source, kind=Kind.CQPM, cqpm=cqpm,
+                    status=Status.PARTIAL if reasons else Status.LOADED, reasons=tuple(reasons))

@@ -24,15 +24,12 @@ from pipeline.parse.cqpm.sections import (
     ASSESSMENT_RE,
     CAPABLE_RE,
     CERTIFICATION_RE,
-    MISSIONS_RE,
-    NUMBERED_SECTION_RE,
     OBJECTIVE_RE,
-    find_heading,
     is_heading,
 )
 from pipeline.records import Block, BlockKind, CodedText, TextItem
 
-_TITLE_RE = re.compile(r"^\s*(?:TITRE|INTITUL[EÉ])\s+DU\s+CQPM\s*:?\s*", re.I)
+TITLE_RE = re.compile(r"^\s*(?:TITRE|INTITUL[EÉ])\s+DU\s+CQPM\s*:?\s*", re.I)
 _SECTION_HEADINGS = (OBJECTIVE_RE, CERTIFICATION_RE, ADMISSIBILITY_RE, ASSESSMENT_RE, ACTIVITIES_RE)
 _SENTENCE_END_RE = re.compile(r"[.!?…]\s+")
 
@@ -47,7 +44,7 @@ def is_structural(block: Block) -> bool:
     return (
         block_label(block)[0] is not None
         or is_capacity_intro(block)
-        or _TITLE_RE.match(block.text) is not None
+        or TITLE_RE.match(block.text) is not None
         or any(is_heading(block, pattern) for pattern in _SECTION_HEADINGS)
     )
 
@@ -73,7 +70,7 @@ def read_title(blocks: Sequence[Block]) -> str | None:
     """The text after "TITRE DU CQPM :", with its wrapped lines; on the next line if the label is alone."""
     prose = [b for b in blocks if is_prose(b)]
     for i, block in enumerate(prose):
-        m = _TITLE_RE.match(block.text)
+        m = TITLE_RE.match(block.text)
         if not m:
             continue
         text, rest = block.text[m.end():], prose[i + 1:]
@@ -156,16 +153,3 @@ def read_assessment_methods(blocks: Sequence[Block]) -> tuple[TextItem, ...]:
         elif methods and label is not None and label.isupper():
             break  # "C) …": the next part of IV.2
     return tuple(methods)
-
-
-def read_activities_missions(blocks: Sequence[Block]) -> tuple[TextItem, ...]:
-    """Newer layout: the first list under "1.1 Mission(s) et activités", before any other numbered heading."""
-    start = find_heading(tuple(blocks), MISSIONS_RE)
-    if start is None:
-        return ()
-    lines = merge_wrapped(blocks[start + 1:])
-    first_list = next((i for i, line in enumerate(lines) if _is_mission(line)), len(lines))
-    if any(line.kind is not BlockKind.LIST_ITEM and is_heading(line, NUMBERED_SECTION_RE)
-           for line in lines[:first_list]):
-        return ()  # 1.1 has no list of its own
-    return _first_list_run(lines)

@@ -24,8 +24,6 @@ ASSESSMENT_RE = re.compile(rf"^{_NUM}modalites d.evaluation")
 ASSESSMENT_2_RE = re.compile(r"^iv\s*[.-]?\s*2\b")  # "IV.2 Mise en œuvre des modalités d'évaluation"
 # newer layout: "1. REFERENTIEL D'ACTIVITES DU CQPM", "1.1 Mission(s) et activités …", "2. …", "3. …"
 ACTIVITIES_RE = re.compile(r"^1\s*[.)]?\s*referentiel d.activites")
-MISSIONS_RE = re.compile(r"^1\s*\.\s*1\s*\.?\s*missions?\b")
-NUMBERED_SECTION_RE = re.compile(r"^\d+\s*\.(?:\s*\d+\s*\.?)*\s+[a-z]")  # "1.2 Environnement", "2. REF…"
 # the sentence that introduces the capacity list: "Pour cela, il (elle) doit être capable de :"
 CAPABLE_RE = re.compile(r"\bcapables? de\s*:?$")
 
@@ -61,12 +59,3 @@ def classic_sections(blocks: tuple[Block, ...]) -> ClassicSections:
     admissibility = find_heading(blocks, ADMISSIBILITY_RE, certification or 0)
     assessment = find_heading(blocks, ASSESSMENT_RE, admissibility or certification or 0)
     return ClassicSections(objective, certification, admissibility, assessment)
-
-
-def is_activities_layout(blocks: tuple[Block, ...]) -> bool:
-    """The newer layout: "1. REFERENTIEL D'ACTIVITES DU CQPM" instead of "I OBJECTIF PROFESSIONNEL".
-
-    Its "3. REFERENTIEL DE CERTIFICATION" would pass for a classic section II, so the activities
-    heading decides.
-    """
-    return find_heading(blocks, ACTIVITIES_RE) is not None and find_heading(blocks, OBJECTIVE_RE) is None

@@ -31,6 +31,7 @@ from pipeline.parse.rncp.items import (
     read_coded,
     read_jobs,
 )
+from pipeline.parse.rncp.page import is_fiche_page, parse_fiche_page
 from pipeline.parse.rncp.stream import Section, Unit, find_sections, fold, join, linearise, strip_end
 from pipeline.records import Document, Kind, Layout, RncpFiche, Status
 
@@ -49,6 +50,8 @@ def rncp_code(units: list[Unit]) -> str | None:
 def parse_rncp(layout: Layout) -> Document:
     units = linearise(layout)
     code = rncp_code(units)
+    if code is None and is_fiche_page(layout):  # today's France Compétences page, not the 2017 print
+        return parse_fiche_page(layout)
     if code is None:
         raise RejectedInput(layout.source.path, "fiche RNCP without an RNCP code (no 'Code RNCP : …')")
     sections, positions = find_sections(units)

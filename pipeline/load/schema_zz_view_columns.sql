@@ -1,5 +1,6 @@
 -- Column comments of the analysts' views that the shared meanings (pipeline/load/column_docs.py, applied
--- after every schema file) do not cover.  Applied after schema_views.sql; every statement idempotent.
+-- after every schema file) do not cover.  Applied last of the schema files (zz: after every view is
+-- created); every statement idempotent.
 -- Every v_* column must be described (tests/query/test_dictionary.py fails on a blank one): the DuckDB
 -- CLI, DBeaver and `refpipe dictionary` read these comments from the catalog (duckdb_columns()).
 
@@ -122,3 +123,28 @@ COMMENT ON COLUMN v_diff_changes.new_number IS 'Numbering of the item in the new
 COMMENT ON COLUMN v_diff_changes.old_page IS 'Page of the item in the old version (NULL for text sources or when added).';
 COMMENT ON COLUMN v_diff_changes.new_page IS 'Page of the item in the new version (NULL for text sources or when removed).';
 COMMENT ON COLUMN v_diff_changes.detail IS 'JSON: an added or removed capacity or block in full (NULL for other changes).';
+
+-- v_rncp_continuity (schema_views_continuity.sql)
+COMMENT ON COLUMN v_rncp_continuity.old_code IS 'RNCP code of the older certification (the edge''s origin).';
+COMMENT ON COLUMN v_rncp_continuity.new_code IS 'RNCP code of the certification that replaces it.';
+COMMENT ON COLUMN v_rncp_continuity.declared_by_old IS 'True when the old fiche names the new one ("Certification remplacée par" / NOUVELLES_CERTIFICATIONS).';
+COMMENT ON COLUMN v_rncp_continuity.declared_by_new IS 'True when the new fiche names the old one ("Anciennes versions" / ANCIENNES_CERTIFICATIONS).';
+COMMENT ON COLUMN v_rncp_continuity.old_document_id IS 'document_id of the old fiche''s latest version (NULL when it is not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.new_document_id IS 'document_id of the new fiche''s latest version (NULL when it is not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.old_title IS 'Title of the old fiche (NULL when it is not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.new_title IS 'Title of the new fiche (NULL when it is not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.old_active IS 'Whether the old fiche is active (NULL when unknown or not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.new_active IS 'Whether the new fiche is active (NULL when unknown or not in the warehouse).';
+COMMENT ON COLUMN v_rncp_continuity.one_sided IS 'True when both fiches are in the warehouse but only one of them declares the edge.';
+
+-- v_branch_fiches (schema_views_continuity.sql)
+COMMENT ON COLUMN v_branch_fiches.active IS 'Whether the fiche is active (NULL when the source does not say).';
+COMMENT ON COLUMN v_branch_fiches.level IS 'Qualification level of the fiche, as given.';
+COMMENT ON COLUMN v_branch_fiches.registration_end IS 'Date the RNCP registration ends.';
+COMMENT ON COLUMN v_branch_fiches.by_siret IS 'Rule siret: a certifier has SIRET 78471719100018 (UIMM).';
+COMMENT ON COLUMN v_branch_fiches.by_uimm_name IS 'Rule uimm_name: a certifier is named as the UIMM (older or 2025 name, or the word UIMM).';
+COMMENT ON COLUMN v_branch_fiches.by_cpne IS 'Rule cpne: a certifier is the Commission paritaire nationale de l''emploi de la métallurgie.';
+COMMENT ON COLUMN v_branch_fiches.by_ccn_3109 IS 'Rule ccn_3109: the fiche names the collective agreement 3109 (Métallurgie).';
+COMMENT ON COLUMN v_branch_fiches.by_title_cqpm IS 'Rule title_cqpm: the title contains "(CQPM)".';
+COMMENT ON COLUMN v_branch_fiches.title_cqp IS 'The title names a CQP (shown only: selects nothing alone, other branches have CQPs).';
+COMMENT ON COLUMN v_branch_fiches.matched_rules IS 'The rules the fiche meets: siret, uimm_name, cpne, ccn_3109, title_cqpm.';

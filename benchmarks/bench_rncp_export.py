@@ -1,0 +1,229 @@
+"""Open-data export benchmark: import speed and memory against a bare lxml pass (not a test; minutes).
+
+    .venv/bin/python benchmarks/bench_rncp_export.py [--fiches 3000 30000] [--work DIR] [--repeat 2]
+
+For each size N: ``make_rncp_export.py`` (``../shared/tools``) writes an N-fiche V4.1 export (zip, as
+data.gouv ships it) and next week's (2 % of the fiches changed, 0.5 % removed, 0.5 % added); then, each in a
+fresh Python process on one core (``taskset`` when available), it measures:
+
+* ``bare``: ``lxml.etree.iterparse`` over the same zip member visiting every element (each fiche cleared,
+  as any streaming reader must) — the yardstick;
+* ``import``: ``import_export`` of the export into an empty warehouse (parse, split, hash, insert; one
+  transaction), with the process' peak RSS;
+* ``again``: the same export re-read (``force=True``: every fiche hashed, nothing new written); the
+  ``refpipe ingest`` path skips the same bytes without reading them (``skip`` below);
+* ``next``: next week's export onto that warehouse;
+* ``links``: the links recompute after the import (not bounded by the issue; reported);
+* ``show`` and ``links read``: ``show_json(RNCPnnnnn)`` and ``refpipe links --json``'s reads on the
+  warehouse, timed after the imports (interpreter start excluded), best of 3.
+
+Targets (issue 13): import ≤ 3× bare, again ≤ 1.3× bare, next ≤ 1.5× bare, peak RSS ≤ 500 MB and flat from
+3,000 to 30,000 fiches, show and links < 1 s.  Each timing is the best of ``--repeat`` runs; the machine is
+shared, so the figures say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT.parent / "shared" / "tools" / "make_rncp_export.py"
+
+BARE = """
+import resource, sys, time, zipfile
+from lxml import etree
+t = time.perf_counter(); n = 0
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
+    for _, e in etree.iterparse(f, huge_tree=True):
+        n += 1
+        if e.tag == "FICHE":
+            e.clear()
+            while e.getprevious() is not None:
+                del e.getparent()[0]
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n)
+"""
+
+IMPORT = """
+import resource, sys, time
+from pipeline.load import warehouse as wh
+from pipeline.load.rncp_export import import_export
+con = wh.connect(sys.argv[2])
+t = time.perf_counter()
+s = import_export(sys.argv[1], con, force=sys.argv[3] == "force")
+seconds = time.perf_counter() - t
+con.close()
+print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, s.fiches, s.added, s.unchanged,
+      len(s.withdrawn), s.status)
+"""
+
+LINKS = """
+import resource, sys, time
+from pipeline.runtime.links import recompute_warehouse
+t = time.perf_counter()
+r = recompute_warehouse(sys.argv[1])
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, r.documents, r.links)
+"""
+
+READS = """
+import sys, time
+from pipeline.link.render import contract_links
+from pipeline.load import warehouse as wh
+from pipeline.query.show import show_json
+from pipeline.runtime import links as links_store
+best_show = best_links = 1e9
+for _ in range(3):
+    t = time.perf_counter()
+    con = wh.connect(sys.argv[1], read_only=True)
+    out = show_json(con, sys.argv[2])
+    con.close()
+    best_show = min(best_show, time.perf_counter() - t)
+    t = time.perf_counter()
+    con = wh.connect(sys.argv[1], read_only=True)
+    found, stale = links_store.current_links(con)
+    entries = contract_links(found)
+    unlinked = links_store.unlinked_fiches(con, found)
+    con.close()
+    best_links = min(best_links, time.perf_counter() - t)
+assert out["rncp"]["code"] == sys.argv[2]
+print(best_show, best_links, len(entries), len(unlinked), stale)
+"""
+
+
+def child(code: str, *args: str) -> list[str]:
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([*pin, sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, check=False)
+    if done.returncode:
+        raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1].split()  # the last line: DuckDB may print progress before it
+
+
+def best(repeat: int, code: str, *args: str, fresh: Path | None = None) -> list[str]:
+    """The run with the least seconds (first field) of ``repeat``; ``fresh``: a warehouse removed before each."""
+    runs = []
+    for _ in range(repeat):
+        if fresh is not None:
+            for p in (fresh, Path(f"{fresh}.wal")):
+                p.unlink(missing_ok=True)
+        runs.append(child(code, *args))
+    return min(runs, key=lambda r: float(r[0]))
+
+
+def make(work: Path, fiches: int) -> tuple[Path, Path]:
+    week1 = work / f"export-fiches-rncp-v4-1-{fiches}-2026-11-23.xml"
+    zip1 = week1.with_suffix(".zip")
+    if not zip1.exists():
+        subprocess.run([sys.executable, str(TOOL), str(week1), "--fiches", str(fiches), "--seed", "1", "--zip",
+                        "--date", "2026-11-23"], check=True)
+    week2 = work / f"export-fiches-rncp-v4-1-{fiches}-2026-11-30.xml"
+    zip2 = week2.with_suffix(".zip")
+    if not zip2.exists():
+        subprocess.run([sys.executable, str(TOOL), str(week2), "--changed-from", str(zip1), "--change-rate",
+                        "0.02", "--seed", "2", "--zip", "--date", "2026-11-30"], check=True)
+    return zip1, zip2
+
+
+def run(work: Path, fiches: int, repeat: int, quick: bool = False) -> dict[str, float]:
+    zip1, zip2 = make(work, fiches)
+    warehouse = work / f"w{fiches}.duckdb"
+    bare = best(repeat, BARE, str(zip1))
+    full = best(repeat, IMPORT, str(zip1), str(warehouse), "", fresh=warehouse)
+    if quick:  # import, memory and reads only (no re-import, next week or links recompute)
+        import zipfile
+        with zipfile.ZipFile(zip1) as z:
+            size = z.infolist()[0].file_size
+        code = next(r[0] for r in __import__("duckdb").connect(str(warehouse), read_only=True).execute(
+            "SELECT code FROM rncp_fiches LIMIT 1").fetchall())
+        reads = child(READS, str(warehouse), code)
+        b = float(bare[0])
+        out = {"fiches": fiches, "xml_mb": round(size / 1e6, 1), "bare_s": round(b, 2),
+               "bare_rss_mb": round(float(bare[1])), "import_s": round(float(full[0]), 2),
+               "import_x": round(float(full[0]) / b, 2), "import_rss_mb": round(float(full[1])),
+               "again_s": None, "again_x": None, "skip_s": None, "next_s": None, "next_x": None,
+               "links_s": None, "show_s": round(float(reads[0]), 3), "links_read_s": round(float(reads[1]), 3),
+               "warehouse_mb": round(warehouse.stat().st_size / 1e6)}
+        print(json.dumps(out), flush=True)
+        return out
+    again = best(repeat, IMPORT, str(zip1), str(warehouse), "force")
+    skip = child(IMPORT, str(zip1), str(warehouse), "")
+    saved = work / f"w{fiches}-week1.duckdb"
+    shutil.copy2(warehouse, saved)
+    nexts = []
+    for _ in range(repeat):
+        shutil.copy2(saved, warehouse)
+        nexts.append(child(IMPORT, str(zip2), str(warehouse), ""))
+    nxt = min(nexts, key=lambda r: float(r[0]))
+    links = child(LINKS, str(warehouse))
+    import zipfile
+
+    from lxml import etree
+    with zipfile.ZipFile(zip2) as z, z.open(z.namelist()[0]) as f:
+        code = next(e.text for _, e in etree.iterparse(f, tag="NUMERO_FICHE") if e.text)
+    reads = child(READS, str(warehouse), code)
+    b = float(bare[0])
+    out = {
+        "fiches": fiches, "xml_mb": round(zipfile.ZipFile(zip1).infolist()[0].file_size / 1e6, 1),
+        "bare_s": round(b, 2), "bare_rss_mb": round(float(bare[1])),
+        "import_s": round(float(full[0]), 2), "import_x": round(float(full[0]) / b, 2),
+        "import_rss_mb": round(float(full[1])),
+        "again_s": round(float(again[0]), 2), "again_x": round(float(again[0]) / b, 2),
+        "skip_s": round(float(skip[0]), 3),
+        "next_s": round(float(nxt[0]), 2), "next_x": round(float(nxt[0]) / b, 2),
+        "next_added": int(nxt[3]), "next_withdrawn": int(nxt[5]),
+        "links_s": round(float(links[0]), 1), "links_rss_mb": round(float(links[1])),
+        "show_s": round(float(reads[0]), 3), "links_read_s": round(float(reads[1]), 3),
+        "warehouse_mb": round(warehouse.stat().st_size / 1e6),
+    }
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fiches", type=int, nargs="+", default=[3000])
+    parser.add_argument("--work", type=Path, help="keep the exports and warehouses here (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--quick-above", type=int, default=None, metavar="N",
+                        help="for sizes above N: only bare, import (time, RSS) and the reads")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_rncp_export_"))
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results = [run(work, n, args.repeat, quick=args.quick_above is not None and n > args.quick_above)
+               for n in args.fiches]
+    print(f"\n{'fiches':>7} {'XML MB':>7} {'bare s':>7} {'import s':>9} {'×':>5} {'again ×':>8} {'next ×':>7} "
+          f"{'RSS MB':>7} {'links s':>8} {'show s':>7} {'links read s':>12}")
+    for r in results:
+        cell = {k: "-" if v is None else v for k, v in r.items()}
+        print(f"{cell['fiches']:>7} {cell['xml_mb']:>7} {cell['bare_s']:>7} {cell['import_s']:>9} "
+              f"{cell['import_x']:>5} {cell['again_x']:>8} {cell['next_x']:>7} {cell['import_rss_mb']:>7} "
+              f"{cell['links_s']:>8} {cell['show_s']:>7} {cell['links_read_s']:>12}")
+    last = results[-1]
+    full = next((r for r in reversed(results) if r["again_x"] is not None), last)
+    checks = {"import ≤ 3× bare": last["import_x"] <= 3,
+              f"re-import ≤ 1.3× bare ({full['fiches']} fiches)": (full["again_x"] or 99) <= 1.3,
+              f"next week ≤ 1.5× bare ({full['fiches']} fiches)": (full["next_x"] or 99) <= 1.5,
+              "peak RSS ≤ 500 MB": last["import_rss_mb"] <= 500,
+              "show < 1 s": last["show_s"] < 1, "links < 1 s": last["links_read_s"] < 1}
+    if len(results) > 1:
+        flat = last["import_rss_mb"] <= 1.25 * results[0]["import_rss_mb"]
+        checks["RSS flat (≤ 1.25× from the smallest size)"] = flat
+    for what, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'MISS'} {what}")
+    print(f"(machine shared with other jobs; one core per child; {time.perf_counter() - started:.0f} s in all; "
+          f"work folder {work})")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,449 @@
+"""France Compétences' open-data export (XML flows V4.1, V3, V2): one ``Document`` per fiche, streamed.
+
+The export is one file (``export-fiches-rncp-v4-1-2026-11-30.zip`` holding one
+``export_fiches_RNCP_V4_1_2026-11-30.xml``, or the bare XML) with ~30,000 fiches (~470 MB).  It is read
+from inside the zip (``zipfile.open``: inflated as it is read, never extracted to disk) by
+``lxml.etree.iterparse``; each ``FICHE`` is turned into a record as soon as it ends, then cleared with
+the siblings before it, so memory holds one fiche at a time.
+
+Reading is path-aware (research/rncp-current.md §C): only direct children are read, so the fiche's
+``ACTIF`` is never the ``ACTIF`` of a ``SI_JURY_*``, and the ``BLOC_COMPETENCES`` inside a
+``CORRESPONDANCE`` is never taken for a bloc.  An absent element is ``None`` / ``()``, an empty one an
+empty string; repeated elements are always tuples; dates ``dd/MM/yyyy`` become ``date``.  Older flows'
+spellings are read too: ``INTITULE`` for ``LIBELLE`` under NSF/FORMACODE/ROME/NOMENCLATURE_EUROPE (V2),
+``SI_JURY_CA`` as text with a separate ``JURY_CA`` composition (V2), ``ANCIENNE_CERTIFICATION`` /
+``NOUVELLE_CERTIFICATION`` as text without their ``ID_FICHE_*`` child (V2/V3).
+
+Lists (LISTE_COMPETENCES, ACTIVITES_VISEES, CAPACITES_ATTESTEES) are kept as the source wrote them
+(``*_raw``): ``pipeline.normalize.competences`` splits them.  A file that does not parse to its end
+(truncated zip, malformed XML) raises ``RejectedInput`` with the line and column: the caller must
+publish nothing of it, or its missing fiches would look withdrawn.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from pipeline.errors import RejectedInput
+from pipeline.records import (
+    AccessRoute,
+    CertifierDetail,
+    CodedText,
+    Document,
+    History,
+    Kind,
+    Partner,
+    Provenance,
+    Registration,
+    RncpBlock,
+    RncpFiche,
+    Source,
+    Statistic,
+    TextItem,
+)
+
+ROUTES = ("FI", "CA", "FC", "CQ", "CL", "VAE")  # the six voies d'accès, in the page's order
+_DATE_RE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+_NAME_DATE_RE = re.compile(r"(\d{4})[-_](\d{2})[-_](\d{2})")
+_RUN_RE = re.compile(r" {2,}|\s*[\r\n]+\s*")
+_SPACES_RE = re.compile(r" {2,}")
+_LEVEL_RE = re.compile(r"(\d)")
+_BC_RE = re.compile(r"BC(\d+)$")
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What the file says about itself: flow version, fiche series, date (from the member or file name)."""
+
+    member: str | None  # the XML member read inside the zip (None: a bare XML file)
+    flux_version: str | None  # VERSION_FLUX ("4.1")
+    series: str | None  # "RNCP" | "RS" from the name, when it says
+    export_date: date | None
+
+
+def is_export(path: Path, head: bytes) -> bool:
+    """True when the file is an open-data export: a zip holding an ``export_fiches`` XML or CSV member, or
+    an XML whose root is ``FICHES``."""
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = [unicodedata.normalize("NFC", n).lower() for n in z.namelist()]
+        except (zipfile.BadZipFile, OSError):  # cut short (no central directory): the first member's header
+            size = int.from_bytes(head[26:28], "little")
+            first = head[30:30 + size].decode("utf-8", "replace").lower()
+            return "fiches" in first and first.endswith((".xml", ".csv"))
+        return any(n.endswith((".xml", ".csv")) and "fiches" in n for n in names)
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<?xml"):
+        text = text[text.find(b"?>") + 2:].lstrip() if b"?>" in text else text
+    while text.startswith(b"<!--"):
+        text = text[text.find(b"-->") + 3:].lstrip() if b"-->" in text else b""
+    return text.startswith(b"<FICHES")
+
+
+def date_from_name(name: str) -> date | None:
+    m = _NAME_DATE_RE.search(name)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def series_from_name(name: str) -> str | None:
+    low = name.lower()
+    if "fiches-rs" in low or "fiches_rs" in low:
+        return "RS"
+    if "rncp" in low:
+        return "RNCP"
+    return None
+
+
+@contextmanager
+def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
+    """The export's XML as a binary stream (inflated from the zip as it is read) and its member name."""
+    try:
+        with open(path, "rb") as f:
+            zipped = f.read(4) == b"PK\x03\x04"
+        if not zipped:
+            with open(path, "rb") as f:
+                yield f, None
+            return
+        with zipfile.ZipFile(path) as z:
+            members = [i for i in z.infolist() if i.filename.lower().endswith(".xml") and not i.is_dir()]
+            if not members:
+                raise RejectedInput(str(path), "zip holds no XML member (an open-data export holds one "
+                                               "export_fiches_*.xml)")
+            member = members[0]
+            with z.open(member) as stream:
+                yield stream, unicodedata.normalize("NFC", member.filename)
+    except zipfile.BadZipFile as exc:
+        raise RejectedInput(str(path), f"truncated or corrupt zip ({exc}: no central directory, the file was cut "
+                                       "short?); the export is rejected whole (nothing of it is loaded)") from exc
+
+
+def parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    m = _DATE_RE.match(text)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- one fiche
+
+
+Index = dict[str, list[etree._Element]]  # an element's direct children by tag, in document order
+
+
+def _ix(e: etree._Element | None) -> Index:
+    """The direct children of ``e`` by tag: every lookup below is one dict access (a fiche has ~150)."""
+    out: Index = {}
+    if e is not None:
+        for c in e:
+            tag = c.tag
+            if tag in out:
+                out[tag].append(c)
+            else:
+                out[tag] = [c]
+    return out
+
+
+def _child(ix: Index, tag: str) -> etree._Element | None:
+    found = ix.get(tag)
+    return found[0] if found else None
+
+
+def _text(e: etree._Element | None) -> str | None:
+    """An element's text (an empty element: ""), None when absent; whitespace at the ends removed."""
+    if e is None:
+        return None
+    text = (e.text or "").strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _ctext(ix: Index, tag: str) -> str | None:
+    return _text(_child(ix, tag))
+
+
+def _items(ix: Index, wrapper: str, item: str) -> list[etree._Element]:
+    """The ``item`` children of the ``wrapper`` child (CODES_NSF/NSF): repeats are always a list."""
+    w = _child(ix, wrapper)
+    return [] if w is None else [c for c in w if c.tag == item]
+
+
+def _yes(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    v = value.strip().casefold()
+    if v in ("oui", "actif", "active", "true", "1", "o"):
+        return True
+    if v in ("non", "inactif", "inactive", "false", "0", "n"):
+        return False
+    return None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    v = value.strip().replace(" ", "").replace(",", ".")
+    try:
+        return int(float(v)) if v else None
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)  # jury compositions repeat across a fiche's routes and across fiches
+def _prose(value: str | None) -> str | None:
+    """Plain text whose paragraphs the export separates by runs of spaces: one paragraph a line."""
+    if value is None:
+        return None
+    return "\n".join(_paragraphs(value)) or None
+
+
+def _paragraphs(value: str) -> list[str]:
+    """The paragraphs of an export text: separated by runs of spaces (V4.1) or line breaks (older flows)."""
+    splitter = _RUN_RE if "\n" in value or "\r" in value else _SPACES_RE  # the second is ~5× faster
+    return [p for p in (" ".join(x.split()) for x in splitter.split(value)) if p]
+
+
+def _label(ix: Index) -> str:
+    """LIBELLE (V3, V4.1) or INTITULE (V2) of a coded element."""
+    value = _ctext(ix, "LIBELLE")
+    if value is None:
+        value = _ctext(ix, "INTITULE")
+    return " ".join((value or "").split())
+
+
+def _coded(fx: Index, wrapper: str, item: str) -> tuple[CodedText, ...]:
+    out = []
+    for k, e in enumerate(_items(fx, wrapper, item)):
+        x = _ix(e)
+        out.append(CodedText(code=_ctext(x, "CODE") or "", text=_label(x), prov=Provenance(None, e.sourceline or k)))
+    return tuple(out)
+
+
+def _conventions(fx: Index) -> tuple[CodedText, ...]:
+    out = []
+    for n in (1, 2, 3):
+        e = _child(fx, f"CCN_{n}")
+        if e is not None:
+            x = _ix(e)
+            if code := _ctext(x, "NUMERO") or _ctext(x, "CODE"):
+                out.append(CodedText(code=code, text=_label(x), prov=Provenance(None, e.sourceline or n)))
+    return tuple(out)
+
+
+def _certifiers(fx: Index) -> tuple[tuple[TextItem, ...], tuple[CertifierDetail, ...]]:
+    items, details = [], []
+    for k, e in enumerate(_items(fx, "CERTIFICATEURS", "CERTIFICATEUR")):
+        x = _ix(e)
+        name = " ".join((_ctext(x, "NOM_CERTIFICATEUR") or "").split())
+        siret = "".join((_ctext(x, "SIRET_CERTIFICATEUR") or "").split()) or None
+        prov = Provenance(None, e.sourceline or k)
+        items.append(TextItem(name, prov))
+        details.append(CertifierDetail(name=name, siret=siret, active=_yes(_ctext(x, "ETAT_CERTIFICATEUR")), prov=prov))
+    return tuple(items), tuple(details)
+
+
+def _partners(fx: Index) -> tuple[Partner, ...]:
+    out = []
+    for k, e in enumerate(_items(fx, "PARTENAIRES", "PARTENAIRE")):
+        x = _ix(e)
+        out.append(Partner(name=" ".join((_ctext(x, "NOM_PARTENAIRE") or "").split()),
+                           siret="".join((_ctext(x, "SIRET_PARTENAIRE") or "").split()) or None,
+                           habilitation=_ctext(x, "HABILITATION_PARTENAIRE"), state=_ctext(x, "ETAT_HABILITATION"),
+                           prov=Provenance(None, e.sourceline or k)))
+    return tuple(out)
+
+
+def _routes(fx: Index) -> tuple[AccessRoute, ...]:
+    out = []
+    for route in ROUTES:
+        e = _child(fx, f"SI_JURY_{route}")
+        if e is None:
+            continue
+        if len(e):  # V3 / V4.1: a node {ACTIF, COMPOSITION?, DATE_DERNIERE_MODIFICATION?}
+            x = _ix(e)
+            is_open, jury = _yes(_ctext(x, "ACTIF")), _ctext(x, "COMPOSITION")
+        else:  # V2: SI_JURY_CA = Oui, the composition in JURY_CA
+            is_open, jury = _yes(_text(e)), _ctext(fx, f"JURY_{route}")
+        out.append(AccessRoute(route=route, open=is_open, jury=_prose(jury), prov=Provenance(None, e.sourceline or 0)))
+    return tuple(out)
+
+
+def _statistics(fx: Index) -> tuple[Statistic, ...]:
+    out = []
+    for e in _items(fx, "STATISTIQUES_PROMOTIONS", "STATISTIQUES_PROMOTION"):
+        x = _ix(e)
+        year = _int(_ctext(x, "ANNEE"))
+        if year is None:
+            continue
+        out.append(Statistic(year=year, certified=_int(_ctext(x, "NOMBRE_CERTIFIES")),
+                             certified_vae=_int(_ctext(x, "NOMBRE_CERTIFIES_VAE")),
+                             employment_6m=_int(_ctext(x, "TAUX_INSERTION_GLOBAL_6MOIS")),
+                             job_2y=_int(_ctext(x, "TAUX_INSERTION_METIER_2ANS")),
+                             prov=Provenance(None, e.sourceline or 0)))
+    return tuple(out)
+
+
+def _continuity(fx: Index, side: str) -> tuple[str, ...]:
+    """ANCIENNES_CERTIFICATIONS / NOUVELLES_CERTIFICATIONS (V4.1), or the bare V2/V3 elements."""
+    wrapper, item, ident = f"{side}S_CERTIFICATIONS", f"{side}_CERTIFICATION", f"ID_FICHE_{side}_CERTIFICATION"
+    out: list[str] = []
+    for e in _items(fx, wrapper, item) + fx.get(item, []):
+        value = _ctext(_ix(e), ident) if len(e) else _text(e)
+        value = "".join((value or "").split()).upper()
+        if value and value not in out:
+            out.append(value)
+    return tuple(out)
+
+
+def _blocks(fx: Index, code: str) -> tuple[RncpBlock, ...]:
+    out = []
+    for k, e in enumerate(_items(fx, "BLOCS_COMPETENCES", "BLOC_COMPETENCES"), start=1):
+        x = _ix(e)
+        bcode = "".join((_ctext(x, "CODE") or "").split()) or None
+        m = _BC_RE.search(bcode or "")
+        number = int(m.group(1)) if m and bcode and bcode.upper().startswith(code) else k
+        out.append(RncpBlock(
+            number=number, title=_label(x), capacities=(), prov=Provenance(None, e.sourceline or k), code=bcode,
+            assessment=_prose(_ctext(x, "MODALITES_EVALUATION")), competences_raw=_ctext(x, "LISTE_COMPETENCES")))
+    return tuple(out)
+
+
+def _level(fx: Index) -> int | None:
+    e = _child(fx, "NOMENCLATURE_EUROPE")
+    if e is None:
+        return None
+    m = _LEVEL_RE.search(_ctext(_ix(e), "NIVEAU") or "")
+    return int(m.group(1)) if m else None
+
+
+def _jobs(value: str | None, line: int) -> tuple[TextItem, ...]:
+    if not value:
+        return ()
+    parts = _paragraphs(value)
+    if len(parts) == 1 and " - " in parts[0]:
+        parts = [p.strip() for p in parts[0].split(" - ") if p.strip()]
+    return tuple(TextItem(p, Provenance(None, line)) for p in parts)
+
+
+def fiche_record(fiche: etree._Element) -> RncpFiche:
+    """One ``FICHE`` element as a fiche record (direct children only)."""
+    fx = _ix(fiche)
+    code = "".join((_ctext(fx, "NUMERO_FICHE") or "").split()).upper()
+    certifiers, details = _certifiers(fx)
+    line = fiche.sourceline or 0
+    return RncpFiche(
+        code=code,
+        title=" ".join((_ctext(fx, "INTITULE") or "").split()) or None,
+        certifiers=certifiers,
+        conventions=_conventions(fx),
+        nsf=_coded(fx, "CODES_NSF", "NSF"),
+        formacodes=_coded(fx, "FORMACODES", "FORMACODE"),
+        activities=(),
+        capacities=(),
+        jobs=_jobs(_ctext(fx, "TYPE_EMPLOI_ACCESSIBLES"), line),
+        rome=_coded(fx, "CODES_ROME", "ROME"),
+        blocks=_blocks(fx, code),
+        validity=_ctext(fx, "DUREE_VALIDITE") or None,
+        new_caledonia=_yes(_ctext(fx, "ACCESSIBLE_NOUVELLE_CALEDONIE")),
+        french_polynesia=_yes(_ctext(fx, "ACCESSIBLE_POLYNESIE_FRANCAISE")),
+        registration=Registration(
+            decision=parse_date(_ctext(fx, "DATE_DECISION")),
+            journal_officiel=parse_date(_ctext(fx, "DATE_DERNIER_JO")),
+            effective=parse_date(_ctext(fx, "DATE_EFFET")),
+            end=parse_date(_ctext(fx, "DATE_FIN_ENREGISTREMENT")),
+            start_of_pathways=parse_date(_ctext(fx, "DATE_DEBUT_PARCOURS_CERTIFIANTS")
+                                         or _ctext(fx, "DATE_DEBUT_PARCOURS_CERTIFIANT")),
+        ),
+        awards_per_year=None,
+        history=History(),
+        active=_yes(_ctext(fx, "ACTIF")),
+        state=_ctext(fx, "ETAT_FICHE") or None,
+        level=_level(fx),
+        certifier_details=details,
+        objectives=_prose(_ctext(fx, "OBJECTIFS_CONTEXTE")),
+        access_routes=_routes(fx),
+        statistics=_statistics(fx),
+        replaces=_continuity(fx, "ANCIENNE"),
+        replaced_by=_continuity(fx, "NOUVELLE"),
+        partners=_partners(fx),
+        activities_raw=_ctext(fx, "ACTIVITES_VISEES"),
+        capacities_raw=_ctext(fx, "CAPACITES_ATTESTEES"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the file
+
+
+class ExportReader:
+    """Iterate the fiches of one export: ``for doc in ExportReader(path, source): ...``; ``info`` is filled
+    once the flow version is read; ``skipped_rs`` counts the RS fiches left out (``include_rs=False``)."""
+
+    def __init__(self, path: Path | str, source: Source, *, include_rs: bool = True) -> None:
+        self.path, self.source, self.include_rs = Path(path), source, include_rs
+        self.info = ExportInfo(member=None, flux_version=None, series=series_from_name(self.path.name),
+                               export_date=date_from_name(self.path.name))
+        self.skipped_rs = 0
+        self.fiches = 0
+
+    def __iter__(self) -> Iterator[Document]:
+        where = str(self.path)
+        with open_xml(self.path) as (stream, member):
+            if member:
+                self.info = ExportInfo(member=member, flux_version=None,
+                                       series=series_from_name(member) or self.info.series,
+                                       export_date=date_from_name(member) or self.info.export_date)
+            try:
+                yield from self._fiches(stream)
+            except etree.XMLSyntaxError as exc:
+                line, column = exc.position if exc.position else (exc.lineno, 0)
+                raise RejectedInput(where, f"malformed XML at line {line}, column {column}: {exc.msg}; "
+                                           "the export is rejected whole (nothing of it is loaded)") from exc
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise RejectedInput(where, f"truncated or corrupt zip member {member}: {exc}; the export is "
+                                           "rejected whole (nothing of it is loaded)") from exc
+
+    def _fiches(self, stream: IO[bytes]) -> Iterator[Document]:
+        root_seen = False
+        for event, e in etree.iterparse(stream, events=("start", "end"), tag=("FICHES", "FICHE", "VERSION_FLUX"),
+                                        huge_tree=True, resolve_entities=False, no_network=True):
+            if event == "start":
+                root_seen = root_seen or (e.tag == "FICHES" and e.getparent() is None)
+                continue
+            parent = e.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # only the children of the root
+            if e.tag == "VERSION_FLUX":
+                self.info = ExportInfo(self.info.member, _text(e), self.info.series, self.info.export_date)
+            elif e.tag == "FICHE":
+                fiche = fiche_record(e)
+                if fiche.code.startswith("RS") and not self.include_rs:
+                    self.skipped_rs += 1
+                elif fiche.code:
+                    self.fiches += 1
+                    yield Document(source=self.source, kind=Kind.RNCP, rncp=fiche)
+            e.clear()
+            while e.getprevious() is not None:
+                del parent[0]
+        if not root_seen:
+            raise RejectedInput(str(self.path), "not an open-data export: no <FICHES> root element")

@@ -1,0 +1,32 @@
+"""The CSV export: what it has, per fiche; NFD member names, TAB-prefixed SIRETs, code-prefixed labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from golden import FIXTURES
+
+from pipeline.extract.export_csv import NOTE, CsvExportReader, is_csv_export
+from pipeline.records import Source
+
+CSV = FIXTURES / "rncp-export" / "export-fiches-csv-2026-12-07.zip"
+
+
+def test_csv_export_gives_what_it_has() -> None:
+    assert is_csv_export(CSV)
+    reader = CsvExportReader(CSV, Source(str(CSV), "0" * 64, "csv", None, 0))
+    docs = {d.rncp.code: d.rncp for d in reader if d.rncp}
+    assert set(docs) == {"RNCP90001", "RS9002"} and reader.notes == (NOTE,)
+    f = docs["RNCP90001"]
+    assert f.title == "Technicien de bancs d'essais fictifs" and f.level == 4 and f.active is True
+    # the Blocs member's name is NFD-encoded: found all the same; no compétence lists in the CSV
+    assert [(b.code, b.title, b.competences) for b in f.blocks] == [
+        ("RNCP90001BC01", "Préparer un essai sur banc", ()), ("RNCP90001BC02", "Exploiter les résultats d'essais", ())]
+    assert [(c.name, c.siret) for c in f.certifier_details] == [
+        ("UNION DES INDUSTRIES ET DES METIERS DE LA METALLURGIE (UIMM)", "78471719100018")]
+    assert [(n.code, n.text) for n in f.nsf] == [("251", "Mécanique générale")]
+    assert [(c.code, c.text) for c in f.conventions] == [("3109", "Métallurgie")]
+    assert [(a.route, a.open) for a in f.access_routes if a.open] == [("CA", True), ("VAE", True)]
+    assert f.replaces == ("RNCP80001",)
+    assert (f.registration.decision, f.registration.end) == (date(2023, 9, 1), date(2028, 8, 31))
+    assert f.new_caledonia is False and f.french_polynesia is True

@@ -1,0 +1,147 @@
+"""Importing open-data exports: one source, a document per fiche by content, versions, withdrawals, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from golden import FIXTURES
+
+from pipeline.diff.structured import diff_documents
+from pipeline.load import rncp_export
+from pipeline.load import warehouse as wh
+from pipeline.load.rncp_export import import_export
+from pipeline.load.versions import find_version
+from pipeline.query.read import read_document
+from pipeline.query.show import AmbiguousReference, resolve, show_json
+
+EXPORTS = FIXTURES / "rncp-export"
+WEEK1 = EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip"
+WEEK2 = EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.zip"
+CHANGES = json.loads((EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.changes.json").read_text(encoding="utf-8"))
+V2_KEYS = ("active", "state", "level", "certifier_details", "objectives", "access_routes", "statistics", "replaces",
+           "replaced_by")
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(tmp_path / "w.duckdb")
+    yield c
+    c.close()
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # type: ignore[index]
+
+
+def test_next_week_adds_exactly_its_changed_added_and_withdrawn_fiches(con: duckdb.DuckDBPyConnection) -> None:
+    first = import_export(WEEK1, con)
+    assert (first.status, first.fiches, first.added, first.unchanged) == ("loaded", 300, 300, 0)
+    second = import_export(WEEK2, con)
+    assert second.status == "loaded" and second.fiches == CHANGES["fiches_after"]
+    assert sorted(second.changed_codes) == sorted(CHANGES["modified"])
+    assert sorted(second.added_codes) == sorted(CHANGES["added"])
+    assert sorted(second.withdrawn) == sorted(CHANGES["removed"])
+    assert second.unchanged == 300 - len(CHANGES["modified"]) - len(CHANGES["added"])
+    # a changed fiche is a second version of its code; a withdrawn one keeps its versions
+    for code in CHANGES["modified"]:
+        assert find_version(con, code, 2) is not None and find_version(con, code, 3) is None
+    for code in CHANGES["removed"]:
+        assert find_version(con, code) is not None
+    rows = con.execute("SELECT code, event FROM rncp_withdrawals ORDER BY code").fetchall()
+    assert rows == sorted((c, "withdrawn") for c in CHANGES["removed"])
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (300 + len(CHANGES["modified"]) + 3,)
+
+
+def test_the_same_export_again_adds_nothing(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import_export(WEEK1, con)
+    before = counts(con)
+    assert import_export(WEEK1, con).status == "unchanged"  # the same bytes: not even read
+    again = import_export(WEEK1, con, force=True)  # read again: every fiche's content is known
+    assert (again.status, again.added, again.unchanged) == ("loaded", 0, 300)
+    assert counts(con) == before
+    copy = tmp_path / "export-fiches-rncp-v4-1-2026-11-23.xml"  # the same XML, unzipped: a new source only
+    import zipfile
+    with zipfile.ZipFile(WEEK1) as z:
+        copy.write_bytes(z.read(z.namelist()[0]))
+    third = import_export(copy, con)
+    assert (third.added, third.unchanged, third.withdrawn) == (0, 300, ())
+    after = counts(con)
+    assert after["documents"] == before["documents"] and after["document_sources"] == before["document_sources"] + 300
+
+
+@pytest.mark.parametrize("flush", [1000, 1])
+@pytest.mark.parametrize("bad", ["truncated-export-fiches-rncp-v4-1-2026-11-23.zip",
+                                 "malformed_export_fiches_RNCP_V4_1_2026-12-08.xml"])
+def test_an_export_that_does_not_parse_to_its_end_publishes_nothing(
+        con: duckdb.DuckDBPyConnection, bad: str, flush: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import_export(EXPORTS / "export_fiches_RNCP_V3_0_2023-09-10.xml", con)
+    monkeypatch.setattr(rncp_export, "FLUSH", flush)  # 1: the first fiche is committed before the error
+    before = counts(con)
+    summary = import_export(EXPORTS / bad, con)
+    assert summary.status == "rejected" and summary.reason and "rejected whole" in summary.reason
+    if bad.endswith(".xml"):
+        assert "line 87, column" in summary.reason
+    after = counts(con)
+    assert {t: n for t, n in after.items() if t != "sources"} == {t: n for t, n in before.items() if t != "sources"}
+    assert con.execute("SELECT status, reason FROM sources WHERE path = ?", [str(EXPORTS / bad)]).fetchone() == (
+        "rejected", summary.reason)
+
+
+def test_every_fiche_shows_every_v2_key_the_export_holds(con: duckdb.DuckDBPyConnection) -> None:
+    import_export(WEEK1, con)
+    with pytest.raises(AmbiguousReference, match="holds 300 documents"):
+        resolve(con, str(WEEK1))
+    import zipfile
+
+    from lxml import etree
+    with zipfile.ZipFile(WEEK1) as z, z.open(z.namelist()[0]) as f:
+        for _, e in etree.iterparse(f, tag="FICHE"):
+            code = e.findtext("NUMERO_FICHE")
+            out = show_json(con, code)
+            r = out["rncp"]
+            assert out["source"]["format"] == "xml" and out["source"]["path"] == str(WEEK1)
+            assert set(V2_KEYS) <= r.keys() and r["active"] == (e.findtext("ACTIF") == "Oui")
+            assert r["state"] == e.findtext("ETAT_FICHE")
+            assert len(r["certifier_details"]) == len(e.findall("CERTIFICATEURS/CERTIFICATEUR"))
+            assert len(r["access_routes"]) == len([c for c in e if c.tag.startswith("SI_JURY_")])
+            assert len(r["statistics"]) == len(e.findall("STATISTIQUES_PROMOTIONS/STATISTIQUES_PROMOTION"))
+            blocs = e.findall("BLOCS_COMPETENCES/BLOC_COMPETENCES")
+            assert [b["code"] for b in r["blocks"]] == [b.findtext("CODE") for b in blocs]
+            for b, x in zip(r["blocks"], blocs, strict=True):
+                assert b["competences"] and " ".join(b["competences"]).split()[-1] == x.findtext(
+                    "LISTE_COMPETENCES").split()[-1]
+            assert r["replaces"] == [x.text for x in e.iter("ID_FICHE_ANCIENNE_CERTIFICATION")]
+            assert r["replaced_by"] == [x.text for x in e.iter("ID_FICHE_NOUVELLE_CERTIFICATION")]
+            e.clear()
+
+
+def test_versions_of_a_fiche_diff_on_the_v2_fields(con: duckdb.DuckDBPyConnection) -> None:
+    import_export(WEEK1, con)
+    import_export(WEEK2, con)
+    code = next(c for c, kinds in CHANGES["modified"].items() if "renewed" in kinds)
+    old, new = (read_document(con, find_version(con, code, v) or "") for v in (1, 2))
+    changes = {(c.entity.value, c.key) for c in diff_documents(old, new)}
+    assert ("field", "registration.end") in changes
+    code = next(c for c, kinds in CHANGES["modified"].items() if kinds == ["bloc_list"])
+    old, new = (read_document(con, find_version(con, code, v) or "") for v in (1, 2))
+    blocks = {c.key.split(",")[1].strip() for c in diff_documents(old, new) if c.entity.value == "block"}
+    assert blocks == {"compétence"}
+
+
+def test_the_csv_export_says_what_it_lacks(con: duckdb.DuckDBPyConnection) -> None:
+    summary = import_export(EXPORTS / "export-fiches-csv-2026-12-07.zip", con)
+    assert summary.status == "loaded" and summary.fiches == 2
+    assert any("no compétence lists" in n for n in summary.notes) and "no compétence lists" in summary.line()
+    assert show_json(con, "RNCP90001")["rncp"]["blocks"][0]["competences"] == []
+
+
+def test_a_moved_export_file_is_found_by_its_bytes(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    copy = Path(shutil.copy2(EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml", tmp_path / "x.xml"))
+    import_export(copy, con)
+    assert show_json(con, "RNCP90001")["rncp"]["blocks"][0]["competences"][0].startswith("Configurer le banc")
