@@ -163,7 +163,10 @@ def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
     before = _counts(warehouse)
 
     changed = inbox / seeds[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new bytes, same words
+    text = changed.read_text(encoding="utf-8")  # a changed criterion: new content (not only new bytes)
+    assert "Les actions retenues sont formulées" in text
+    changed.write_text(text.replace("Les actions retenues sont formulées", "Les actions choisies sont formulées", 1),
+                       encoding="utf-8")
     (inbox / seeds[1].name).unlink()
     parsed = _forbid_extraction(monkeypatch)
     outcomes = {Path(o.path).name: o.status for o in ingest([str(inbox)], str(warehouse))}
