@@ -54,7 +54,7 @@ def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, m
     limits = Limits.from_env().override(max_bytes=max_bytes, max_pages=max_pages, seconds=time_limit)
     outcomes = run_ingest([inbox], warehouse, workers=workers, dask=dask, limits=limits,
                           trigger=f"deployment:{deployment.name or DEPLOYMENT_NAME}")
-    counts = {k: n for k, n in count_outcomes(outcomes).items() if n}
+    counts = {k.value: n for k, n in count_outcomes(outcomes).items() if n}
     report = publish_report(outcomes, warehouse, key=None)  # on this run's page too (the subflow has the keyed one)
     line = f"refpipe: {datetime.now().astimezone():%Y-%m-%d %H:%M} {inbox}: {report.summary()}"
     sys.stdout.write(line + "\n")  # what `refpipe serve` shows, one line per run

@@ -45,7 +45,7 @@ class RunReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return count_outcomes(self.outcomes)
+        return {str(status): n for status, n in count_outcomes(self.outcomes).items()}
 
     @property
     def attention(self) -> list[FileOutcome]:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from pipeline.errors import PipelineError
+from pipeline.records import FileOutcome, Outcome
 from refpipe.app import (
     DEFAULT_RAW,
     DEFAULT_WAREHOUSE,
@@ -85,7 +86,6 @@ def ingest(
 
     from pipeline.limits import Limits, parse_size
     from pipeline.load import warehouse as wh
-    from pipeline.records import FileOutcome
 
     orchestrated = bool(dask or os.environ.get("PREFECT_API_URL"))  # else: no server to pay for
 
@@ -126,12 +126,12 @@ def ingest(
     except PipelineError as exc:
         raise exit_for(exc) from exc
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
-    if any(o.status in ("rejected", "failed") for o in outcomes):  # new rejections only, not the quarantine
+    if any(o.status in (Outcome.REJECTED, Outcome.FAILED) for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
 
 
-def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
-    counts: dict[str, int] = {}
+def _print_summary(outcomes: list[FileOutcome], summary: Any, warehouse: Path) -> None:
+    counts: dict[Outcome, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     run = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
@@ -148,17 +148,17 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
               f"RNCP capacities: {summary.rncp_capacities}   blocks: {summary.rncp_blocks}   "
               f"rejected sources: {len(summary.rejected)}")
     for o in outcomes:
-        if o.kind == "export" and o.status != "rejected":
+        if o.kind == "export" and o.status is not Outcome.REJECTED:
             out.print(f"[bold]Export:[/] {o.reason}")
-    failures = [o for o in outcomes if o.status in ("rejected", "failed", "partial")]
+    failures = [o for o in outcomes if o.status in (Outcome.REJECTED, Outcome.FAILED, Outcome.PARTIAL)]
     if failures:
         out.print("[bold]Needs attention:[/]")
         for o in failures:
             why = o.reason or o.path
             why = why if why.startswith(o.path) else f"{o.path}: {why}"  # rejections name it, partial loads not
-            out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {why}")
-    if counts.get("quarantined"):
-        out.print(f"[dim]{counts['quarantined']} file(s) rejected by an earlier run were skipped (quarantine: "
+            out.print(f"  [{'yellow' if o.status is Outcome.PARTIAL else 'red'}]{o.status}[/] {why}")
+    if counts.get(Outcome.QUARANTINED):
+        out.print(f"[dim]{counts[Outcome.QUARANTINED]} file(s) rejected by an earlier run were skipped (quarantine: "
                   "`refpipe status`; `--retry-quarantined` parses them again)[/]")
 
 

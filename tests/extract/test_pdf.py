@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from parsed import layout as cached_layout
 
 from pipeline.errors import RejectedInput
 from pipeline.extract import extract, source_of
@@ -70,7 +71,7 @@ def checkbox_columns(layout: Layout) -> set[int]:
 
 @pytest.fixture(scope="module")
 def layouts() -> dict[str, Layout]:
-    return {name: extract(PDFS / name) for name in ALL_PDFS}
+    return {name: cached_layout(PDFS / name) for name in ALL_PDFS}
 
 
 # ---------------------------------------------------------------------------------------------- twins

@@ -11,7 +11,6 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from procs import PREFECT, free_port, quiet_env, stop
 
 START_TIMEOUT = 90.0
@@ -56,10 +55,3 @@ def _healthy(proc: subprocess.Popen[bytes], api: str) -> bool:
             pytest.fail(f"prefect server not healthy after {START_TIMEOUT:g} s")
         time.sleep(0.3)
     return False
-
-
-@pytest.fixture(scope="session")
-def harness() -> Iterator[None]:
-    """Prefect's test harness (a temporary database and server), once for every in-process flow test."""
-    with prefect_test_harness(server_startup_timeout=120):
-        yield

@@ -50,6 +50,7 @@ def test_the_deployment_has_a_json_parameter_schema_and_the_cron_schedule(tmp_pa
     assert deployment.parameters["inbox"] == str(tmp_path.resolve())
 
 
+@pytest.mark.e2e
 def test_serve_registers_the_schedule_and_a_triggered_run_loads_the_inbox(prefect_api: str, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

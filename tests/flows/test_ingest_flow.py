@@ -1,4 +1,4 @@
-"""The ingestion flow under Prefect's test harness: real seeds plus bad inputs, run twice; incremental
+"""The ingestion flow under Prefect's test prefect_harness: real seeds plus bad inputs, run twice; incremental
 runs (unchanged and quarantined bytes are not parsed again, a changed file is a new version, a deleted
 file deletes nothing); per-document limits."""
 
@@ -17,6 +17,8 @@ from flows.ingest import ingest_flow, outcomes_of
 from pipeline.limits import Limits
 from pipeline.records import FileOutcome
 from pipeline.runtime.executor import extract_batch
+
+pytestmark = pytest.mark.e2e  # the flow on Prefect's test harness
 
 # the words of each MANIFEST reason that our reason must also say
 BAD_REASON_WORDS = {
@@ -41,7 +43,7 @@ def _counts(warehouse: Path) -> dict[str, int]:
         con.close()
 
 
-def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path: Path) -> None:
+def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(FIXTURES / "seeds", inbox)
     (inbox / "notes.txt").write_text("Compte rendu de réunion, rien à voir.\n", encoding="utf-8")
@@ -72,7 +74,7 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
     assert after == first
 
 
-def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: Path) -> None:
+def test_flow_survives_every_bad_input_without_partial_rows(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "bad"
     manifest = json.loads((FIXTURES / "bad" / "MANIFEST.json").read_text(encoding="utf-8"))
     inbox.mkdir()
@@ -120,7 +122,7 @@ def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_whole_bad_corpus_ends_in_quarantine_and_is_not_parsed_again(
-        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox = tmp_path / "bad"
     shutil.copytree(FIXTURES / "bad", inbox)
     (inbox / "MANIFEST.json").unlink()
@@ -152,7 +154,7 @@ def test_the_whole_bad_corpus_ends_in_quarantine_and_is_not_parsed_again(
 
 
 def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
-        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     seeds = sorted((FIXTURES / "seeds").glob("00[0-2]*.txt"))
@@ -187,7 +189,8 @@ def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
     assert deleted == (1,)  # the deleted file's document stays
 
 
-def test_files_over_a_limit_are_rejected_with_that_reason_and_the_batch_goes_on(harness, tmp_path: Path) -> None:
+def test_files_over_a_limit_are_rejected_with_that_reason_and_the_batch_goes_on(prefect_harness,
+                                                                                tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(FIXTURES / "pdf" / "000_8d1bcbb53b7e0a76.rl-portrait-grid.pdf", inbox / "long.pdf")

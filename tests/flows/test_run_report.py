@@ -52,7 +52,7 @@ def _stored_state(flow_run_id: UUID) -> tuple[StateType, str, str]:
     return run.state.type, run.state.name or "", run.state.message or ""
 
 
-def test_a_run_with_a_rejected_file_ends_failed_with_its_report(harness, tmp_path: Path) -> None:
+def test_a_run_with_a_rejected_file_ends_failed_with_its_report(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SEED_001, inbox / "a_seed.txt")
@@ -88,7 +88,7 @@ def test_a_run_with_a_rejected_file_ends_failed_with_its_report(harness, tmp_pat
     assert any(m.startswith("done: 2 file(s): 1 loaded, 1 rejected") for m in logs)
 
 
-def test_a_clean_run_is_completed_and_reports_its_new_versions(harness, tmp_path: Path) -> None:
+def test_a_clean_run_is_completed_and_reports_its_new_versions(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SEED_001, inbox / "a_seed.txt")

@@ -60,7 +60,7 @@ def _relative(value: Any, root: str) -> Any:
     return value
 
 
-def test_in_process_and_flow_give_the_same_warehouse(harness, tmp_path: Path) -> None:
+def test_in_process_and_flow_give_the_same_warehouse(prefect_harness, tmp_path: Path) -> None:
     local = tmp_path / "local"
     flow = tmp_path / "flow"
     local_outcomes = ingest_paths([str(_inbox(local))], local / "w.duckdb", IngestOptions(trigger="cli", workers=2))

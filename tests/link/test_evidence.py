@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
-from functools import cache
 from pathlib import Path
 
 import pytest
 from golden import FIXTURES, load_gold
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsed import parsed
 
 from pipeline.link.evidence import (
     TITLE_ALONE_MIN,
     assess,
+    bare_title_key,
     candidate_pairs,
     cqpm_number,
     inferred_choice,
@@ -24,15 +25,12 @@ from pipeline.link.evidence import (
     link_documents,
     remember_lemma_keys,
     text_similarity,
-    title_key,
     title_similarity,
 )
 from pipeline.link.inputs import link_input
 from pipeline.link.render import contract_links
-from pipeline.normalize.document import normalize_document
 from pipeline.normalize.lemmas import lemma_key
 from pipeline.normalize.text import comparison_key
-from pipeline.parse import extract_document
 from pipeline.records import Document, Source
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -41,9 +39,8 @@ DD, QSE, MGMT, RNCP_QSE, RNCP_RH = SEEDS  # 001: CQPM 0195 (prints no number); 0
 GOLD_MAP = {(m["rncp"], m["cqpm"]) for m in load_gold(FIXTURES / "gold" / "links.json")[0]["capacity_map"]}
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 def docs(paths: list[Path]) -> list[Document]:
@@ -170,14 +167,14 @@ def test_text_similarity_absorbs_wording_drift() -> None:
 
 
 def test_titles_and_numbers() -> None:
-    assert title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
+    assert bare_title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
         "coordonnateur(trice) qse")
     assert cqpm_number("CQPM 195") == "0195" and cqpm_number("0264") == "0264" and cqpm_number(None) is None
 
 
 @given(st.text())
-def test_title_key_is_idempotent_and_total(text: str) -> None:
-    assert title_key(title_key(text)) == title_key(text)
+def test_bare_title_key_is_idempotent_and_total(text: str) -> None:
+    assert bare_title_key(bare_title_key(text)) == bare_title_key(text)
 
 
 @settings(max_examples=50, deadline=None)

@@ -1,4 +1,5 @@
-"""The console script, run as a user runs it: ingest, show --json against the gold, sql, help."""
+"""The CLI as a user runs it: ingest, show --json against the gold, sql, help (in process, see
+``cli_runner``); the console script itself once, as a process (e2e)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import REFPIPE, Ran
+from cli_runner import refpipe as run
 from golden import FIXTURES, assert_same_document, load_gold
 
 from refpipe.cli import app
 
-REFPIPE = Path(sys.executable).parent / "refpipe"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
-
-
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Ran]:
     work = tmp_path_factory.mktemp("cli")
     inbox = work / "inbox"
     inbox.mkdir()
@@ -99,6 +95,7 @@ def test_sql_formats(ingested) -> None:
     assert bad.returncode == 1 and "nowhere" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.e2e  # the console script reading its standard input
 def test_sql_reads_the_query_from_stdin_or_a_file(ingested, tmp_path: Path) -> None:
     _, warehouse, _ = ingested
     query = "-- documents per kind\nSELECT kind, count(*) AS n\nFROM documents\nGROUP BY kind ORDER BY kind;\n"
@@ -122,6 +119,21 @@ def test_ingest_twice_adds_nothing(ingested) -> None:
     again = run("ingest", str(inbox), "-w", str(warehouse))
     assert "5 unchanged" in again.stdout
     assert run("sql", count, "--json", "-w", str(warehouse)).stdout == before
+
+
+@pytest.mark.e2e
+def test_the_console_script_ingests_shows_and_helps(tmp_path: Path) -> None:
+    """The installed entry point, as a process: the in-process tests above stand for it otherwise."""
+    env = {**os.environ, "COLUMNS": "200"}
+    warehouse = str(tmp_path / "w.duckdb")
+    ingest = subprocess.run([str(REFPIPE), "ingest", str(SEEDS[1]), "-w", warehouse], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert ingest.returncode == 0 and "1 loaded" in ingest.stdout, ingest.stderr
+    show = subprocess.run([str(REFPIPE), "show", str(SEEDS[1]), "--json", "-w", warehouse], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert_same_document(json.loads(show.stdout), load_gold(FIXTURES / "gold" / f"{SEEDS[1].stem}.json"), SEEDS[1].stem)
+    helped = subprocess.run([str(REFPIPE), "--help"], capture_output=True, text=True, env=env, timeout=300)
+    assert helped.returncode == 0 and "ingest" in helped.stdout
 
 
 @pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])  # type: ignore[union-attr]

@@ -376,13 +376,5 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip().endswith(_TERMINAL)
 
 
-def union_bbox(boxes: Iterable[BBox]) -> BBox | None:
-    boxes = list(boxes)
-    if not boxes:
-        return None
-    return BBox(round(min(b.x0 for b in boxes), 2), round(min(b.top for b in boxes), 2),
-                round(max(b.x1 for b in boxes), 2), round(max(b.bottom for b in boxes), 2))
-
-
 def rounded(b: BBox) -> BBox:
     return BBox(round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
