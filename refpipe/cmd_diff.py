@@ -15,6 +15,7 @@ from rich.table import Table
 from pipeline.errors import PipelineError
 from refpipe.app import (
     DEFAULT_WAREHOUSE,
+    PdfBackendOpt,
     WarehouseOpt,
     app,
     err,
@@ -22,6 +23,7 @@ from refpipe.app import (
     fail,
     out,
     read_warehouse,
+    use_pdf_backend,
     write_json,
     write_text,
 )
@@ -58,6 +60,7 @@ def diff(
                        "text with the changes marked (redline).")] = View.CHANGES,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    pdf_backend: PdfBackendOpt = None,
 ) -> None:
     """Compare two versions of a référentiel or fiche and print the changes.
 
@@ -68,6 +71,7 @@ def diff(
     report in French, `--format pdf` the same report printed by headless Chromium, `--format docx` the
     new version's whole text with the changes as Word tracked changes (Review pane).
     """
+    use_pdf_backend(pdf_backend)
     from pipeline.diff.render_html import View as HtmlView
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json

@@ -6,6 +6,7 @@ shared by every test that runs a flow in this process: starting one costs ~10-20
 most once, and only when an (``e2e``) test asks for it."""
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,9 @@ for _name in ("NO_PROXY", "no_proxy"):
 # them must not change what they see, in any fixture scope.
 for _name in [n for n in os.environ if n.startswith("REFPIPE_")]:
     del os.environ[_name]
+# ... and the lemma-key cache a run leaves behind (pipeline.normalize.lemma_cache) is the session's own,
+# never the user's: a test sees spaCy's keys, computed or cached by the session.
+os.environ["REFPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="refpipe-test-cache-")
 
 # No per-example deadline: a loaded CI machine makes timings, not outcomes, vary.
 settings.register_profile("refpipe", deadline=None)

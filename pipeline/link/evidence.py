@@ -40,6 +40,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, utils
 
 from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, link_input
+from pipeline.normalize import lemma_cache
 from pipeline.normalize.lemmas import lemma_key, tokens_many
 from pipeline.normalize.matching import greedy_pairs
 from pipeline.normalize.text import comparison_key
@@ -87,16 +88,22 @@ _LEMMA_KEYS_MAX = 200_000  # texts (~200 bytes each); a recompute primes one per
 
 
 def lemma_keys(texts: Sequence[str]) -> list[str]:
-    """``lemma_key`` of each text; the unknown ones are lemmatised in one spaCy batch."""
+    """``lemma_key`` of each text; the unknown ones come from the disk cache (``lemma_cache``), else from one
+    spaCy batch (the model is loaded only then), and are added to the disk cache."""
     todo = [t for t in dict.fromkeys(texts) if t not in _LEMMA_KEYS]
     if todo:
         if len(_LEMMA_KEYS) + len(todo) > _LEMMA_KEYS_MAX:
             _LEMMA_KEYS.clear()
             todo = list(dict.fromkeys(texts))
+        stored = lemma_cache.load()
+        digests = {t: lemma_cache.digest(t) for t in todo}
+        _LEMMA_KEYS.update((t, stored[d]) for t, d in digests.items() if d in stored)
+        todo = [t for t in todo if t not in _LEMMA_KEYS]
         for start in range(0, len(todo), 1000):  # spaCy batches, each read back before lemmas' cache moves on
             batch = todo[start:start + 1000]
             tokens_many(batch)
             _LEMMA_KEYS.update((t, lemma_key(t)) for t in batch)
+        lemma_cache.add({digests[t]: _LEMMA_KEYS[t] for t in todo})
     return [_LEMMA_KEYS[t] for t in texts]
 
 

@@ -235,3 +235,36 @@ def test_a_full_lemma_memo_starts_again_without_losing_a_text(monkeypatch: pytes
     monkeypatch.setattr(link, "_LEMMA_KEYS", {a: expected[0]})
     monkeypatch.setattr(link, "_LEMMA_KEYS_MAX", 1)  # a is known, b is not: the memo is full
     assert lemma_keys([a, b]) == expected
+
+
+def test_blocking_without_numbers_keeps_every_pair_the_capacities_link() -> None:
+    """Without numbers, only the capacities and titles decide: blocking must keep every pair ``assess`` links."""
+    inputs = [dataclasses.replace(link_input(d), named_number=None, printed_number=None)
+              for d in docs(SEEDS + PDFS)]
+    fiches = [d for d in inputs if d.kind.value == "rncp" and d.linkable]
+    refs = [d for d in inputs if d.kind.value == "cqpm" and d.linkable]
+    every = [(f, r) for f in fiches for r in refs]
+    linked = {(f.id, r.id) for f, r in every if assess(f, r) is not None}
+    kept = {(f.id, r.id) for f, r in candidate_pairs(inputs)}
+    assert linked and linked <= kept and len(kept) < len(every)
+
+
+def test_lemma_keys_come_from_the_disk_cache_without_spacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text lemmatised by an earlier process: its key is read from the cache and spaCy is not loaded."""
+    from pipeline.link import evidence as link
+    from pipeline.normalize import lemma_cache
+
+    monkeypatch.setenv("REFPIPE_CACHE_DIR", str(tmp_path))
+    texts = ["Organiser la mise en œuvre des actions correctives", "Contrôler la conformité des pièces usinées"]
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})
+    expected = link.lemma_keys(texts)  # computed by spaCy, written to the cache (at exit, or now)
+    lemma_cache.flush()
+    monkeypatch.setattr(lemma_cache, "_LOADED", {})  # a new process: the file is all it has
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})
+    assert lemma_cache.load() == {lemma_cache.digest(t): k for t, k in zip(texts, expected, strict=True)}
+
+    def no_spacy(batch):  # noqa: ANN001, ANN202
+        raise AssertionError("spaCy used for a cached text")
+
+    monkeypatch.setattr(link, "tokens_many", no_spacy)
+    assert link.lemma_keys(texts) == expected

@@ -95,6 +95,23 @@ def test_sql_formats(ingested) -> None:
     assert bad.returncode == 1 and "nowhere" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.e2e  # the console script reading its standard input
+def test_sql_reads_the_query_from_stdin_or_a_file(ingested, tmp_path: Path) -> None:
+    _, warehouse, _ = ingested
+    query = "-- documents per kind\nSELECT kind, count(*) AS n\nFROM documents\nGROUP BY kind ORDER BY kind;\n"
+    env = {**os.environ, "COLUMNS": "200"}
+    piped = subprocess.run([str(REFPIPE), "sql", "-", "--csv", "-w", str(warehouse)], input=query,
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS first;\n" + query, encoding="utf-8")
+    from_file = run("sql", "--file", str(script), "--csv", "-w", str(warehouse))
+    assert from_file.returncode == 0 and from_file.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    neither = run("sql", "-w", str(warehouse))
+    assert neither.returncode == 2 and "give one query" in neither.stderr
+
+
 def test_ingest_twice_adds_nothing(ingested) -> None:
     inbox, warehouse, _ = ingested
     count = "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM cqpm_criteria) AS n"
@@ -151,3 +168,22 @@ def test_run_logs_leave_the_terminal_unless_the_user_asks_for_prefect_logs(monke
     finally:
         for h in handlers:
             h.filters = before[id(h)]
+
+
+def test_prefect_stays_off_the_terminal_but_its_run_logs_reach_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `refpipe ingest` (with PREFECT_API_URL) and `refpipe serve` set before Prefect is imported:
+    no telemetry notice (it would print inside the progress bar), run logs to the API at INFO, the
+    terminal from WARNING; the user's own PREFECT_LOGGING_LEVEL wins."""
+    from prefect._internal.analytics.enabled import is_telemetry_enabled
+
+    from refpipe import app as app_module
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    monkeypatch.setattr(os, "environ", dict(clean))
+    app_module.quiet_prefect()
+    assert os.environ["DO_NOT_TRACK"] == "1" and not is_telemetry_enabled()
+    assert os.environ["PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL"] == "INFO"
+    assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "WARNING"
+    monkeypatch.setattr(os, "environ", {**clean, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+    app_module.quiet_prefect()
+    assert "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL" not in os.environ  # debugging: everything on the terminal
