@@ -254,6 +254,9 @@ def extract_limited(source: SourceFile | str, limits: Limits) -> Document | Reje
         except TimedOut:
             return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
         except WorkerDied as exc:
+            if limits.max_memory and "exit code -6" in str(exc):  # SIGABRT: a C library (pdfium) out of memory
+                return Rejection(path=path, reason=f"{path}: extraction crashed ({exc}, a native library aborted): "
+                                                   f"most likely {over_memory(limits)}")
             return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
         except MemoryError:
             worker.kill()
