@@ -83,10 +83,13 @@ def schema_sql() -> str:
     return "\n".join([tables.ddl(), *files])
 
 
-#: the warehouse layout this code writes; raised whenever a schema change needs a migration of existing
-#: files (1: before numbering; 2: sources.parent for zip members, cqpm_referentiels.environment).  A file
+#: the warehouse layout this code writes (tables and the analysts' v_* views), stored in refpipe_meta;
+#: raised whenever a change needs a migration of existing files or breaks a view's readers.  1: before
+#: numbering; 2: v_criteria_reuse keys are version keys (criterion_keys.referentiel dropped); 3: view
+#: times TIMESTAMPTZ, v_runs.duration in seconds, every view column commented; 4: documents by content
+#: (document_sources), sources.parent (zip members), the newer CQPM layout's and RNCP v2 tables.  A file
 #: at a higher number was written by a newer refpipe: this one refuses to write it rather than break it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
