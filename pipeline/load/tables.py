@@ -393,6 +393,20 @@ RNCP_WITHDRAWALS = Table(
     key=("code", "source_sha256"), document_key=None,
 )
 
+RNCP_FICHE_FINGERPRINTS = Table(
+    "rncp_fiche_fingerprints", "The bytes of an export's FICHE element (by fingerprint) and the document they gave: "
+    "a re-import, or next week's export, skips the fiches whose fingerprint is here without re-reading them.",
+    (
+        Column("fingerprint", "VARCHAR", "blake2b-128 of the FICHE element as serialised, salted by the digest of "
+                                         "the code that reads it (a new reader version matches nothing).",
+               not_null=True),
+        Column("document_id", "VARCHAR", "The document (documents.id) those bytes gave.", not_null=True),
+        Column("code", "VARCHAR", "RNCP/RS code of the fiche.", not_null=True),
+        Column("source_sha256", "VARCHAR", "The export whose import recorded it (sources.sha256).", not_null=True),
+    ),
+    key=("fingerprint",), document_key=None,
+)
+
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
 ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
                  "rncp_blocks": "code"}
@@ -401,7 +415,7 @@ ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment",
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,
                    DOCUMENTS)
 TABLES = {t.name: t for t in (META, SOURCES, DOCUMENTS, *CQPM_TABLES, *RNCP_TABLES, DOCUMENT_SOURCES,
-                              RNCP_EXPORTS, RNCP_WITHDRAWALS)}
+                              RNCP_EXPORTS, RNCP_WITHDRAWALS, RNCP_FICHE_FINGERPRINTS)}
 
 
 def ddl() -> str:
