@@ -112,7 +112,8 @@ def fingerprint(fiche: etree._Element, salt: bytes = b"") -> str:
 def first_line(fiche: etree._Element) -> int | None:
     """The line of the fiche's first certifier, else of its first bloc: the ``reading_order`` its document's
     ``document_sources`` row gets (``rncp_export._line``), read without building the record."""
-    for wrapper, item, default in (("CERTIFICATEURS", "CERTIFICATEUR", 0), ("BLOCS_COMPETENCES", "BLOC_COMPETENCES", 1)):
+    for wrapper, item, default in (("CERTIFICATEURS", "CERTIFICATEUR", 0),
+                                   ("BLOCS_COMPETENCES", "BLOC_COMPETENCES", 1)):
         w = fiche.find(wrapper)
         e = None if w is None else w.find(item)
         if e is not None:
