@@ -104,9 +104,9 @@ Known = Mapping[str, tuple[str, str]]
 
 def fingerprint(fiche: etree._Element, salt: bytes = b"") -> str:
     """A hash of the ``FICHE`` element's serialised bytes (not its place in the file), salted."""
-    h = hashlib.blake2b(salt, digest_size=16)
-    h.update(etree.tostring(fiche, with_tail=False))
-    return h.hexdigest()
+    h = hashlib.sha256(salt)  # sha256 and UTF-8: the fastest of those measured (sha1, md5, blake2b; ASCII)
+    h.update(etree.tostring(fiche, encoding="utf-8", with_tail=False))
+    return h.hexdigest()[:32]
 
 
 def first_line(fiche: etree._Element) -> int | None:
