@@ -40,6 +40,7 @@ TOOL = ROOT.parent / "shared" / "tools" / "make_rncp_export.py"
 BARE = """
 import resource, sys, time, zipfile
 from lxml import etree
+ru = resource.getrusage(resource.RUSAGE_SELF); cpu = ru.ru_utime + ru.ru_stime
 t = time.perf_counter(); n = 0
 with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
     for _, e in etree.iterparse(f, huge_tree=True):
@@ -48,7 +49,8 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
             e.clear()
             while e.getprevious() is not None:
                 del e.getparent()[0]
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, ru.ru_maxrss / 1024, n, ru.ru_utime + ru.ru_stime - cpu)
 """
 
 IMPORT = """
@@ -56,12 +58,14 @@ import resource, sys, time
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
 con = wh.connect(sys.argv[2])
+ru = resource.getrusage(resource.RUSAGE_SELF); cpu = ru.ru_utime + ru.ru_stime
 t = time.perf_counter()
 s = import_export(sys.argv[1], con, force=sys.argv[3] == "force")
 seconds = time.perf_counter() - t
 con.close()
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, s.fiches, s.added, s.unchanged,
-      len(s.withdrawn), s.status)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(seconds, ru.ru_maxrss / 1024, s.fiches, s.added, s.unchanged, len(s.withdrawn), s.status,
+      ru.ru_utime + ru.ru_stime - cpu)
 """
 
 LINKS = """
