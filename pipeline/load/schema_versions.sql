@@ -89,7 +89,7 @@ SELECT
     TRY_CAST(p.version AS INTEGER)            AS previous_version,
     TRY_CAST(d.version AS INTEGER) = max(TRY_CAST(d.version AS INTEGER)) OVER (PARTITION BY d.key)
                                               AS is_latest,
-    d.loaded_at,
+    d.loaded_at AT TIME ZONE 'UTC'           AS loaded_at,
     s.path                                    AS source_path,
     s.sha256                                  AS source_sha256,
     COALESCE(dd.valid_from_source <> 'ingested_at' AND dd.valid_from < max(
@@ -123,7 +123,7 @@ SELECT
     COALESCE(TRY_CAST(od.version AS INTEGER), r.old_version) AS old_version,
     COALESCE(nd.key, r.new_key) AS new_key,
     COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
-    r.created_at,
+    r.created_at AT TIME ZONE 'UTC' AS created_at,
     i.ord + 1 AS change_number, i.kind, i.entity, i.key, i.capacity,
     i.old_value, i.new_value, i.old_number, i.new_number, i.old_page, i.new_page, i.detail
 FROM diff_items i
