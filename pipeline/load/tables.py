@@ -402,8 +402,9 @@ RNCP_FICHE_FINGERPRINTS = Table(
     "rncp_fiche_fingerprints", "The bytes of an export's FICHE element (by fingerprint) and the document they gave: "
     "a re-import, or next week's export, skips the fiches whose fingerprint is here without re-reading them.",
     (
-        Column("fingerprint", "VARCHAR", "sha256 (32 hex digits) of the FICHE element as serialised, salted by the digest of "
-                                         "the code that reads it (a new reader version matches nothing).",
+        Column("fingerprint", "VARCHAR", "sha256 (32 hex digits) of the FICHE element as serialised, salted by "
+                                         "the digest of the code that reads it (a new reader version matches "
+                                         "nothing).",
                not_null=True),
         Column("document_id", "VARCHAR", "The document (documents.id) those bytes gave.", not_null=True),
         Column("code", "VARCHAR", "RNCP/RS code of the fiche.", not_null=True),
