@@ -85,10 +85,13 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     sql = schema_sql()
     digest = hashlib.sha256((sql + column_docs.shared_text()).encode("utf-8")).hexdigest()
     try:
-        row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
+        # fetchall, not fetchone: a result left unread keeps the connection's transaction open, and the
+        # publish session's keeper connection (opened here, then idle) would make every CHECKPOINT after an
+        # UPDATE (a version chain re-keyed) fail with "other write transactions active"
+        rows = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchall()
     except duckdb.CatalogException:
-        row = None
-    if row and row[0] == digest:
+        rows = []
+    if rows and rows[0][0] == digest:
         return
     con.begin()
     try:
