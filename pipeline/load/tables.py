@@ -155,13 +155,17 @@ SOURCES = Table(
     (
         Column("sha256", "VARCHAR", "sha256 of the file's bytes.", not_null=True),
         Column("path", "VARCHAR", "Path the file was ingested from.", not_null=True),
-        Column("format", "VARCHAR", "pdf | text (or what the sniffer saw, for rejected files).", not_null=True),
+        Column("format", "VARCHAR", "pdf | text (or what the sniffer saw, for rejected files; unread for a path "
+                                    "refused before any byte was read, whose sha256 is then a hash of path and "
+                                    "reason).", not_null=True),
         Column("pages", "INTEGER", "Pages of a PDF; NULL for text."),
         Column("size", "BIGINT", "Size of the file in bytes."),
         Column("ingested_at", "TIMESTAMP", "When the file was (last) recorded, UTC.", not_null=True),
         Column("status", "VARCHAR", "loaded, partial or rejected.", not_null=True,
                check="status IN ('loaded', 'partial', 'rejected')"),
         Column("reason", "VARCHAR", "Why it was rejected, or what a partial document misses."),
+        Column("parent", "VARCHAR", "sha256 of the zip this file was a member of (its path reads "
+                                    "<zip>!/<member>); NULL for a file ingested on its own."),
     ),
     key=("sha256",), document_key=None,
 )
@@ -395,7 +399,7 @@ RNCP_WITHDRAWALS = Table(
 
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
 ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
-                 "rncp_blocks": "code"}
+                 "rncp_blocks": "code", "sources": "parent"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,
