@@ -122,15 +122,18 @@ def _apply_schema(con: duckdb.DuckDBPyConnection, path: str | None = None) -> No
     sql = schema_sql()
     digest = hashlib.sha256((sql + column_docs.shared_text()).encode("utf-8")).hexdigest()
     try:
-        row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
+        # fetchall, not fetchone: a result left unread keeps the connection's transaction open, and the
+        # publish session's keeper connection (opened here, then idle) would make every CHECKPOINT after an
+        # UPDATE (a version chain re-keyed) fail with "other write transactions active"
+        rows = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchall()
     except duckdb.CatalogException:
-        row = None
+        rows = []
     version = _schema_version(con)
     if version is not None and version > SCHEMA_VERSION:
         where = os.fspath(path).removesuffix(".staging") if path else "the warehouse"
         raise NewerSchema(f"warehouse {where} has schema version {version}, written by a newer refpipe; this "
                           f"refpipe knows up to version {SCHEMA_VERSION} and does not write it: upgrade refpipe")
-    if row and row[0] == digest and version == SCHEMA_VERSION:
+    if rows and rows[0][0] == digest and version == SCHEMA_VERSION:
         return
     con.begin()
     try:
