@@ -55,9 +55,10 @@ COMMON_COLUMNS: dict[str, str] = {
     "capacity_number": "Number of the CQPM capacity in its référentiel (1, 2, …).",
     "capacity_title": "Wording of the CQPM capacity.",
     "source_path": "Path the source file was ingested from.",
-    "valid_from": "The document's own date (valid_from_source says which), else the ingestion date.",
+    "valid_from": "The date the document states (valid_from_source says which); NULL when it states none.",
     "valid_from_source": "Where valid_from comes from: last_modified, registration.decision, "
-                         "registration.effective, registration.journal_officiel or ingested_at.",
+                         "registration.effective, registration.journal_officiel, export_date, or ingested_at "
+                         "(no date stated: valid_from NULL, ordered by ingestion).",
     "previous_id": "document_id of the previous version of the key (NULL for version 1).",
     "previous_version": "Version number of the previous version (NULL for version 1).",
     "loaded_at": "When the document was loaded (UTC).",
