@@ -115,7 +115,7 @@ SELECT
     COALESCE(valid_from < max(valid_from) OVER (
                  PARTITION BY key ORDER BY version ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false)
                                               AS dated_before_earlier_version,
-    (SELECT count(*) FROM document_sources x WHERE x.document_id = listed.document_id) AS sources
+    (SELECT count(*) FROM document_sources x WHERE x.document_id = listed.document_id) AS source_files
 FROM listed;
 
 COMMENT ON VIEW v_versions IS
@@ -130,7 +130,7 @@ COMMENT ON COLUMN v_versions.ordered_by_ingestion IS
     'True when the document states no date: its version number follows ingestion order (after the versions ingested before it).';
 COMMENT ON COLUMN v_versions.dated_before_earlier_version IS
     'True when this version states an older date than a lower-numbered version: never after versions are ordered by date (refpipe orders them at every load); kept for warehouses ordered by ingestion.';
-COMMENT ON COLUMN v_versions.sources IS
+COMMENT ON COLUMN v_versions.source_files IS
     'How many source files hold this version (text, PDF renderings, copies with other bytes: document_sources).';
 
 CREATE OR REPLACE MACRO versions_as_of(day) AS TABLE

@@ -37,7 +37,8 @@ COMMON_COLUMNS: dict[str, str] = {
     "source_sha256": "sha256 of the source file's bytes (v_sources has the file).",
     "key": "Which référentiel or fiche the document is a version of: CQPM-<number>, RNCP<code>, or "
            "CQPM-T<hash of the title> for a référentiel that prints no number.",
-    "version": "Version of the document within its key: 1, 2, … in ingestion order.",
+    "version": "Version of the document within its key: 1, 2, … by the date the document states, then by "
+               "ingestion order (v_versions).",
     "is_latest": "True for the latest version of the key.",
     "ord": "Position of the item within its list, 0-based (the order the document gives).",
     "reading_order": "Position of the item in the reading order of the source.",
@@ -69,7 +70,8 @@ COMMON_COLUMNS: dict[str, str] = {
 
 #: views that select from another view: their columns fall back on that view's column comments
 SAME_COLUMNS_AS = {"v_latest": "v_versions", "v_referentiels": "v_referentiel_versions",
-                   "v_rncp_fiches": "v_rncp_fiche_versions"}
+                   "v_rncp_fiches": "v_rncp_fiche_versions", "v_links": "v_link_versions",
+                   "v_quality_findings": "v_quality_finding_versions"}
 
 
 @dataclass(frozen=True)
