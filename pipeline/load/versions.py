@@ -260,3 +260,24 @@ def find_version(con: duckdb.DuckDBPyConnection, key: str, version: int | None =
         row = con.execute("SELECT document_id FROM v_versions WHERE upper(key) = upper(?) AND version = ?",
                           [key, version]).fetchone()
     return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The version of a key in force on a date (``v_versions``: valid_from <= day <= valid_to)."""
+
+    document_id: str
+    key: str
+    version: int
+    valid_from: date
+    valid_to: date
+
+
+def version_in_force(con: duckdb.DuckDBPyConnection, document_id: str, day: date) -> InForce | None:
+    """The version of ``document_id``'s key in force on ``day``; None before its first stated date (an
+    undated version is in force on no date: it states none)."""
+    row = con.execute(
+        "SELECT v.document_id, v.key, v.version, v.valid_from, v.valid_to FROM v_versions v "
+        "JOIN documents d ON d.key = v.key WHERE d.id = ? AND ? BETWEEN v.valid_from AND v.valid_to",
+        [document_id, day]).fetchone()
+    return InForce(str(row[0]), str(row[1]), int(row[2]), row[3], row[4]) if row else None
