@@ -150,6 +150,7 @@ SELECT
     COALESCE(nd.key, r.new_key) AS new_key,
     COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
     r.created_at,
+    COALESCE(nd.previous_id = r.old_document_id, false) AS consecutive,
     i.ord + 1 AS change_number, i.kind, i.entity, i.key, i.capacity,
     i.old_value, i.new_value, i.old_number, i.new_number, i.old_page, i.new_page, i.detail
 FROM diff_items i
@@ -159,6 +160,7 @@ LEFT JOIN documents nd ON nd.id = r.document_id;
 
 COMMENT ON VIEW v_diff_changes IS
     'Every stored change of every diff run (refpipe diff OLD NEW), with both versions'' keys and numbering: kind added/removed/changed/moved, entity capacity/criterion/condition/assessment/block/field.';
+COMMENT ON COLUMN v_diff_changes.consecutive IS 'True when the old document is the new one''s previous version now (the diffs computed at ingest; WHERE consecutive gives each version''s changes against the one before it).';
 COMMENT ON COLUMN v_diff_changes.kind IS 'What happened to the item: added, removed, changed or moved.';
 COMMENT ON COLUMN v_diff_changes.key IS 'Which item changed, in words: ''capacity 8, criterion 3'', ''C6'', ''block 1'', ''last_modified''.';
 COMMENT ON COLUMN v_diff_changes.old_value IS 'The item in the old version (text as printed; numbers and dates as text; NULL when added).';

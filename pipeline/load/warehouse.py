@@ -22,9 +22,9 @@ from typing import Any
 
 import duckdb
 
+from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.errors import PipelineError, RejectedInput, TransientError
 from pipeline.load import bulk, tables
-from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.load.versions import assign_version, order_versions, stored_version, with_version
 from pipeline.records import (
     CodedText,

@@ -23,7 +23,7 @@ from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
-from pipeline.load.versions import dated_by, printed_date, stored_version
+from pipeline.load.versions import dated_by, stored_version
 from pipeline.query.read import read_document
 from pipeline.query.resolve import resolve
 from pipeline.records import Document

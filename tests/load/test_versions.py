@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -85,8 +85,8 @@ def test_versions_ingested_newest_first_are_ordered_by_their_stated_dates(con: d
     assert rows == [(1, v1.id, date(2017, 4, 7), None, False, False),
                     (2, v2.id, date(2017, 9, 5), v1.id, True, False)]
     assert len(diff_new_versions(con).stored) == 1
-    assert con.execute("SELECT old_document_id, document_id, old_version, new_version FROM diff_runs").fetchall() == [
-        (v1.id, v2.id, 1, 2)]
+    assert con.execute("SELECT old_document_id, new_document_id, old_version, new_version, consecutive "
+                       "FROM v_diff_runs").fetchall() == [(v1.id, v2.id, 1, 2, True)]
     assert con.execute("SELECT document_id FROM v_latest").fetchall() == [(v2.id,)]
 
 

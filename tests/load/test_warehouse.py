@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from gold_documents import document_from_gold, gold_paths
 
-from pipeline.errors import RejectedInput, TransientError
 from pipeline.contract import body_id
+from pipeline.errors import RejectedInput, TransientError
 from pipeline.load import warehouse as wh
 from pipeline.query.read import read_document
 from pipeline.records import Document, Kind, Source, Status, TextItem

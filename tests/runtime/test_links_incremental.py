@@ -16,9 +16,9 @@ import pytest
 from golden import FIXTURES
 from links_oracle import expected, stored
 
+from pipeline.contract import body_id
 from pipeline.link import evidence as link_module
 from pipeline.link.inputs import link_input
-from pipeline.contract import body_id
 from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
 from pipeline.parse import extract_document
