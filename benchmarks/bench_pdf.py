@@ -1,36 +1,46 @@
-"""PDF front-end throughput: the full pipeline against a bare pdfplumber pass (not a test).
+"""PDF front end throughput in one process, both backends against the bare library passes (not a test).
 
     .venv/bin/python benchmarks/bench_pdf.py [PDF ...] [--rounds N]
 
-For the same PDFs (by default tests/fixtures/pdf/*.pdf and the version pairs), in one run:
+For the same PDFs (by default tests/fixtures/pdf/*.pdf and the version pairs), each round times, one
+after the other (interleaved A/B rounds; the median of the rounds is reported), CPU time of this process:
 
-* full: ``pipeline.parse.extract_document`` (read, PDF front end, kind detection, parser);
-* bare: ``pdfplumber.open`` + ``page.extract_words()`` on every page (pages closed as they go);
+* ``front end pdfium`` / ``front end pdfplumber``: ``pipeline.extract.pdf.extract_pdf`` with each backend
+  (PDF bytes -> ``Layout``: reading, tables, furniture, paragraphs; both give the same layout, see
+  tests/extract/test_pdf_backends.py);
+* ``document``: ``pipeline.parse.extract_document`` (read the file, default backend, front end, parser);
+* ``bare pdfplumber``: ``pdfplumber.open`` + ``page.extract_words()`` on every page;
+* ``bare pypdfium2``: ``pypdfium2.PdfDocument`` + every page's text (``get_textpage().get_text_range()``).
 
-and prints pages/s for both and the ratio full/bare time (the target is <= 1.5).  Each round runs
-both passes over every file, interleaved, after a warm-up; the best round of each is reported.
+Printed: pages per CPU-second of each, and the ratios front end pdfplumber / front end pdfium (issue 16's
+target: >= 8) and document / bare pdfplumber.  ``bench_user.py`` measures what a user runs end to end.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.extract import source_of  # noqa: E402
+from pipeline.extract.pdf import extract_pdf  # noqa: E402
 from pipeline.parse import extract_document  # noqa: E402
 
 DEFAULT = sorted((ROOT / "tests/fixtures/pdf").glob("*.pdf")) + sorted(
     (ROOT / "tests/fixtures/versions").glob("*/*.pdf"))
 
 
-def bare(path: Path) -> int:
+def bare_plumber(path: Path) -> int:
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             page.extract_words()
@@ -38,13 +48,38 @@ def bare(path: Path) -> int:
         return len(pdf.pages)
 
 
-def full(path: Path) -> int:
+def bare_pdfium(path: Path) -> int:
+    pdf = pdfium.PdfDocument(path)
     try:
-        doc = extract_document(path)
+        for i in range(len(pdf)):
+            page = pdf[i]
+            text = page.get_textpage()
+            text.get_text_range()
+            text.close()
+            page.close()
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def front_end(backend: str) -> Callable[[Path], int]:
+    def run(path: Path) -> int:
+        data = path.read_bytes()
+        return extract_pdf(path, data, source_of(path, data, "pdf"), backend=backend).source.pages or 0
+    return run
+
+
+def document(path: Path) -> int:
+    try:
+        return extract_document(path).source.pages or 0
     except PipelineError as exc:
         print(f"  rejected: {exc}", file=sys.stderr)
         return 0
-    return doc.source.pages or 0
+
+
+PASSES: dict[str, Callable[[Path], int]] = {
+    "front end pdfium": front_end("pdfium"), "front end pdfplumber": front_end("pdfplumber"),
+    "document (default backend)": document, "bare pdfplumber": bare_plumber, "bare pypdfium2": bare_pdfium}
 
 
 def main(argv: list[str]) -> int:
@@ -53,31 +88,25 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     paths = args.pdfs or DEFAULT
-    if not paths:
-        print("no PDFs", file=sys.stderr)
-        return 2
     for p in paths:  # warm-up: imports, caches, lazy loads
-        full(p)
-        bare(p)
-    best_full = best_bare = float("inf")
+        for run in PASSES.values():
+            run(p)
+    times: dict[str, list[float]] = {name: [] for name in PASSES}
     pages = 0
     for _ in range(args.rounds):
-        t_full = t_bare = 0.0
-        pages = 0
-        for p in paths:
-            t0 = time.perf_counter()
-            pages += full(p)
-            t1 = time.perf_counter()
-            bare(p)
-            t2 = time.perf_counter()
-            t_full += t1 - t0
-            t_bare += t2 - t1
-        best_full, best_bare = min(best_full, t_full), min(best_bare, t_bare)
-    print(f"{len(paths)} PDFs, {pages} pages, best of {args.rounds} rounds")
-    print(f"full pipeline (extract+parse): {pages / best_full:8.1f} pages/s  ({best_full:.3f} s)")
-    print(f"bare pdfplumber extract_words: {pages / best_bare:8.1f} pages/s  ({best_bare:.3f} s)")
-    ratio = best_full / best_bare
-    print(f"ratio full/bare: {ratio:.2f} (target <= 1.5){'' if ratio <= 1.5 else '  ABOVE TARGET'}")
+        for name, run in PASSES.items():
+            cpu = time.process_time()
+            pages = sum(run(p) for p in paths)
+            times[name].append(time.process_time() - cpu)
+    print(f"{len(paths)} PDFs, {pages} pages, CPU time of this process, median of {args.rounds} interleaved rounds")
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    for name, t in med.items():
+        print(f"  {name:28s} {pages / t:8.1f} pages per CPU-s  {1000 * t / pages:7.1f} ms/page  "
+              f"({', '.join(f'{x:.2f}' for x in times[name])} s)")
+    ratio = med["front end pdfplumber"] / med["front end pdfium"]
+    print(f"front end pdfplumber / front end pdfium: {ratio:.2f}x (target >= 8)")
+    print(f"document (default backend) / bare pdfplumber extract_words: "
+          f"{med['document (default backend)'] / med['bare pdfplumber']:.2f}")
     return 0
 
 

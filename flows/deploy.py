@@ -12,19 +12,27 @@ deployment gets a parameter schema and a run can be started from the UI or
 ``prefect deployment run 'refpipe-scheduled-ingest/inbox'``; it runs ``ingest_flow`` as a subflow.
 The deployment's entrypoint is the module path ``flows.deploy.scheduled_ingest`` (importable wherever
 refpipe is installed, whatever the working directory).
+
+Each scheduled run prints one line on the standard output of its process, which ``refpipe serve`` shows
+(``refpipe: 2026-12-07 06:00 inbox: 5 file(s): 3 loaded, 2 rejected``), logs it to the run, carries the
+report as an artifact and, like ``ingest_flow``, ends Failed when a file was rejected (``flows.report``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
+from prefect.states import Failed, State
 from prefect.types.entrypoint import EntrypointType
 
-from flows.ingest import run_ingest
+from flows.ingest import publish_report, run_ingest
 from pipeline.limits import Limits
 from pipeline.load.runs import count_outcomes
 
@@ -33,10 +41,10 @@ DEPLOYMENT_NAME = "inbox"
 DEFAULT_CRON = "0 6 * * 1-5"
 
 
-@flow(name=FLOW_NAME, log_prints=True)
+@flow(name=FLOW_NAME)
 def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, max_pages: int | None = None,
                      time_limit: float | None = None, workers: int | None = None,
-                     dask: str | None = None) -> dict[str, int]:
+                     dask: str | None = None) -> dict[str, int] | State[Any]:
     """Ingest the new and changed files of ``inbox`` into ``warehouse``; the counts by outcome.
 
     ``workers``: extraction processes (default: the CPU count); ``dask``: a Dask scheduler address
@@ -46,9 +54,17 @@ def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, m
     limits = Limits.from_env().override(max_bytes=max_bytes, max_pages=max_pages, seconds=time_limit)
     outcomes = run_ingest([inbox], warehouse, workers=workers, dask=dask, limits=limits,
                           trigger=f"deployment:{deployment.name or DEPLOYMENT_NAME}")
-    counts = {k: n for k, n in count_outcomes(outcomes).items() if n}
-    print(f"refpipe: {len(outcomes)} file(s) in {inbox}: {counts or 'nothing to do'}")
-    return counts
+    counts = {k.value: n for k, n in count_outcomes(outcomes).items() if n}
+    report = publish_report(outcomes, warehouse, key=None)  # on this run's page too (the subflow has the keyed one)
+    line = f"refpipe: {datetime.now().astimezone():%Y-%m-%d %H:%M} {inbox}: {report.summary()}"
+    sys.stdout.write(line + "\n")  # what `refpipe serve` shows, one line per run
+    sys.stdout.flush()
+    message = report.end_message()
+    if message is None:
+        get_run_logger().info(line)
+        return counts
+    get_run_logger().warning(line)
+    return Failed(message=message, data=counts)
 
 
 def build_deployment(inbox: Path | str, warehouse: Path | str, cron: str = DEFAULT_CRON, *,

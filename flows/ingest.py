@@ -7,19 +7,29 @@ Prefect UI shows its tasks), and what ``--dask`` needs: the extract tasks then r
 through ``prefect-dask``'s ``DaskTaskRunner`` (``pip install 'refpipe[dask]'``).
 
 ``run_ingest`` picks the task runner (``--workers``, ``--dask``) and runs the flow.
+
+Each run logs one line per file that changed the warehouse or was rejected (the flow run's logger: the
+Prefect UI's Logs tab), publishes its report as artifacts (``flows.report``: counts, rejections with their
+reasons, new versions) and, when a file was rejected or failed, ends **Failed** with a message saying so
+(the good files are loaded all the same): the dashboard and Prefect's alerts tell it from a clean run.
+Call the flow with ``return_state=True`` and read the outcomes with ``outcomes_of`` (``run_ingest`` does).
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows.report import ARTIFACT_KEY, TABLE_KEY, RunReport, new_versions
 from pipeline import runtime
 from pipeline.errors import TransientError
 from pipeline.limits import Limits
@@ -101,16 +111,56 @@ class PrefectStages:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True, include_rs: bool = True) -> list[FileOutcome]:
+                links: bool = True, include_rs: bool = True) -> list[FileOutcome] | State[Any]:
     """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``);
-    ``include_rs=False`` leaves out the RS fiches of an open-data export."""
+    ``include_rs=False`` leaves out the RS fiches of an open-data export.
+
+    The outcomes; a Failed state carrying them when a file was rejected or failed (``outcomes_of``)."""
     from prefect.runtime import flow_run
 
+    logger = get_run_logger()
     on_file, on_discovered = _callbacks(on_file, on_discovered)
+
+    def log_and_report(outcome: FileOutcome) -> None:
+        if outcome.status in ("rejected", "failed"):
+            logger.warning("%s: %s", outcome.status, outcome.reason or outcome.path)
+        elif outcome.status in ("loaded", "partial"):
+            logger.info("%s %s (%s)%s", outcome.status, outcome.path, outcome.kind,
+                        f": {outcome.reason}" if outcome.status == "partial" and outcome.reason else "")
+        if on_file:
+            on_file(outcome)
+
     options = IngestOptions(limits=limits or Limits.from_env(), retry_quarantined=retry_quarantined,
                             trigger=trigger, workers=workers, links=links, include_rs=include_rs)
-    return runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=on_file,
-                                on_discovered=on_discovered, run_id=str(flow_run.id) if flow_run.id else None)
+    logger.info("ingesting %s into %s (limits: %s)", ", ".join(paths), warehouse, options.limits.describe())
+    outcomes = runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=log_and_report,
+                                    on_discovered=on_discovered,
+                                    run_id=str(flow_run.id) if flow_run.id else None)
+    report = publish_report(outcomes, warehouse)
+    logger.info("done: %s", report.summary())
+    message = report.end_message()
+    return outcomes if message is None else Failed(message=message, data=outcomes)
+
+
+def publish_report(outcomes: list[FileOutcome], warehouse: str, *, key: str | None = ARTIFACT_KEY) -> RunReport:
+    """The run's report, published as a markdown and a table artifact of the running flow run."""
+    done = tuple(outcomes)
+    report = RunReport(done, str(Path(warehouse).resolve()), new_versions(warehouse, done))
+    create_markdown_artifact(report.markdown(), key=key, description=f"refpipe ingest: {report.summary()}")
+    rows = report.table()
+    if rows:
+        create_table_artifact(rows, key=TABLE_KEY if key else None, description="files read by this run")
+    return report
+
+
+def outcomes_of(state: State[Any]) -> list[FileOutcome]:
+    """The outcomes a finished ``ingest_flow`` run carries, clean (Completed) or with rejections (Failed);
+    raises what the run raised when it failed for another reason."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, list):
+        return result
+    state.result()  # raises the run's own exception
+    raise RuntimeError(f"ingest flow ended {state.name} without outcomes: {state.message}")  # pragma: no cover
 
 
 def _callbacks(on_file: Progress | None, on_discovered: Discovered | None) -> tuple[Progress | None, Discovered | None]:
@@ -127,7 +177,9 @@ def run_ingest(paths: list[str], warehouse: str, *, workers: int | None = None, 
     runner = task_runner(workers, dask)
     token = _progress.set((on_file, on_discovered))
     try:
-        return ingest_flow.with_options(task_runner=runner)(paths, warehouse, workers=workers, **options)
+        state = ingest_flow.with_options(task_runner=runner)(paths, warehouse, workers=workers, return_state=True,
+                                                             **options)
+        return outcomes_of(state)
     except OSError as exc:
         if dask and dask in str(exc):  # distributed: "Timed out trying to connect to tcp://… after 30 s"
             raise TransientError(f"cannot reach the Dask scheduler: {exc}") from exc
@@ -136,4 +188,4 @@ def run_ingest(paths: list[str], warehouse: str, *, workers: int | None = None, 
         _progress.reset(token)
 
 
-__all__ = ["ingest_flow", "run_ingest", "task_runner"]
+__all__ = ["ingest_flow", "outcomes_of", "publish_report", "run_ingest", "task_runner"]

@@ -6,6 +6,7 @@ No loose dicts cross a stage boundary: every stage takes and returns these types
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -22,6 +23,18 @@ class BBox:
     top: float
     x1: float
     bottom: float
+
+    def union(self, *others: BBox) -> BBox:
+        """The smallest box holding this box and ``others``."""
+        boxes = (self, *others)
+        return BBox(min(b.x0 for b in boxes), min(b.top for b in boxes),
+                    max(b.x1 for b in boxes), max(b.bottom for b in boxes))
+
+    @staticmethod
+    def around(boxes: Iterable[BBox | None]) -> BBox | None:
+        """The union of the boxes given (``None`` ones skipped); ``None`` when there is none."""
+        present = [b for b in boxes if b is not None]
+        return present[0].union(*present[1:]) if present else None
 
 
 class BlockKind(StrEnum):
@@ -500,11 +513,32 @@ class Rejection:
     page: int | None = None
 
 
+class Outcome(StrEnum):
+    """What one ingestion run did with one file (``FileOutcome.status``; a counter of the ``runs`` table)."""
+
+    LOADED = "loaded"  # a new document, every field read
+    PARTIAL = "partial"  # a new document, only what is certain read
+    UNCHANGED = "unchanged"  # bytes the warehouse already holds: nothing written
+    REJECTED = "rejected"  # recorded as rejected (its reason stored)
+    QUARANTINED = "quarantined"  # bytes an earlier run rejected: skipped
+    FAILED = "failed"  # could not be processed this time (a lock, a lost runner): retried next run
+
+    @classmethod
+    def of(cls, status: Status) -> Outcome:
+        """The outcome of loading a document of this status."""
+        return cls(status.value)
+
+    @property
+    def wrote(self) -> bool:
+        """True when the run wrote this file's rows (the warehouse changed)."""
+        return self in (Outcome.LOADED, Outcome.PARTIAL, Outcome.REJECTED)
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     path: str
     sha256: str
-    status: str  # loaded | partial | unchanged | rejected | quarantined | failed
+    status: Outcome
     kind: str | None = None
     document_id: str | None = None
     reason: str | None = None

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -45,6 +46,24 @@ WarehouseOpt = Annotated[
 ]
 
 
+class PdfBackend(StrEnum):
+    PDFIUM = "pdfium"
+    PDFPLUMBER = "pdfplumber"
+
+
+PdfBackendOpt = Annotated[PdfBackend | None, typer.Option(
+    "--pdf-backend", help="How PDFs are read: pdfium (fast) or pdfplumber (the slower reference; both give the "
+                          "same documents). Default: $REFPIPE_PDF_BACKEND or pdfium.")]
+
+
+def use_pdf_backend(backend: PdfBackend | None) -> None:
+    """Read PDFs with ``backend`` in this process and the extraction processes it starts."""
+    if backend is not None:
+        os.environ["REFPIPE_PDF_BACKEND"] = backend.value
+    elif (env := os.environ.get("REFPIPE_PDF_BACKEND")) and env.strip().lower() not in set(PdfBackend):
+        raise fail(f"REFPIPE_PDF_BACKEND={env!r} is not a PDF backend: use pdfium or pdfplumber", 2)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clean error (no traceback) and return the Exit to raise."""
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
@@ -56,18 +75,28 @@ def exit_for(exc: PipelineError) -> typer.Exit:
 
 
 def quiet_prefect() -> None:
-    """Keep Prefect's run logs and telemetry out of the user's summary (set before prefect imports)."""
+    """Keep Prefect's own messages, run logs and telemetry notice off the user's terminal, while the run
+    logs still reach the Prefect API (the UI's Logs tab).  Set before prefect is imported (the flow runs
+    of `refpipe serve` are subprocesses: they inherit these variables)."""
     global _USER_LOG_LEVEL
     _USER_LOG_LEVEL = os.environ.get("PREFECT_LOGGING_LEVEL")
-    for key, value in {
+    quiet = {
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_SERVER_LEVEL": "WARNING",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # the SDK's first-run telemetry notice (printed on `import prefect` in a terminal: inside the
+        # progress bar) and its events: off, as the server's
+        "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
         # the first run on a machine creates the ephemeral server's database (migrations): Prefect's 20 s
         # default is too short for it on a loaded 2-core machine
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    }.items():
+    }
+    if _USER_LOG_LEVEL is None:  # run logs at INFO to the API, the terminal only from WARNING
+        quiet.update({"PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+                      "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
+                      "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"})
+    for key, value in quiet.items():
         os.environ.setdefault(key, value)
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from pipeline.errors import PipelineError
+from pipeline.records import FileOutcome, Outcome
 from refpipe.app import (
     DEFAULT_RAW,
     DEFAULT_WAREHOUSE,
+    PdfBackendOpt,
     WarehouseOpt,
     app,
     err,
@@ -28,6 +29,7 @@ from refpipe.app import (
     quiet_prefect,
     read_warehouse,
     run_logs_to_api_only,
+    use_pdf_backend,
 )
 
 
@@ -53,6 +55,7 @@ def ingest(
     dask: Annotated[str | None, typer.Option(
         "--dask", metavar="ADDRESS", help="Run the extractions on the Dask cluster whose scheduler is at ADDRESS "
                                           "(tcp://host:8786); loads stay here, one writer.")] = None,
+    pdf_backend: PdfBackendOpt = None,
     skip_rs: Annotated[bool, typer.Option(
         "--skip-rs", help="Leave out the RS fiches (Répertoire spécifique) of an open-data export.")] = False,
 ) -> None:
@@ -76,6 +79,7 @@ def ingest(
     marked withdrawn. An export that does not parse to its end is rejected whole.
     Example: `refpipe ingest export-fiches-rncp-v4-1-2026-11-30.zip`.
     """
+    use_pdf_backend(pdf_backend)
     roots = [str(p) for p in (paths or [DEFAULT_RAW])]
     missing = [r for r in roots if not Path(r).exists()]
     if missing:  # before Prefect is even imported
@@ -86,7 +90,6 @@ def ingest(
 
     from pipeline.limits import Limits, parse_size
     from pipeline.load import warehouse as wh
-    from pipeline.records import FileOutcome
 
     orchestrated = bool(dask or os.environ.get("PREFECT_API_URL"))  # else: no server to pay for
 
@@ -127,16 +130,18 @@ def ingest(
     except PipelineError as exc:
         raise exit_for(exc) from exc
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
-    if any(o.status in ("rejected", "failed") for o in outcomes):  # new rejections only, not the quarantine
+    if any(o.status in (Outcome.REJECTED, Outcome.FAILED) for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
 
 
-def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
-    counts: dict[str, int] = {}
+def _print_summary(outcomes: list[FileOutcome], summary: Any, warehouse: Path) -> None:
+    counts: dict[Outcome, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     run = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
     out.print(f"[bold]This run:[/] {len(outcomes)} file(s): {run}")
+    from rich.table import Table
+
     table = Table(title=f"Warehouse {warehouse}", title_justify="left")
     for column in ("kind", "status", "documents"):
         table.add_column(column, justify="right" if column == "documents" else "left")
@@ -147,17 +152,17 @@ def _print_summary(outcomes: list[Any], summary: Any, warehouse: Path) -> None:
               f"RNCP capacities: {summary.rncp_capacities}   blocks: {summary.rncp_blocks}   "
               f"rejected sources: {len(summary.rejected)}")
     for o in outcomes:
-        if o.kind == "export" and o.status != "rejected":
+        if o.kind == "export" and o.status is not Outcome.REJECTED:
             out.print(f"[bold]Export:[/] {o.reason}")
-    failures = [o for o in outcomes if o.status in ("rejected", "failed", "partial")]
+    failures = [o for o in outcomes if o.status in (Outcome.REJECTED, Outcome.FAILED, Outcome.PARTIAL)]
     if failures:
         out.print("[bold]Needs attention:[/]")
         for o in failures:
             why = o.reason or o.path
             why = why if why.startswith(o.path) else f"{o.path}: {why}"  # rejections name it, partial loads not
-            out.print(f"  [{'yellow' if o.status == 'partial' else 'red'}]{o.status}[/] {why}")
-    if counts.get("quarantined"):
-        out.print(f"[dim]{counts['quarantined']} file(s) rejected by an earlier run were skipped (quarantine: "
+            out.print(f"  [{'yellow' if o.status is Outcome.PARTIAL else 'red'}]{o.status}[/] {why}")
+    if counts.get(Outcome.QUARANTINED):
+        out.print(f"[dim]{counts[Outcome.QUARANTINED]} file(s) rejected by an earlier run were skipped (quarantine: "
                   "`refpipe status`; `--retry-quarantined` parses them again)[/]")
 
 
@@ -247,20 +252,35 @@ def _count(items: list[Any], one: str, many: str | None = None) -> str:
     return f"{len(items)} {one if len(items) == 1 else many or one + 's'}"
 
 
-@app.command(epilog='Example: `refpipe sql "SELECT kind, count(*) FROM documents GROUP BY kind" --csv`')
+@app.command(epilog='Examples: `refpipe sql "SELECT kind, count(*) FROM documents GROUP BY kind" --csv`, '
+                    '`refpipe sql - < query.sql`, `refpipe sql --file query.sql --json`')
 def sql(
-    query: Annotated[str, typer.Argument(help="A SQL query (DuckDB dialect), run read-only.")],
+    query: Annotated[str | None, typer.Argument(
+        help="A SQL query (DuckDB dialect), run read-only; `-` reads it from standard input.",
+        show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from this file.",
+                                              exists=True, dir_okay=False, readable=True)] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of objects.")] = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
+    """Run a read-only SQL query against the warehouse and print the result.
+
+    The query is the argument, standard input (`-`) or a file (`--file`); a script of several statements
+    prints the result of the last one.
+    """
     import duckdb
 
+    if (query is None) == (file is None):
+        raise fail("give one query: as an argument, `-` for standard input, or --file FILE", 2)
+    text: str = file.read_text(encoding="utf-8-sig") if file is not None else (
+        sys.stdin.read() if query == "-" else str(query))
+    if not text.strip():
+        raise fail("the query is empty", 2)
 
     def run(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
         try:
-            cursor = con.execute(query)
+            cursor = con.execute(text)
             return [d[0] for d in cursor.description or []], cursor.fetchall()
         except duckdb.Error as exc:
             raise fail(f"query failed: {exc}") from exc
@@ -276,6 +296,8 @@ def sql(
         writer.writerow(columns)
         writer.writerows(rows)
     else:
+        from rich.table import Table
+
         table = Table(*columns)
         for r in rows:
             table.add_row(*("" if v is None else str(v) for v in r))

@@ -13,7 +13,18 @@ import typer
 from rich.table import Table
 
 from pipeline.errors import PipelineError
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, exit_for, fail, out, read_warehouse
+from refpipe.app import (
+    DEFAULT_WAREHOUSE,
+    PdfBackendOpt,
+    WarehouseOpt,
+    app,
+    err,
+    exit_for,
+    fail,
+    out,
+    read_warehouse,
+    use_pdf_backend,
+)
 
 
 class Format(StrEnum):
@@ -47,6 +58,7 @@ def diff(
                        "text with the changes marked (redline).")] = View.CHANGES,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    pdf_backend: PdfBackendOpt = None,
 ) -> None:
     """Compare two versions of a référentiel or fiche and print the changes.
 
@@ -57,6 +69,7 @@ def diff(
     report in French, `--format pdf` the same report printed by headless Chromium, `--format docx` the
     new version's whole text with the changes as Word tracked changes (Review pane).
     """
+    use_pdf_backend(pdf_backend)
     from pipeline.diff.render_html import View as HtmlView
     from pipeline.diff.render_html import render_html
     from pipeline.diff.render_json import render_json

@@ -1,4 +1,5 @@
-"""``refpipe export`` (the views as Parquet or CSV datasets) and ``refpipe dictionary`` (docs/warehouse.md)."""
+"""``refpipe export`` (the views as Parquet or CSV datasets, an Excel workbook, a SQLite database) and
+``refpipe dictionary`` (docs/warehouse.md)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,36 @@ import typer
 
 from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
 
-FORMATS = ("parquet", "csv")
+FORMATS = ("parquet", "csv", "xlsx", "sqlite")
+FILE_FORMATS = ("xlsx", "sqlite")  # one file, not a folder
 
 
-@app.command(epilog="Examples: `refpipe export parquet exports/today`, `refpipe export csv exports/today`, "
-                    "`refpipe export exports/today --format csv`")
+@app.command(epilog="Examples: `refpipe export parquet exports/today`, `refpipe export csv exports/today --excel`, "
+                    "`refpipe export xlsx exports/refpipe.xlsx`, `refpipe export sqlite exports/refpipe.sqlite`")
 def export(
     target: Annotated[list[str], typer.Argument(
-        metavar="[FORMAT] OUT_DIR", show_default=False,
-        help="The format (parquet, the default, or csv), which may be left out, then the folder to write: "
-             "new, empty, or a previous export (replaced).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet or csv (same as FORMAT).")] = None,
+        metavar="[FORMAT] OUT", show_default=False,
+        help="The format (parquet, the default, csv, xlsx or sqlite), which may be left out, then where to write: "
+             "for parquet and csv a folder (new, empty, or a previous export: replaced), for xlsx and sqlite "
+             "a file (replaced).")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet, csv, xlsx or sqlite "
+                                                                   "(same as FORMAT).")] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV for French Excel: UTF-8 with a BOM, `;` between "
+                                                        "fields, decimal commas, times as UTC without zone.")]
+    = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Export every analysts' view (v_*) as one dataset, plus manifest.json.
 
     Parquet: one folder per view (`capacities/`, `criteria/`, …), hive-partitioned by `kind` where a view
-    mixes CQPM and RNCP rows; read it with pandas, pyarrow, polars or Spark. CSV: one UTF-8 file per view.
+    mixes CQPM and RNCP rows; read it with pandas, pyarrow, polars or Spark. CSV: one UTF-8 file per view
+    (`--excel`: the dialect a French Excel opens by double-click).
     Exporting an unchanged warehouse again gives byte-identical data files. manifest.json gives the schema
     and refpipe versions, the time, row counts, file hashes and the sha256 of every source.
     The folder is replaced as a whole at the end, so it never holds half an export.
+
+    xlsx: one workbook, a sheet per view and a `dictionary` sheet. sqlite: one SQLite database, a table per
+    view (same names: `v_capacities`) and `refpipe_columns` (the dictionary), for Datasette or sqlite-utils.
     """
     from pipeline.query import export as export_mod
 
@@ -37,19 +48,35 @@ def export(
         raise fail("too many arguments: refpipe export [FORMAT] OUT_DIR", 2)
     chosen, out_dir = (target[0], Path(target[1])) if len(target) == 2 else (None, Path(target[0]))
     if chosen is not None and chosen not in FORMATS:
-        raise fail(f"unknown format {chosen!r}: use parquet or csv (refpipe export [FORMAT] OUT_DIR)", 2)
+        raise fail(f"unknown format {chosen!r}: use {', '.join(FORMATS)} (refpipe export [FORMAT] OUT)", 2)
     if fmt is not None and fmt not in FORMATS:
-        raise fail(f"--format {fmt!r}: use parquet or csv", 2)
+        raise fail(f"--format {fmt!r}: use {', '.join(FORMATS)}", 2)
     if chosen and fmt and chosen != fmt:
         raise fail(f"two formats given ({chosen} and --format {fmt})", 2)
     fmt_ = chosen or fmt or "parquet"
-    manifest = read_warehouse(warehouse, lambda con: export_mod.export(con, out_dir, fmt_, warehouse=str(warehouse)))
+    if excel and fmt_ != "csv":
+        raise fail("--excel is for csv (refpipe export csv OUT_DIR --excel); xlsx writes a workbook", 2)
+    if fmt_ in FILE_FORMATS:
+        _export_file(fmt_, out_dir, warehouse)
+        return
+    manifest = read_warehouse(warehouse, lambda con: export_mod.export(con, out_dir, fmt_, warehouse=str(warehouse),
+                                                                       excel=excel))
     datasets = manifest["datasets"]
     for d in datasets:
         parts = f"  [dim](partitioned by {', '.join(d['partition_by'])})[/]" if d["partition_by"] else ""
         out.print(f"{d['name']:<24} {d['rows']:>7} row(s){parts}")
     out.print(f"[bold]{len(datasets)} dataset(s)[/] ({manifest['format']}, schema version "
               f"{manifest['schema_version']}) written to {out_dir}")
+
+
+def _export_file(fmt: str, target: Path, warehouse: Path) -> None:
+    from pipeline.query import export_files
+
+    write = export_files.export_xlsx if fmt == "xlsx" else export_files.export_sqlite
+    counts = read_warehouse(warehouse, lambda con: write(con, target))
+    for view, rows in counts.items():
+        out.print(f"{view:<26} {rows:>7} row(s)")
+    out.print(f"[bold]{len(counts)} {'sheet' if fmt == 'xlsx' else 'table'}(s)[/] ({fmt}) written to {target}")
 
 
 @app.command(epilog="Examples: `refpipe dictionary --output docs/warehouse.md`, `refpipe dictionary --check`")

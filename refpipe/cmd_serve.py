@@ -12,11 +12,13 @@ from refpipe.app import (
     DEFAULT_RAW,
     DEFAULT_WAREHOUSE,
     EXIT_TRANSIENT,
+    PdfBackendOpt,
     WarehouseOpt,
     app,
     fail,
     out,
     quiet_prefect,
+    use_pdf_backend,
 )
 
 _START_SERVER = ("start one with `PREFECT_HOME=~/.refpipe/prefect prefect server start --host 127.0.0.1 "
@@ -43,6 +45,7 @@ def serve(
                                                 "(default: the CPU count).")] = None,
     dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Run the extractions on the Dask "
                                              "cluster at ADDRESS (tcp://host:8786).")] = None,
+    pdf_backend: PdfBackendOpt = None,
 ) -> None:
     """Ingest a drop folder on a schedule, unattended, until stopped (Ctrl-C).
 
@@ -52,6 +55,7 @@ def serve(
     blocks analysts reading the warehouse. `refpipe status` shows the runs. A run can also be started
     by hand: `prefect deployment run 'refpipe-scheduled-ingest/NAME'`.
     """
+    use_pdf_backend(pdf_backend)
     quiet_prefect()
     from pipeline.limits import Limits, parse_size
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from pipeline.records import Outcome
 from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
 
 
@@ -74,11 +75,11 @@ def _print(data: dict[str, Any]) -> None:
     elif w["interrupted"]:
         out.print(f"[bold red]The last load was interrupted:[/] pid {w['pid']} ({w['command']}), started "
                   f"{w['started_at']}; what it had not published was discarded, the next run redoes it.")
-    table = Table("started (UTC)", "seconds", "trigger", "files", "loaded", "partial", "unchanged", "rejected",
-                  "quarantined", "failed", title=f"Last runs into {data['warehouse']}", title_justify="left")
+    table = Table("started (UTC)", "seconds", "trigger", "files", *Outcome,
+                  title=f"Last runs into {data['warehouse']}", title_justify="left")
     for r in data["runs"]:
         table.add_row(_when(r["started_at"]), str(r["seconds"]), r["trigger"], str(r["files"]),
-                      *(str(r[k]) for k in ("loaded", "partial", "unchanged", "rejected", "quarantined", "failed")))
+                      *(str(r[k]) for k in Outcome))
     out.print(table if data["runs"] else "[dim]No run recorded yet.[/]")
     for r in data["runs"]:
         if r["note"]:

@@ -47,27 +47,11 @@ def load_gold(path: Path) -> dict[str, Any]:
     return data
 
 
-# Where our output knowingly differs from the gold, because the source cannot support the gold's value
-# (stem -> field -> (gold value, our value)).  Seed 003 is a pdftotext-like dump in which
-# "Accessible en Nouvelle Calédonie X" lost its OUI/NON columns: nothing says which column the X is
-# in, so the parser says null (the contract: never guess) and marks the document partial; the gold
-# says false.  The PDF renderings of the same fiche keep the columns and give false.
-KNOWN_GOLD_DISAGREEMENTS: dict[str, dict[str, tuple[Any, Any]]] = {
-    "003_b7becefa6c01c81b": {"new_caledonia": (False, None), "french_polynesia": (False, None)},
-}
-
-
 def assert_matches_gold(got: dict[str, Any], gold: dict[str, Any], stem: str, kind: str) -> None:
-    """One kind's object against its gold, field by field, honouring KNOWN_GOLD_DISAGREEMENTS."""
+    """One kind's object against its gold, field by field (``stem`` names the document in the message)."""
     want, have = norm(gold), norm(on_gold_keys(got, gold))
-    known = KNOWN_GOLD_DISAGREEMENTS.get(stem, {})
     for key in want:
-        if key in known:
-            gold_value, ours = known[key]
-            assert want[key] == gold_value, f"the gold for {key} changed: revisit KNOWN_GOLD_DISAGREEMENTS"
-            assert have.get(key) == ours, f"{kind}.{key} differs"
-            continue
-        assert have.get(key) == want[key], f"{kind}.{key} differs"
+        assert have.get(key) == want[key], f"{stem}: {kind}.{key} differs"
 
 
 def assert_same_document(got: dict[str, Any], gold: dict[str, Any], stem: str) -> None:

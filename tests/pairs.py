@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from golden import FIXTURES, norm
+from parsed import parsed
 
 from pipeline.diff.changes import DiffReport, Side
 from pipeline.diff.structured import diff_documents
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.records import Document, TextItem
 
 VERSIONS = FIXTURES / "versions"
@@ -26,11 +24,6 @@ HEADER_PDF_001 = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.heade
 def expected(pair: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((pair / "expected_diff.json").read_text(encoding="utf-8"))
     return data
-
-
-@cache
-def parsed(path: Path) -> Document:
-    return normalize_document(extract_document(path))
 
 
 def versions_of(pair: Path) -> tuple[Document, Document]:

@@ -16,11 +16,10 @@ from functools import cache
 from pathlib import Path
 
 from golden import FIXTURES
+from parsed import parsed
 
 from pipeline.errors import RejectedInput
 from pipeline.load import warehouse as wh
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.runtime import links as links_store
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -47,7 +46,7 @@ def seed_warehouse(name: str = WITH_PDF) -> Path:
     try:
         for path in paths:
             try:
-                document = normalize_document(extract_document(str(path)))
+                document = parsed(path)
             except RejectedInput as exc:
                 wh.record_rejection(path, str(exc), con)
                 continue

@@ -46,6 +46,7 @@ def test_a_pdf_over_the_page_limit_is_rejected_before_its_pages_are_parsed() -> 
     assert isinstance(extract_limited(str(PDF), Limits(max_pages=0)), Document)  # 0: no limit
 
 
+@pytest.mark.e2e  # kills the extraction process
 def test_a_runaway_extraction_is_stopped_at_the_time_limit_and_the_next_file_goes_on() -> None:
     started = time.monotonic()
     got = extract_limited(str(PDF), Limits(seconds=0.05))  # a PDF takes a few tenths of a second
@@ -54,6 +55,7 @@ def test_a_runaway_extraction_is_stopped_at_the_time_limit_and_the_next_file_goe
     assert isinstance(extract_limited(str(TEXT), Limits()), Document)  # a fresh extraction process
 
 
+@pytest.mark.e2e  # kills and crashes child processes
 def test_the_worker_kills_an_overrunning_call_and_survives_crashes() -> None:
     worker = Worker()
     try:
@@ -73,6 +75,7 @@ def test_the_worker_kills_an_overrunning_call_and_survives_crashes() -> None:
     assert worker.pid is None
 
 
+@pytest.mark.e2e  # a child process
 def test_the_child_gets_the_callers_sys_path(tmp_path: Path) -> None:
     worker = Worker()
     try:

@@ -8,11 +8,10 @@ définis et validés"): on the corpus' référentiels, character similarity of *
 0.80, word similarity 0.47 between two criteria of the same capacity; a one-word rewording of a
 criterion scores 0.93 and of an RNCP capacity 0.95.
 
-Assignment is greedy by score: all candidate pairs above the threshold, best first, ties broken by the
-smallest distance between positions, then by position; each item is used once.  Exact matches
-(identical comparison forms) always come first, so a renumbered item is found before any rewording
-is considered.  With a few dozen items per list this is instant and, unlike an optimal assignment,
-never trades an obvious pair for a better total.
+Assignment is greedy by score (``normalize.matching.greedy_pairs``): all candidate pairs above the
+threshold, best first, ties broken by the smallest distance between positions, then by position; each
+item is used once.  Exact matches (identical comparison forms) always come first, so a renumbered item
+is found before any rewording is considered.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from typing import TypeVar
 
 from rapidfuzz.distance import Indel
 
+from pipeline.normalize.matching import greedy_pairs
 from pipeline.normalize.text import comparison_key
 
 T = TypeVar("T")
@@ -91,22 +91,10 @@ class Matching:
 
 def match(old: Sequence[T], new: Sequence[U], score: Callable[[T, U], float | None]) -> Matching:
     """1:1 pairs of items whose ``score`` is not None, greedy by score (see the module doc)."""
-    candidates: list[tuple[float, int, int, int]] = []
-    for i, a in enumerate(old):
-        for j, b in enumerate(new):
-            s = score(a, b)
-            if s is not None:
-                candidates.append((-s, abs(i - j), i, j))
-    candidates.sort()
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    pairs: list[Pair] = []
-    for neg, _, i, j in candidates:
-        if i in used_old or j in used_new:
-            continue
-        used_old.add(i)
-        used_new.add(j)
-        pairs.append(Pair(i, j, -neg))
+    candidates = [(s, i, j) for i, a in enumerate(old) for j, b in enumerate(new)
+                  if (s := score(a, b)) is not None]
+    pairs = [Pair(i, j, s) for s, i, j in greedy_pairs(candidates, tie=lambda i, j: (abs(i - j), i, j))]
+    used_old, used_new = {p.old for p in pairs}, {p.new for p in pairs}
     return Matching(
         pairs=tuple(sorted(pairs, key=lambda p: p.old)),
         removed=tuple(i for i in range(len(old)) if i not in used_old),

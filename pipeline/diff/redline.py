@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pipeline.normalize.text import fold_token
+
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 
 class Op(StrEnum):
@@ -30,7 +31,7 @@ class Segment:
 def _fold(token: str) -> str:
     if token.isspace():
         return " "
-    return token.casefold().translate(_APOSTROPHES).replace("œ", "oe").replace("æ", "ae")
+    return fold_token(token)
 
 
 def redline(old: str, new: str) -> list[Segment]:

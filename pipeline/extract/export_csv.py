@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipeline.errors import RejectedInput
 from pipeline.extract.export_xml import ROUTES, ExportInfo, date_from_name, parse_date, series_from_name
+from pipeline.normalize.text import strip_accents
 from pipeline.records import (
     AccessRoute,
     CertifierDetail,
@@ -52,8 +53,7 @@ _CODE_PREFIX_RE = re.compile(r"^\s*([0-9A-Za-z]{2,6})\s*:\s*(.*)$")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return strip_accents(text.casefold())
 
 
 def _part(name: str) -> str | None:

@@ -37,6 +37,7 @@ from typing import IO
 from lxml import etree
 
 from pipeline.errors import RejectedInput
+from pipeline.normalize.dates import parse_french_date
 from pipeline.records import (
     AccessRoute,
     CertifierDetail,
@@ -55,7 +56,6 @@ from pipeline.records import (
 )
 
 ROUTES = ("FI", "CA", "FC", "CQ", "CL", "VAE")  # the six voies d'accès, in the page's order
-_DATE_RE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _NAME_DATE_RE = re.compile(r"(\d{4})[-_](\d{2})[-_](\d{2})")
 _RUN_RE = re.compile(r" {2,}|\s*[\r\n]+\s*")
 _SPACES_RE = re.compile(r" {2,}")
@@ -136,15 +136,8 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
 
 
 def parse_date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    m = _DATE_RE.match(text)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    except ValueError:
-        return None
+    """An export's date ("21/04/2017"), read by the one French date grammar."""
+    return parse_french_date(text)
 
 
 # ---------------------------------------------------------------------------------------------- one fiche

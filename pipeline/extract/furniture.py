@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.normalize.dates import find_french_date
+from pipeline.normalize.text import clean
 from pipeline.records import PageFurniture
 
 _SP = r"[\s\u00a0]"
@@ -55,41 +56,8 @@ _COMMISSION_RE = re.compile(
     re.I,
 )
 
-_MONTHS = {
-    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12, "décembre": 12,
-    "janv": 1, "fev": 2, "fevr": 2, "févr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11,
-    "dec": 12, "déc": 12,
-}
-_NUM_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)")
-_TEXT_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s+([a-zéûè]+)\.?\s+(\d{4})(?!\d)", re.I)
-
-
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("\u00a0", " ")
-    return " ".join(text.split())
-
 
 # ---------------------------------------------------------------------------------------------- values
-
-
-def parse_date(text: str) -> date | None:
-    """A French date: 09/01/2007, 9.1.07, 09-01-2007, 9 janvier 2007 (2-digit years: 70-99 -> 19xx)."""
-    text = _clean(text)
-    m = _NUM_DATE_RE.search(text)
-    if m:
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if len(m.group(3)) == 2:
-            year += 1900 if year >= 70 else 2000
-    else:
-        m = _TEXT_DATE_RE.search(text)
-        if not m or m.group(2).casefold() not in _MONTHS:
-            return None
-        day, month, year = int(m.group(1)), _MONTHS[m.group(2).casefold()], int(m.group(3))
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def qualification(text: str) -> tuple[str | None, str | None]:
@@ -100,7 +68,7 @@ def qualification(text: str) -> tuple[str | None, str | None]:
     the number; "MQ89 04 59 0021" (MQ glued to a 2-digit year) gives ("89 04 59 0021", "0021").  The
     "MQ"/"CQPM" prefix is a label, not part of the id.
     """
-    text = _clean(text)
+    text = clean(text)
     label = _QUALIF_LABEL_RE.search(text)
     m = None
     if label:
@@ -123,23 +91,23 @@ def qualification(text: str) -> tuple[str | None, str | None]:
 
 
 def category(text: str) -> str | None:
-    m = _CATEGORY_RE.search(_clean(text))
+    m = _CATEGORY_RE.search(clean(text))
     return m.group(1).replace(" ", "").upper() if m else None
 
 
 def level(text: str) -> str | None:
-    m = _LEVEL_RE.search(_clean(text))
+    m = _LEVEL_RE.search(clean(text))
     return m.group(1).upper() if m else None
 
 
 def last_modified(text: str) -> date | None:
-    m = _MODIFIED_RE.search(_clean(text))
-    return parse_date(m.group(1)) if m else None
+    m = _MODIFIED_RE.search(clean(text))
+    return find_french_date(m.group(1)) if m else None
 
 
 def page_number(text: str) -> tuple[int, int | None] | None:
     """(page, pages) of a page-number line ("Page 1 sur 6", "Page 1 / 6", "1/6", "- 3 -")."""
-    m = _PAGE_RE.match(_clean(text))
+    m = _PAGE_RE.match(clean(text))
     if not m:
         return None
     groups = m.groups()
@@ -151,12 +119,12 @@ def page_number(text: str) -> tuple[int, int | None] | None:
 
 
 def is_commission(text: str) -> bool:
-    return bool(_COMMISSION_RE.search(_clean(text)))
+    return bool(_COMMISSION_RE.search(clean(text)))
 
 
 def furniture_signal(text: str) -> bool:
     """Does this header/footer line look like page furniture, whatever its spelling?"""
-    text = _clean(text)
+    text = clean(text)
     if not text:
         return False
     return bool(
@@ -171,7 +139,7 @@ def read_furniture(texts: Iterable[str]) -> PageFurniture:
     number = qid = cat = lvl = None
     modified: date | None = None
     for raw in texts:
-        text = _clean(raw)
+        text = clean(raw)
         if not text:
             continue
         if qid is None:
@@ -201,7 +169,7 @@ class FurnitureCandidate:
 
 def digit_key(text: str) -> str:
     """Text compared across pages: case, spacing and numbers (page numbers, dates) ignored."""
-    return re.sub(r"\d+", "#", _clean(text).casefold()).replace(" ", "")
+    return re.sub(r"\d+", "#", clean(text).casefold()).replace(" ", "")
 
 
 def repeated_lines(lines: Sequence[FurnitureCandidate], n_pages: int, *, tolerance: float = 3.0,

@@ -40,7 +40,9 @@ from functools import lru_cache
 from rapidfuzz import fuzz, utils
 
 from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, link_input
+from pipeline.normalize import lemma_cache
 from pipeline.normalize.lemmas import lemma_key, tokens_many
+from pipeline.normalize.matching import greedy_pairs
 from pipeline.normalize.text import comparison_key
 from pipeline.records import BlockLink, CapacityLink, CodedText, Document, InferredNumber, Kind, Link
 
@@ -63,7 +65,7 @@ def cqpm_number(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1 << 14)
-def title_key(title: str | None) -> str:
+def bare_title_key(title: str | None) -> str:
     """The comparison form of a certification title without the RNCP "CQP : …" / "(CQPM)" wrapping."""
     key = comparison_key(title)
     while (stripped := comparison_key(_CQPM_SUFFIX.sub("", _RNCP_WRAPPER.sub("", key)))) != key:
@@ -72,7 +74,7 @@ def title_key(title: str | None) -> str:
 
 
 def title_similarity(a: str | None, b: str | None) -> float | None:
-    ka, kb = title_key(a), title_key(b)
+    ka, kb = bare_title_key(a), bare_title_key(b)
     if not ka or not kb:
         return None
     return fuzz.token_sort_ratio(ka, kb, processor=utils.default_process) / 100
@@ -86,16 +88,22 @@ _LEMMA_KEYS_MAX = 200_000  # texts (~200 bytes each); a recompute primes one per
 
 
 def lemma_keys(texts: Sequence[str]) -> list[str]:
-    """``lemma_key`` of each text; the unknown ones are lemmatised in one spaCy batch."""
+    """``lemma_key`` of each text; the unknown ones come from the disk cache (``lemma_cache``), else from one
+    spaCy batch (the model is loaded only then), and are added to the disk cache."""
     todo = [t for t in dict.fromkeys(texts) if t not in _LEMMA_KEYS]
     if todo:
         if len(_LEMMA_KEYS) + len(todo) > _LEMMA_KEYS_MAX:
             _LEMMA_KEYS.clear()
             todo = list(dict.fromkeys(texts))
+        stored = lemma_cache.load()
+        digests = {t: lemma_cache.digest(t) for t in todo}
+        _LEMMA_KEYS.update((t, stored[d]) for t, d in digests.items() if d in stored)
+        todo = [t for t in todo if t not in _LEMMA_KEYS]
         for start in range(0, len(todo), 1000):  # spaCy batches, each read back before lemmas' cache moves on
             batch = todo[start:start + 1000]
             tokens_many(batch)
             _LEMMA_KEYS.update((t, lemma_key(t)) for t in batch)
+        lemma_cache.add({digests[t]: _LEMMA_KEYS[t] for t in todo})
     return [_LEMMA_KEYS[t] for t in texts]
 
 
@@ -132,19 +140,9 @@ def map_capacities(rncp: Sequence[CodedText], cqpm: Sequence[CapacityTitle],
     lemmas = lemma_keys([c.text for c in rncp] + [c.title for c in cqpm])  # one spaCy batch for the lemmas
     left = [(_key(r.text), lemmas[i]) for i, r in enumerate(rncp)]
     right = [(_key(c.title), lemmas[len(rncp) + j]) for j, c in enumerate(cqpm)]
-    scored = sorted(((_similarity(*left[i], *right[j]), i, j) for i in range(len(rncp))
-                     for j in range(len(cqpm))), key=lambda t: (-t[0], t[1], t[2]))
-    used_r: set[int] = set()
-    used_c: set[int] = set()
-    pairs: list[CapacityLink] = []
-    for sim, i, j in scored:
-        if sim < PAIR_MIN:
-            break
-        if i in used_r or j in used_c:
-            continue
-        used_r.add(i)
-        used_c.add(j)
-        pairs.append(CapacityLink(rncp[i].code, cqpm[j].number, sim, i, j))
+    scored = ((_similarity(*left[i], *right[j]), i, j) for i in range(len(rncp)) for j in range(len(cqpm)))
+    pairs = [CapacityLink(rncp[i].code, cqpm[j].number, sim, i, j)
+             for sim, i, j in greedy_pairs(c for c in scored if c[0] >= PAIR_MIN)]
     pairs.sort(key=lambda p: p.rncp_ord)
     score = sum(p.score for p in pairs) / max(len(rncp), len(cqpm))
     return tuple(pairs), round(score, 4)

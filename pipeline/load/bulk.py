@@ -1,9 +1,10 @@
 """Bulk statements for the derived tables: a set of ids or of rows goes in as one statement, not one per
-item (a DuckDB statement costs ~1 ms; a recompute from scratch writes hundreds of thousands of rows).
+item (each DuckDB statement has a fixed cost, and a recompute from scratch writes hundreds of thousands
+of rows).
 
-Rows go in as one list parameter per column, unnested in lockstep (``unnest(?::DOUBLE[])``): ~0.4 µs a
-value, and no pandas or Arrow in the process (DuckDB's ``register`` of an Arrow table imports pandas,
-~80 MB of RSS in a recompute that needs nothing else of it).
+Rows go in as one list parameter per column, unnested in lockstep (``unnest(?::DOUBLE[])``), with no
+pandas or Arrow in the process (DuckDB's ``register`` of an Arrow table imports pandas, memory a
+recompute needs for nothing else).  Figures: benchmarks/README.md, "Design figures".
 """
 
 from __future__ import annotations

@@ -19,11 +19,10 @@ no WAL beside it; the next ``writing`` discards the leftover staging files and s
 published file, so a rerun converges to the same rows as an uninterrupted run.
 
 When to publish within a batch (``Session.document_done``): after a document when the last publish cost
-at most ``PUBLISH_OVERHEAD`` (10 %) of the time spent since; always at the end.  Copying is linear in the
-file size (measured: 14 MB, 16 documents, 13 ms copy + fsync; 22 MB for 300 documents), so on a small
-warehouse that is after nearly every document (readers see documents arrive, a crash loses at most one
-document's work), and on a large one the copies stay a bounded ~10 % of the run (measured on the 16
-fixture files, 17.8 MB: 11 publishes, 0.2 s of a 12.3 s run).  The final publish is a rename, not a copy.
+at most ``PUBLISH_OVERHEAD`` of the time spent since; always at the end.  Copying is linear in the file
+size, so on a small warehouse that is after nearly every document (readers see documents arrive, a crash
+loses at most one document's work), and on a large one the copies stay a bounded share of the run
+(figures in benchmarks/README.md, "Design figures").  The final publish is a rename, not a copy.
 
 Every writer goes through here: the ingest flow (one ``Session`` for its loads, rejections, links
 recompute and run record) and ``refpipe diff`` (``write_connection``).  Readers (``show``, ``sql``,

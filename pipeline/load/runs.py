@@ -14,9 +14,9 @@ import duckdb
 
 from pipeline.limits import Limits
 from pipeline.load.warehouse import transaction
-from pipeline.records import FileOutcome
+from pipeline.records import FileOutcome, Outcome
 
-OUTCOMES = ("loaded", "partial", "unchanged", "rejected", "quarantined", "failed")
+OUTCOMES = tuple(Outcome)
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class RunRecord:
     finished_at: datetime
     trigger: str
     paths: tuple[str, ...]
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[Outcome, int] = field(default_factory=dict)
     limits: Limits | None = None
     note: str | None = None
 
@@ -47,7 +47,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def count_outcomes(outcomes: Iterable[FileOutcome]) -> dict[str, int]:
+def count_outcomes(outcomes: Iterable[FileOutcome]) -> dict[Outcome, int]:
     counts = dict.fromkeys(OUTCOMES, 0)
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

@@ -32,7 +32,7 @@ SELECT
     s.format                               AS source_format,
     s.pages                                AS source_pages,
     s.sha256                               AS source_sha256,
-    s.ingested_at,
+    s.ingested_at AT TIME ZONE 'UTC'             AS ingested_at,
     dv.is_latest
 FROM documents d
 JOIN document_versions dv ON dv.document_id = d.id

@@ -175,7 +175,7 @@ SELECT
     l.document_id AS rncp_document_id, l.cqpm_document_id,
     rs.path                           AS rncp_source,
     cs.path                           AS cqpm_source,
-    l.computed_at,
+    l.computed_at AT TIME ZONE 'UTC'        AS computed_at,
     COALESCE(rv.is_latest AND cv.is_latest, false) AS is_latest
 FROM links l
 JOIN rncp_fiches f ON f.document_id = l.document_id
@@ -241,7 +241,8 @@ SELECT
     q.severity, q.rule, q.subject, q.message,
     q.document_id, d.kind, COALESCE(c.number, f.code) AS reference, s.path AS source_path,
     q.related_document_id, rs.path AS related_source_path,
-    q.page, q.reading_order, q.x0, q.top, q.x1, q.bottom, q.source_sha256, q.as_of, q.computed_at,
+    q.page, q.reading_order, q.x0, q.top, q.x1, q.bottom, q.source_sha256, q.as_of,
+    q.computed_at AT TIME ZONE 'UTC' AS computed_at,
     COALESCE(v.is_latest AND (q.related_document_id IS NULL OR rv.is_latest), false) AS is_latest
 FROM quality_findings q
 JOIN documents d ON d.id = q.document_id

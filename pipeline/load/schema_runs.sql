@@ -32,7 +32,8 @@ COMMENT ON TABLE runs IS
     'One row per completed ingestion run (CLI or schedule): when, what it was given, how many files per outcome (loaded, partial, unchanged, rejected, quarantined = a known rejection skipped, failed) and the limits in force.';
 
 CREATE OR REPLACE VIEW v_runs AS
-SELECT run_id, started_at, finished_at, finished_at - started_at AS duration, trigger, paths, files,
+SELECT run_id, started_at AT TIME ZONE 'UTC' AS started_at, finished_at AT TIME ZONE 'UTC' AS finished_at,
+       epoch(finished_at - started_at) AS duration, trigger, paths, files,
        loaded, partial, unchanged, rejected, quarantined, failed, max_bytes, max_pages, time_limit, note
 FROM runs;
 
@@ -41,7 +42,7 @@ COMMENT ON VIEW v_runs IS
 COMMENT ON COLUMN v_runs.run_id IS 'The Prefect flow run id of the run.';
 COMMENT ON COLUMN v_runs.started_at IS 'When the run started (UTC).';
 COMMENT ON COLUMN v_runs.finished_at IS 'When the run finished and published its last documents (UTC).';
-COMMENT ON COLUMN v_runs.duration IS 'finished_at - started_at.';
+COMMENT ON COLUMN v_runs.duration IS 'How long the run took, in seconds (finished_at - started_at).';
 COMMENT ON COLUMN v_runs.trigger IS 'cli (refpipe ingest), deployment:<name> (a scheduled or hand-started deployment run) or flow.';
 COMMENT ON COLUMN v_runs.paths IS 'The files and folders the run was given.';
 COMMENT ON COLUMN v_runs.files IS 'Files found under paths (the sum of the outcome counts).';
@@ -60,7 +61,7 @@ COMMENT ON COLUMN v_runs.note IS 'What the run noticed, e.g. that the previous w
 -- bytes (sha256) are remembered with the reason, and the same bytes are skipped by every later run
 -- until the file changes (new bytes) or a run is asked to --retry-quarantined.
 CREATE OR REPLACE VIEW v_quarantine AS
-SELECT s.path, s.reason, s.ingested_at AS quarantined_at, s.format, s.size, s.sha256 AS source_sha256
+SELECT s.path, s.reason, s.ingested_at AT TIME ZONE 'UTC' AS quarantined_at, s.format, s.size, s.sha256 AS source_sha256
 FROM sources s
 WHERE s.status = 'rejected';
 

@@ -91,7 +91,7 @@ listed AS (
         dd.valid_from_source,
         d.previous_id,
         TRY_CAST(p.version AS INTEGER)            AS previous_version,
-        d.loaded_at,
+        d.loaded_at AT TIME ZONE 'UTC'            AS loaded_at,
         s.path                                    AS source_path,
         s.sha256                                  AS source_sha256
     FROM documents d
@@ -149,7 +149,7 @@ SELECT
     COALESCE(TRY_CAST(od.version AS INTEGER), r.old_version) AS old_version,
     COALESCE(nd.key, r.new_key) AS new_key,
     COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
-    r.created_at,
+    r.created_at AT TIME ZONE 'UTC' AS created_at,
     COALESCE(nd.previous_id = r.old_document_id, false) AS consecutive,
     i.ord + 1 AS change_number, i.kind, i.entity, i.key, i.capacity,
     i.old_value, i.new_value, i.old_number, i.new_number, i.old_page, i.new_page, i.detail

@@ -17,7 +17,9 @@
 -- keys of v_versions (CQPM-0195, CQPM-T…), no longer a spelling of their own (CQPM 0195, title: …);
 -- the column criterion_keys.referentiel is dropped, so a refpipe of schema 1 can no longer write a
 -- warehouse upgraded to 2 (its view needs the column): upgrades are one-way.
-INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '2');
+-- 3 — times are TIMESTAMPTZ (UTC) in every view (were TIMESTAMP, UTC by convention); v_runs.duration is
+-- seconds (DOUBLE, was an INTERVAL most dataframe readers cannot take); every view column has a COMMENT.
+INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '3');
 
 -- ------------------------------------------------------------------------------------------- sources
 
@@ -32,7 +34,7 @@ SELECT
     d.kind,
     d.key,
     TRY_CAST(d.version AS INTEGER)            AS version,
-    s.ingested_at
+    s.ingested_at AT TIME ZONE 'UTC'        AS ingested_at
 FROM sources s
 LEFT JOIN documents d ON d.source_sha256 = s.sha256;
 
@@ -319,7 +321,8 @@ SELECT
     COALESCE(TRY_CAST(od.version AS INTEGER), r.old_version) AS old_version,
     COALESCE(nd.key, r.new_key) AS new_key,
     COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
-    r.differ, r.changes, r.added, r.removed, r.changed, r.moved, r.created_at,
+    r.differ, r.changes, r.added, r.removed, r.changed, r.moved,
+    r.created_at AT TIME ZONE 'UTC' AS created_at,
     COALESCE(nd.previous_id = r.old_document_id, false) AS consecutive
 FROM diff_runs r
 LEFT JOIN documents od ON od.id = r.old_document_id

@@ -64,7 +64,8 @@ def cqpm_key(number: str) -> str:
     return f"CQPM-{digits.zfill(4) if digits else number.strip()}"
 
 
-def title_key(title: str | None) -> str | None:
+def title_version_key(title: str | None) -> str | None:
+    """The version key of a référentiel that prints no number: ``CQPM-T`` + a hash of its title's comparison key."""
     folded = comparison_key(title)
     return "CQPM-T" + hashlib.sha256(folded.encode("utf-8")).hexdigest()[:10] if folded else None
 
@@ -200,10 +201,10 @@ def assign_version(con: duckdb.DuckDBPyConnection, document: Document, *, stored
         return stored_info
     adopted: tuple[str, ...] = ()
     key = number_key(document)
-    if key is not None and document.kind is Kind.CQPM and (tkey := title_key(_title(document))):
+    if key is not None and document.kind is Kind.CQPM and (tkey := title_version_key(_title(document))):
         adopted = rekey(con, tkey, key)
     if key is None and document.kind is Kind.CQPM:
-        key = _numbered_key_with_title(con, _title(document)) or title_key(_title(document))
+        key = _numbered_key_with_title(con, _title(document)) or title_version_key(_title(document))
     key = key or f"DOC-{document.id}"
     last, previous = _latest(con, key)  # appended here; ``order_versions`` places it once it is stored
     return VersionInfo(key=key, version=last + 1, valid_from=valid_from(document), previous_id=previous,

@@ -24,7 +24,7 @@ import duckdb
 
 from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.errors import PipelineError, RejectedInput, TransientError
-from pipeline.load import bulk, tables
+from pipeline.load import bulk, column_docs, tables
 from pipeline.load.versions import assign_version, order_versions, stored_version, with_version
 from pipeline.records import (
     CodedText,
@@ -58,6 +58,12 @@ class WarehouseError(PipelineError):
 # ---------------------------------------------------------------------------------------------- connect
 
 
+#: the storage format new warehouse files are written in: the one the DuckDB CLI 1.5.x reads (``duckdb-cli``
+#: on PyPI, pinned in pyproject.toml) — duckdb 2.x writes storage version 69 by default, which CLI 1.5.6
+#: cannot open ("can only read versions between 64 and 68").  Recorded in the file, kept by every later write.
+STORAGE_VERSION = "v1.5.0"
+
+
 def missing(where: str) -> str:
     return (f"warehouse {where} does not exist (nothing has been ingested into it yet: "
             f"`refpipe ingest FILES -w {where}` creates it)")
@@ -78,7 +84,7 @@ def schema_sql() -> str:
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection)."""
     sql = schema_sql()
-    digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256((sql + column_docs.shared_text()).encode("utf-8")).hexdigest()
     try:
         row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
     except duckdb.CatalogException:
@@ -89,6 +95,7 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(sql)
         _drop_unique_source(con)
+        column_docs.comment_shared_columns(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
     except BaseException:
         con.rollback()
@@ -132,6 +139,9 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             raise WarehouseError(missing(where))
         if not read_only:
             p.parent.mkdir(parents=True, exist_ok=True)
+            if not p.exists():
+                with _duckdb_errors(where):
+                    _create(p)
     with _duckdb_errors(where):
         con = duckdb.connect(where, read_only=read_only and not memory)
         con.execute("SET enable_progress_bar = false")  # a long import must not draw on stdout
@@ -142,6 +152,25 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
                 con.close()
                 raise
     return con
+
+
+def _create(path: Path) -> None:
+    """Create an empty warehouse file in ``STORAGE_VERSION`` (a connection option would do it too, but
+    DuckDB refuses a second connection to the same file with other options: ATTACH keeps it to creation)."""
+    con = duckdb.connect(":memory:")
+    try:
+        literal = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS new_warehouse (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("DETACH new_warehouse")
+    finally:
+        con.close()
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The storage format of ``con``'s database file as DuckDB tags it (``v1.5.0+``), None in memory."""
+    row = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                      "WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 @contextmanager

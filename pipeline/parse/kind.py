@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from pipeline.errors import RejectedInput
+from pipeline.normalize.text import fold
 from pipeline.parse.rncp.page import is_fiche_page
 from pipeline.records import BlockKind, Kind, Layout
 
@@ -15,16 +15,11 @@ _CQPM_TITLE_RE = re.compile(rf"referentiel du cqpm|titre du cqpm|{_ACTIVITIES_RE
 _TITLE_BLOCK_RE = re.compile(r"titre du cqpm\s*:")
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
-
-
 def detect_kind(layout: Layout) -> Kind:
-    head = _fold(" ".join(b.text for b in layout.blocks[:40]))
+    head = fold(" ".join(b.text for b in layout.blocks[:40]))
     if _RNCP_RE.search(head):
         return Kind.RNCP
-    everything = _fold(" ".join(b.text for b in layout.blocks))
+    everything = fold(" ".join(b.text for b in layout.blocks))
     has_table = any(b.kind is BlockKind.TABLE_ROW for b in layout.blocks)
     # a cut copy that shows the title block ("Titre du CQPM : …") is a référentiel, read as far as it goes
     if _CQPM_TITLE_RE.search(head) and (has_table or _TITLE_BLOCK_RE.search(head) or _ACTIVITIES_RE.search(everything)):

@@ -2,10 +2,10 @@
 
 ``describe`` reads every ``v_*`` view, its columns, types and comments from DuckDB's catalog
 (``duckdb_views()``, ``duckdb_columns()``); ``markdown`` renders them as ``docs/warehouse.md``
-(``refpipe dictionary`` writes it; a test checks the committed file is up to date).  Columns without a
-``COMMENT ON COLUMN`` of their own are described by ``COMMON_COLUMNS`` (the provenance and version
-columns every item view shares).  Nothing here depends on the data: the dictionary of an empty
-warehouse and of a full one are the same.
+(``refpipe dictionary`` writes it; a test checks the committed file is up to date).  Every column has a
+``COMMENT ON COLUMN`` in the catalog: its own (schema files) or, for the provenance and version columns
+every item view shares, ``COMMON_COLUMNS`` (written by ``pipeline.load.column_docs`` with the schema).
+Nothing here depends on the data: the dictionary of an empty warehouse and of a full one are the same.
 """
 
 from __future__ import annotations
@@ -15,63 +15,12 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.errors import PipelineError
+from pipeline.load.column_docs import COMMON_COLUMNS, SAME_COLUMNS_AS
+
+__all__ = ["COMMON_COLUMNS", "SAME_COLUMNS_AS", "SCHEMA_VERSION", "Column", "View", "describe", "markdown"]
 
 #: version of the analysts' interface (the v_* views); also stored by schema_views.sql in refpipe_meta
-SCHEMA_VERSION = "2"
-
-#: what the shared columns mean, where a view does not comment them itself
-COMMON_COLUMNS: dict[str, str] = {
-    "kind": "cqpm (a CQPM référentiel) or rncp (an RNCP fiche).",
-    "status": "loaded, or partial when part of the document could not be read with certainty "
-              "(the reasons say what); v_sources also has rejected.",
-    "title": "Title of the référentiel or fiche.",
-    "reference": "The CQPM number the référentiel prints (NULL when it prints none) or the RNCP code.",
-    "text": "The item's wording as printed.",
-    "block_number": "Number of the RNCP block of competences in its fiche (1, 2, …).",
-    "block_title": "Title of the RNCP block of competences.",
-    "capacity_code": "Code of an RNCP capacity (C1, C2, …).",
-    "capacity_codes": "Codes of the RNCP capacities of the block, in the fiche's order.",
-    "code": "The code as printed.",
-    "label": "The label of the code as printed.",
-    "document_id": "The document the row belongs to: the first 16 hex digits of its source file's sha256.",
-    "source_sha256": "sha256 of the source file's bytes (v_sources has the file).",
-    "key": "Which référentiel or fiche the document is a version of: CQPM-<number>, RNCP<code>, or "
-           "CQPM-T<hash of the title> for a référentiel that prints no number.",
-    "version": "Version of the document within its key: 1, 2, … by the date the document states, then by "
-               "ingestion order (v_versions).",
-    "is_latest": "True for the latest version of the key.",
-    "ord": "Position of the item within its list, 0-based (the order the document gives).",
-    "reading_order": "Position of the item in the reading order of the source.",
-    "page": "Page of the source PDF, 1-based; NULL for text inputs.",
-    "x0": "Left edge of the item's box on the page, in PDF points (NULL when unknown).",
-    "top": "Top edge of the item's box, in PDF points from the top of the page (NULL when unknown).",
-    "x1": "Right edge of the item's box, in PDF points (NULL when unknown).",
-    "bottom": "Bottom edge of the item's box, in PDF points from the top of the page (NULL when unknown).",
-    "capacity_ord": "Position of the CQPM capacity in its référentiel's table, 0-based.",
-    "block_ord": "Position of the RNCP block in its fiche, 0-based.",
-    "cqpm_number": "The CQPM number the référentiel prints (NULL when it prints none).",
-    "cqpm_title": "Title of the CQPM référentiel.",
-    "rncp_code": "RNCP code of the fiche (RNCP28242).",
-    "rncp_title": "Title of the RNCP fiche.",
-    "capacity_number": "Number of the CQPM capacity in its référentiel (1, 2, …).",
-    "capacity_title": "Wording of the CQPM capacity.",
-    "source_path": "Path the source file was ingested from.",
-    "valid_from": "The date the document states (valid_from_source says which); NULL when it states none.",
-    "valid_from_source": "Where valid_from comes from: last_modified, registration.decision, "
-                         "registration.effective, registration.journal_officiel, export_date, or ingested_at "
-                         "(no date stated: valid_from NULL, ordered by ingestion).",
-    "previous_id": "document_id of the previous version of the key (NULL for version 1).",
-    "previous_version": "Version number of the previous version (NULL for version 1).",
-    "loaded_at": "When the document was loaded (UTC).",
-    "ingested_at": "When the source file was ingested (UTC).",
-    "computed_at": "When the derived row was computed (UTC).",
-}
-
-
-#: views that select from another view: their columns fall back on that view's column comments
-SAME_COLUMNS_AS = {"v_latest": "v_versions", "v_referentiels": "v_referentiel_versions",
-                   "v_rncp_fiches": "v_rncp_fiche_versions", "v_links": "v_link_versions",
-                   "v_quality_findings": "v_quality_finding_versions"}
+SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -158,7 +107,8 @@ def markdown(views: tuple[View, ...], schema_version: str = SCHEMA_VERSION) -> s
         f"Schema version **{schema_version}**. These `v_*` views are the stable interface of the warehouse "
         "(`warehouse/referentiels.duckdb`) and of `refpipe export`, which writes one dataset per view; the "
         "tables behind them may change. Item views list every version of every document: filter on "
-        "`is_latest` for the current ones. Texts are as printed (UTF-8); dates are `DATE`, times UTC `TIMESTAMP`.",
+        "`is_latest` for the current ones. Texts are as printed (UTF-8); dates are `DATE`, times `TIMESTAMPTZ` "
+        "(UTC), durations seconds.",
         "",
         "Views: " + ", ".join(f"[`{v.name}`](#{v.name})" for v in views) + ".",
     ]

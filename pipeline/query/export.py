@@ -1,5 +1,7 @@
 """Export the analysts' views as files others can read: Parquet (default) or CSV, plus manifest.json.
 
+(One-file exports for spreadsheet and SQLite users — ``xlsx``, ``sqlite`` — are in ``export_files``.)
+
 Layout of ``OUT_DIR`` (one dataset per ``v_*`` view, named without the ``v_``)::
 
     manifest.json                              schema version, refpipe version, time, sources, datasets
@@ -10,11 +12,14 @@ Layout of ``OUT_DIR`` (one dataset per ``v_*`` view, named without the ``v_``)::
 
 Every dataset directory reads with ``pyarrow.dataset.dataset(dir, partitioning="hive")``,
 ``pandas.read_parquet(dir)``, ``polars.read_parquet(dir / "**/*.parquet", hive_partitioning=True)`` or
-Spark.  Files are deterministic: rows are ordered by the key columns then every other column, the
+Spark.  CSV with ``excel=True`` is what a French Excel opens by double-click: UTF-8 with a BOM, ``;``
+between fields, decimal commas, times as ``YYYY-MM-DD HH:MM:SS`` (UTC).
+Files are deterministic: rows are ordered by the key columns then every other column, the
 arrow schema comes from the view (every field nullable, comments as field metadata), and the writer
 settings are fixed, so exporting an unchanged warehouse twice gives byte-identical Parquet files; only
 ``manifest.json``'s ``created_at`` differs.  Types are the views' (dates stay dates, text UTF-8), except
-INTERVAL, written as seconds (DOUBLE).  The export is written to a sibling temporary folder and
+INTERVAL, written as seconds (DOUBLE); times are UTC (TIMESTAMPTZ, arrow ``tz=UTC`` whatever the
+session's time zone).  The export is written to a sibling temporary folder and
 swapped into place at the end, so ``OUT_DIR`` never holds half an export.
 """
 
@@ -24,6 +29,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -86,11 +93,33 @@ def order_by(view: View) -> tuple[str, ...]:
     return (*lead, *(n for n in names if n not in lead))
 
 
+@contextmanager
+def utc_session(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block with the session time zone set to UTC (times then read and written as UTC)."""
+    row = con.execute("SELECT current_setting('TimeZone')").fetchone()
+    con.execute("SET TimeZone = 'UTC'")
+    try:
+        yield
+    finally:
+        if row and row[0]:
+            zone = str(row[0]).replace("'", "''")
+            con.execute(f"SET TimeZone = '{zone}'")
+
+
 def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str, fmt: str = "parquet", *,
-           warehouse: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """Write every v_* view of ``con`` to ``out_dir`` in ``fmt``; returns the manifest (also written)."""
+           warehouse: str | None = None, now: datetime | None = None, excel: bool = False) -> dict[str, Any]:
+    """Write every v_* view of ``con`` to ``out_dir`` in ``fmt``; returns the manifest (also written).
+    ``excel`` (CSV only): the dialect French Excel reads (BOM, ``;``, decimal comma)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    if excel and fmt != "csv":
+        raise ExportError("the Excel dialect is for CSV (for a workbook: refpipe export xlsx OUT.xlsx)")
+    with utc_session(con):
+        return _export(con, Path(out_dir), fmt, warehouse, now, excel)
+
+
+def _export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str, warehouse: str | None, now: datetime | None,
+            excel: bool) -> dict[str, Any]:
     out = Path(out_dir)
     _check_target(out)
     require_current_views(con)
@@ -100,12 +129,13 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str, fmt: str = "parq
     try:
         con.execute("BEGIN TRANSACTION")  # one snapshot for every view
         try:
-            datasets = [_write_view(con, view, tmp, fmt) for view in describe(con)]
+            datasets = [_write_view(con, view, tmp, fmt, excel) for view in describe(con)]
             sources = con.execute("SELECT source_sha256, path, status FROM v_sources "
                                   "ORDER BY source_sha256").fetchall()
         finally:
             con.execute("ROLLBACK")
-        text = json.dumps(_manifest(fmt, datasets, sources, warehouse, now), ensure_ascii=False, indent=2) + "\n"
+        written = _manifest(fmt + ("-excel" if excel else ""), datasets, sources, warehouse, now)
+        text = json.dumps(written, ensure_ascii=False, indent=2) + "\n"
         (tmp / MANIFEST).write_text(text, encoding="utf-8")
         _publish(tmp, out)
     except BaseException:
@@ -134,14 +164,14 @@ def _publish(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_view(con: duckdb.DuckDBPyConnection, view: View, root: Path, fmt: str) -> Dataset:
+def _write_view(con: duckdb.DuckDBPyConnection, view: View, root: Path, fmt: str, excel: bool = False) -> Dataset:
     name = dataset_name(view.name)
     parts = PARTITION_BY.get(view.name, ()) if fmt == "parquet" else ()
     order = order_by(view)
-    select = f"SELECT {_select_list(view, fmt)} FROM {view.name}"
+    select = f"SELECT {select_list(view, 'excel' if excel else fmt)} FROM {view.name}"
     sort = " ORDER BY " + ", ".join(f'"{c}"' for c in order)
     if fmt == "csv":
-        files = [_write_csv(con, select + sort, root, f"{name}.csv")]
+        files = [_write_csv(con, select + sort, root, f"{name}.csv", excel)]
     else:
         schema = _arrow_schema(con, view, select)
         files = []
@@ -170,15 +200,25 @@ def _interval(column: Column) -> bool:
     return column.type == "INTERVAL"
 
 
-def _select_list(view: View, fmt: str) -> str:
+#: column types written as decimal numbers (a decimal comma in the Excel dialect)
+_DECIMALS = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+
+
+def select_list(view: View, fmt: str) -> str:
     """The view's columns as exported: INTERVAL as seconds (no Parquet writer takes DuckDB's intervals);
-    in CSV, lists as JSON arrays."""
+    in CSV (and every text format: ``excel``, ``sqlite``, ``xlsx``), lists as JSON arrays; in the Excel
+    dialect, decimal commas and times as ``YYYY-MM-DD HH:MM:SS`` UTC (Excel reads no time zone)."""
     def expression(c: Column) -> str:
+        q = f'"{c.name}"'
         if _interval(c):
-            return f'epoch("{c.name}") AS "{c.name}"'
-        if fmt == "csv" and c.type.endswith("[]"):
-            return f'to_json("{c.name}") AS "{c.name}"'
-        return f'"{c.name}"'
+            q = f"epoch({q})"
+        elif fmt != "parquet" and c.type.endswith("[]"):
+            q = f"to_json({q})"
+        elif fmt == "excel" and c.type == "TIMESTAMP WITH TIME ZONE":
+            q = f"strftime({q} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S')"
+        if fmt == "excel" and (_interval(c) or c.type.startswith(_DECIMALS)):
+            q = f"replace(CAST({q} AS VARCHAR), '.', ',')"
+        return q if q == f'"{c.name}"' else f'{q} AS "{c.name}"'
     return ", ".join(expression(c) for c in view.columns)
 
 
@@ -205,11 +245,14 @@ def _write_parquet(table: pa.Table, schema: pa.Schema, drop: tuple[str, ...], ro
     return DataFile(rel, table.num_rows, _sha256(path))
 
 
-def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, root: Path, rel: str) -> DataFile:
-    """CSV through DuckDB: UTF-8, header, ISO dates."""
+def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, root: Path, rel: str, excel: bool = False) -> DataFile:
+    """CSV through DuckDB: UTF-8, header, ISO dates; ``excel``: a BOM first and ``;`` between fields."""
     path = root / rel
     literal = str(path).replace("'", "''")
-    rows = con.execute(f"COPY ({sql}) TO '{literal}' (FORMAT csv, HEADER true)").fetchall()[0][0]
+    dialect = ", DELIMITER ';'" if excel else ""
+    rows = con.execute(f"COPY ({sql}) TO '{literal}' (FORMAT csv, HEADER true{dialect})").fetchall()[0][0]
+    if excel:  # the BOM is how Excel knows the file is UTF-8 (else it reads it as Windows-1252)
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     return DataFile(rel, int(rows), _sha256(path))
 
 

@@ -89,10 +89,10 @@ class QueryWord:
     forms: frozenset[str]  # its possible lemmas and its surface form, folded: what it matches
 
 
-def query_words(query: str) -> list[QueryWord]:
+def query_words(query: str, *, cache_dir: Path | None = None) -> list[QueryWord]:
     """The content words of the query (one per lemma), in the order typed."""
     words: dict[str, QueryWord] = {}
-    for t, forms in query_terms(query):
+    for t, forms in query_terms(query, cache_dir=cache_dir):
         words.setdefault(t.lemma, QueryWord(query[t.start:t.end], forms))
     if not words:
         raise SearchError(f"no word to search for in {query!r} (only stop words or punctuation)")
@@ -102,7 +102,7 @@ def query_words(query: str) -> list[QueryWord]:
 def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 20, all_versions: bool = False,
            kind: str | None = None, cache_dir: Path | None = None) -> list[Hit]:
     """The items best matching ``query``, best first (at most ``limit``)."""
-    words = query_words(query)
+    words = query_words(query, cache_dir=cache_dir)
     items = [i for i in load_items(con, all_versions=all_versions) if kind is None or i.kind == kind]
     return rank(words, items, terms_many([i.text for i in items], cache_dir=cache_dir), limit)
 

@@ -41,7 +41,7 @@ from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.publish import writing
 from pipeline.load.runs import RunRecord, count_outcomes, record_run, utc_now
-from pipeline.records import Document, FileOutcome, Rejection, SourceFile
+from pipeline.records import Document, FileOutcome, Outcome, Rejection, SourceFile
 from pipeline.runtime.batch import discover
 from pipeline.runtime.executor import extract_batch, shutdown
 from pipeline.runtime.links import RecomputeSummary, recompute_warehouse
@@ -175,13 +175,13 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
             for outcome in _in_order(sources, known, staging, options, workers, stages):
                 remember(known, outcome)
                 outcomes.append(outcome)
-                if outcome.status in ("loaded", "partial", "rejected"):  # the staging file changed
+                if outcome.status.wrote:  # the staging file changed
                     session.document_done()
                 if on_file:
                     on_file(outcome)
             if options.links and links_stale(session.path):  # links follow the documents (even a crashed run's)
                 _link(stages, staging)
-            if any(o.status in ("loaded", "partial") for o in outcomes):  # a new version is diffed at once
+            if any(o.status in (Outcome.LOADED, Outcome.PARTIAL) for o in outcomes):  # a new version is diffed at once
                 _diff_versions(staging)
             prev = session.interrupted
             note = (f"the previous writer (pid {prev.pid}, {prev.command}, started {prev.started_at}) was "
@@ -296,7 +296,7 @@ def _results(chunk: list[SourceFile], pending: Pending[list[Extracted]], limits:
     try:
         return pending.result(timeout=wait)
     except Exception as exc:  # noqa: BLE001 - the runner's failure is not the files': report it, go on
-        return [FileOutcome(path=s.path, sha256=s.sha256, status="failed",
+        return [FileOutcome(path=s.path, sha256=s.sha256, status=Outcome.FAILED,
                             reason=f"{s.path}: extraction did not complete ({type(exc).__name__}: {exc})")
                 for s in chunk]
 
@@ -309,7 +309,7 @@ def _load(chunk: list[SourceFile], extracted: list[Extracted] | list[FileOutcome
     try:
         return stages.load(items, warehouse)
     except TransientError as exc:  # the load could not even start: these files are retried next run
-        return [FileOutcome(path=s.path, sha256=s.sha256, status="failed", reason=str(exc)) for s in chunk]
+        return [FileOutcome(path=s.path, sha256=s.sha256, status=Outcome.FAILED, reason=str(exc)) for s in chunk]
 
 
 __all__ = ["CHUNK_MAX", "IngestOptions", "InProcess", "Stages", "chunk_size", "default_workers", "ingest_paths"]

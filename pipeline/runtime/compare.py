@@ -26,11 +26,11 @@ from pipeline.load.publish import write_connection
 from pipeline.load.versions import dated_by, stored_version
 from pipeline.query.read import read_document
 from pipeline.query.resolve import resolve
-from pipeline.records import Document
+from pipeline.records import Document, Outcome
 from pipeline.runtime import IngestOptions, ingest_paths
 
 #: outcomes of an ingested reference that leave nothing to compare
-_NOT_LOADED = ("rejected", "quarantined", "failed")
+_NOT_LOADED = (Outcome.REJECTED, Outcome.QUARANTINED, Outcome.FAILED)
 
 
 def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:
@@ -70,7 +70,7 @@ def ingest_references(warehouse: Path | str, refs: tuple[str | os.PathLike[str],
     for outcome in ingest_paths([str(Path(f).expanduser()) for f in files], warehouse, options):
         if outcome.status in _NOT_LOADED:
             reason = (outcome.reason or outcome.status).removeprefix(f"{outcome.path}: ")
-            raise RejectedInput(outcome.path, reason if outcome.status != "quarantined"
+            raise RejectedInput(outcome.path, reason if outcome.status is not Outcome.QUARANTINED
                                 else f"rejected by an earlier run: {reason}")
 
 

@@ -7,13 +7,12 @@ child Python process that serves calls one at a time over a pipe.  The parent wa
 rejection naming the limit; the next file gets a fresh child.  A child that dies on its own (segfault,
 OOM killer) is a rejection too, so neither can end the batch.
 
-The child is started once and reused (its start and imports, ~0.15 s, are paid once per run, not per
-file); what each file costs is pickling its ``Document`` back: measured on the 16 fixture documents,
-3.26-3.45 s in the child against 3.33-3.38 s in process, i.e. within the noise (±5 ms per document).
-The child is a plain ``python -c`` process (not ``multiprocessing``'s spawn or fork): it never
-re-imports the parent's ``__main__`` (the CLI, pytest, Prefect's engine) and never inherits the
-parent's threads or locks.  It gets the parent's ``sys.path`` and exits when the parent's end of the
-pipe closes (the parent died).
+The child is started once and reused (its start and imports are paid once per run, not per file);
+what each file costs is pickling its ``Document`` back, within the noise of parsing it (figures in
+benchmarks/README.md, "Design figures").  The child is a plain ``python -c`` process (not
+``multiprocessing``'s spawn or fork): it never re-imports the parent's ``__main__`` (the CLI, pytest,
+Prefect's engine) and never inherits the parent's threads or locks.  It gets the parent's ``sys.path``
+and exits when the parent's end of the pipe closes (the parent died).
 
 Parallel extraction: ``extract_limited`` may be called from several threads at once (the flow's
 task runner runs one extraction per thread); each call checks a ``Worker`` out of a pool (an idle one,

@@ -41,6 +41,7 @@ from pipeline.link import findings as quality
 from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lemma_keys, remember_lemma_keys
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
+from pipeline.normalize import lemma_cache
 from pipeline.normalize.text import comparison_key
 from pipeline.query.read import read_documents, read_link_inputs
 from pipeline.records import Finding, Link
@@ -136,6 +137,7 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
         write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
+    lemma_cache.flush()  # the lemma keys this update computed serve the next process
     return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
 
 

@@ -17,7 +17,7 @@ import duckdb
 
 from pipeline.errors import RejectedInput, TransientError
 from pipeline.load import warehouse as wh
-from pipeline.records import Document, FileOutcome, Rejection, Source, SourceFile, Status
+from pipeline.records import Document, FileOutcome, Outcome, Rejection, Source, SourceFile, Status
 
 
 def load_outcome(document: Document, warehouse: Path) -> FileOutcome:
@@ -33,10 +33,10 @@ def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
         added = wh.load(document, con)
     except RejectedInput as exc:  # caught before any row was written (e.g. mojibake in the text)
         wh.record_rejection(document.source, str(exc), con)
-        return FileOutcome(path=document.source.path, sha256=document.source.sha256, status="rejected",
+        return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.REJECTED,
                            kind=document.kind.value, reason=str(exc))
     return FileOutcome(path=document.source.path, sha256=document.source.sha256,
-                       status=document.status.value if added else "unchanged", kind=document.kind.value,
+                       status=Outcome.of(document.status) if added else Outcome.UNCHANGED, kind=document.kind.value,
                        document_id=document.id, reason="; ".join(document.reasons) or None)
 
 
@@ -63,9 +63,9 @@ def export_outcome(source: SourceFile, warehouse: Path | str, *, include_rs: boo
         summary = import_export(source.path, con, sha256=source.sha256, include_rs=include_rs)
     finally:
         con.close()
-    status = {"loaded": "loaded", "unchanged": "unchanged", "rejected": "rejected"}[summary.status]
+    status = Outcome(summary.status)  # loaded | unchanged | rejected
     return FileOutcome(path=source.path, sha256=source.sha256, status=status, kind="export",
-                       reason=summary.reason if summary.status == "rejected" else summary.line())
+                       reason=summary.reason if status is Outcome.REJECTED else summary.line())
 
 
 def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path) -> FileOutcome:
@@ -79,7 +79,7 @@ def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path)
 def _reject(source: SourceFile, rejection: Rejection, con: duckdb.DuckDBPyConnection) -> FileOutcome:
     wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=_format_of(source.path),
                                pages=None, size=source.size), rejection.reason, con)
-    return FileOutcome(path=source.path, sha256=source.sha256, status="rejected", reason=rejection.reason)
+    return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.REJECTED, reason=rejection.reason)
 
 
 def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], warehouse: Path
@@ -98,8 +98,9 @@ def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], war
         return None
     finally:
         con.close()
-    return [FileOutcome(path=d.source.path, sha256=d.source.sha256, status=d.status.value if a else "unchanged",
-                        kind=d.kind.value, document_id=d.id, reason="; ".join(d.reasons) or None)
+    return [FileOutcome(path=d.source.path, sha256=d.source.sha256,
+                        status=Outcome.of(d.status) if a else Outcome.UNCHANGED, kind=d.kind.value, document_id=d.id,
+                        reason="; ".join(d.reasons) or None)
             for d, a in zip(documents, added, strict=True)]
 
 
@@ -133,7 +134,8 @@ def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehou
                         con.close()
                         con = None
                     if attempt_no == ATTEMPTS:
-                        outcome = FileOutcome(path=source.path, sha256=source.sha256, status="failed", reason=str(exc))
+                        outcome = FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.FAILED,
+                                              reason=str(exc))
                     else:
                         time.sleep(1)
             outcomes.append(outcome)
@@ -155,7 +157,7 @@ def _format_of(path: str) -> str:
 class Known:
     """What the warehouse already knows about some bytes (a ``sources`` row, and its document if any)."""
 
-    status: str  # loaded | partial | rejected
+    status: Status
     reason: str | None
     kind: str | None = None
     document_id: str | None = None
@@ -170,7 +172,7 @@ def known_sources(warehouse: Path) -> dict[str, Known]:
                            "LEFT JOIN documents d ON d.id = x.document_id").fetchall()
     finally:
         con.close()
-    return {sha: Known(status, reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}
+    return {sha: Known(Status(status), reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}
 
 
 def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantined: bool = False
@@ -181,18 +183,18 @@ def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantin
     reason, unless ``retry_quarantined``.  A changed file has new bytes: None, it is parsed and loads as a
     new version of its document."""
     k = known.get(source.sha256)
-    if k is None or (k.status == "rejected" and retry_quarantined):
+    if k is None or (k.status is Status.REJECTED and retry_quarantined):
         return None
-    if k.status == "rejected":
-        return FileOutcome(path=source.path, sha256=source.sha256, status="quarantined", reason=k.reason)
-    return FileOutcome(path=source.path, sha256=source.sha256, status="unchanged", kind=k.kind,
+    if k.status is Status.REJECTED:
+        return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.QUARANTINED, reason=k.reason)
+    return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.UNCHANGED, kind=k.kind,
                        document_id=k.document_id)
 
 
 def remember(known: dict[str, Known], outcome: FileOutcome) -> None:
     """Add this run's outcome, so the same bytes met again in the batch are skipped too."""
-    if outcome.status in ("loaded", "partial", "rejected") and outcome.sha256 not in known:
-        known[outcome.sha256] = Known(outcome.status, outcome.reason, outcome.kind, outcome.document_id)
+    if outcome.status.wrote and outcome.sha256 not in known:
+        known[outcome.sha256] = Known(Status(outcome.status.value), outcome.reason, outcome.kind, outcome.document_id)
 
 
 def links_stale(warehouse: Path) -> bool:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from golden import norm
-from pairs import HEADER_PDF_001, PAIRS, PDF_001, SEED_001, change_key, expected, parsed, versions_of
+from pairs import HEADER_PDF_001, PAIRS, PDF_001, SEED_001, change_key, expected, versions_of
+from parsed import parsed
 
 from pipeline.diff.render_json import change_json
 from pipeline.diff.structured import DiffError, diff_documents

@@ -15,7 +15,6 @@ from pipeline.extract.furniture import (
     last_modified,
     level,
     page_number,
-    parse_date,
     qualification,
     read_furniture,
     repeated_lines,
@@ -84,17 +83,6 @@ def test_level(text: str, expected: str | None) -> None:
 ])
 def test_last_modified(text: str, expected: date | None) -> None:
     assert last_modified(text) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("09/01/2007", date(2007, 1, 9)),
-    ("09/01/89", date(1989, 1, 9)),
-    ("1er mars 2010", date(2010, 3, 1)),
-    ("le 7 avril 2017", date(2017, 4, 7)),
-    ("pas de date", None),
-])
-def test_parse_date(text: str, expected: date | None) -> None:
-    assert parse_date(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from parsed import layout as cached_layout
 
 from pipeline.errors import RejectedInput
 from pipeline.extract import extract, source_of
@@ -70,7 +71,7 @@ def checkbox_columns(layout: Layout) -> set[int]:
 
 @pytest.fixture(scope="module")
 def layouts() -> dict[str, Layout]:
-    return {name: extract(PDFS / name) for name in ALL_PDFS}
+    return {name: cached_layout(PDFS / name) for name in ALL_PDFS}
 
 
 # ---------------------------------------------------------------------------------------------- twins
@@ -331,6 +332,8 @@ def test_a_scanned_page_inside_a_text_pdf_rejects_the_file() -> None:
 
 def test_each_page_parsed_once_closed_and_the_bytes_opened_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import pdfplumber
+
+    monkeypatch.setenv("REFPIPE_PDF_BACKEND", "pdfplumber")
     from pdfplumber.page import Page as PlumberPage
 
     events: list[tuple[str, int]] = []
@@ -359,6 +362,38 @@ def test_each_page_parsed_once_closed_and_the_bytes_opened_once(monkeypatch: pyt
     # words read once per page, and each page closed before the next one is read
     assert events[: 2 * n] == [e for i in range(1, n + 1) for e in (("words", i), ("close", i))]
     assert [e for e in events if e[0] == "words"] == [("words", i) for i in range(1, n + 1)]
+
+
+def test_pdfium_closes_every_page_text_page_and_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdfium handles are not garbage-collected: each page is read and closed before the next is opened."""
+    import pypdfium2 as pdfium
+
+    events: list[str] = []
+    for cls, name in ((pdfium.PdfDocument, "doc"), (pdfium.PdfPage, "page"), (pdfium.PdfTextPage, "text")):
+        real = cls.close
+
+        def spy(self, *a, _real=real, _name=name, **k):  # noqa: ANN001, ANN002, ANN003
+            events.append(_name)
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(cls, "close", spy)
+    real_get = pdfium.PdfDocument.__getitem__
+
+    def spy_get(self, i):  # noqa: ANN001
+        events.append("open")
+        return real_get(self, i)
+
+    monkeypatch.setattr(pdfium.PdfDocument, "__getitem__", spy_get)
+    monkeypatch.setenv("REFPIPE_PDF_BACKEND", "pdfium")
+    layout = extract(PDFS / "002_59b883e404a36628.lo-landscape-hrules.pdf")
+    n = layout.source.pages
+    assert events[: 3 * n] == ["open", "text", "page"] * n and events[3 * n:].count("doc") >= 1
+    with pytest.raises(RejectedInput):  # a page failing midway: the document is closed all the same
+        monkeypatch.setattr("pipeline.extract.pdf.pdfium.read_pdfium_page",
+                            lambda page: (_ for _ in ()).throw(RuntimeError("boom")))
+        events.clear()
+        extract(PDFS / "002_59b883e404a36628.lo-landscape-hrules.pdf")
+    assert events[:3] == ["open", "page", "doc"]
 
 
 # ---------------------------------------------------------------------------------------------- synthetic

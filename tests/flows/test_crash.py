@@ -13,6 +13,10 @@ cost at most 10 % of the time since), so the hooks only count on what every run 
 its first document and a final one.  A kill at the third publish passed here and failed on a slower CI
 machine, whose run made only two.
 
+The runs at a hook are one-off ``refpipe ingest`` runs in process (no Prefect server: the publish
+protocol under test is the same, without a server's round trips per task); the run killed from outside
+reports to a real Prefect server, as a scheduled run does.
+
 The corpus is CQPM référentiels only (RNCP fiches would make every rerun load spaCy to link them,
 seconds that test nothing here): 3 byte-variants of each text seed, a PDF and a bad file.
 """
@@ -32,6 +36,8 @@ from procs import REFPIPE, quiet_env, stop
 
 from pipeline.load.warehouse import DOCUMENT_TABLES
 
+pytestmark = pytest.mark.e2e  # kills refpipe processes on a real Prefect server
+
 SEEDS = sorted((FIXTURES / "seeds").glob("00[0-2]_*.txt"))  # the CQPM référentiels
 PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.pdf"
 
@@ -49,8 +55,10 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def ingest(inbox: Path, warehouse: Path, api: str, crash: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = quiet_env(PREFECT_API_URL=api, **({"REFPIPE_TEST_CRASH_AT": crash} if crash else {}))
+def ingest(inbox: Path, warehouse: Path, crash: str | None = None, api: str | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    """``refpipe ingest`` as a process: in process mode unless ``api`` names a Prefect server."""
+    env = quiet_env(**({"REFPIPE_TEST_CRASH_AT": crash} if crash else {}), **({"PREFECT_API_URL": api} if api else {}))
     return subprocess.run([str(REFPIPE), "ingest", str(inbox), "-w", str(warehouse)], env=env, capture_output=True,
                           text=True, timeout=180)
 
@@ -90,9 +98,9 @@ def versions(warehouse: Path) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def clean(inbox: Path, prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def clean(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = tmp_path_factory.mktemp("clean") / "w.duckdb"
-    result = ingest(inbox, warehouse, prefect_api)
+    result = ingest(inbox, warehouse)
     assert result.returncode == 1, result.stderr  # the bad file
     assert "10 loaded" in result.stdout and "1 rejected" in result.stdout, result.stdout
     return warehouse
@@ -117,13 +125,12 @@ def assert_converged(warehouse: Path, clean: Path) -> None:
 
 
 @pytest.mark.parametrize("point", ["publish:1", "publish:2", "published:1", "final:1"])
-def test_a_run_killed_at_a_hook_converges_on_the_rerun(point: str, inbox: Path, clean: Path, prefect_api: str,
-                                                       tmp_path: Path) -> None:
+def test_a_run_killed_at_a_hook_converges_on_the_rerun(point: str, inbox: Path, clean: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
-    killed = ingest(inbox, warehouse, prefect_api, crash=point)
+    killed = ingest(inbox, warehouse, crash=point)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert_consistent_after_kill(warehouse, clean)
-    rerun = ingest(inbox, warehouse, prefect_api)
+    rerun = ingest(inbox, warehouse)
     assert rerun.returncode in (0, 1) and "Traceback" not in rerun.stderr, rerun.stderr
     assert_converged(warehouse, clean)
 
@@ -146,6 +153,6 @@ def test_a_run_killed_from_outside_converges_on_the_rerun(inbox: Path, clean: Pa
     finally:
         stop(proc, grace=0)
     assert_consistent_after_kill(warehouse, clean)
-    rerun = ingest(inbox, warehouse, prefect_api)
+    rerun = ingest(inbox, warehouse, api=prefect_api)
     assert rerun.returncode in (0, 1) and "Traceback" not in rerun.stderr, rerun.stderr
     assert_converged(warehouse, clean)

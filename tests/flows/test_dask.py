@@ -16,10 +16,11 @@ import distributed
 import duckdb
 import pytest
 from golden import FIXTURES
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest import run_ingest
 from pipeline.limits import Limits
+
+pytestmark = pytest.mark.e2e  # a Dask cluster and a Prefect harness
 
 START_TIMEOUT = 60
 
@@ -35,13 +36,7 @@ def cluster() -> Iterator[str]:
         local.close(timeout=START_TIMEOUT)
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
-def test_the_flow_runs_its_extractions_on_a_dask_cluster(cluster: str, harness: None, tmp_path: Path) -> None:
+def test_the_flow_runs_its_extractions_on_a_dask_cluster(cluster: str, prefect_harness: None, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     pdfs = sorted((FIXTURES / "pdf").glob("00[0-3]_*.rl-portrait-grid.pdf"))

@@ -50,6 +50,7 @@ def test_the_deployment_has_a_json_parameter_schema_and_the_cron_schedule(tmp_pa
     assert deployment.parameters["inbox"] == str(tmp_path.resolve())
 
 
+@pytest.mark.e2e
 def test_serve_registers_the_schedule_and_a_triggered_run_loads_the_inbox(prefect_api: str, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -90,8 +91,9 @@ def test_serve_registers_the_schedule_and_a_triggered_run_loads_the_inbox(prefec
 
                 return wait_for("the flow run", finished, 90)
 
-            first = run_to_completion()
-            assert first.state is not None and first.state.is_completed(), first.state
+            first = run_to_completion()  # letter.pdf is rejected: red on the dashboard, the rest loaded
+            assert first.state is not None and first.state.is_failed(), first.state
+            assert (first.state.message or "").startswith("1 of 3 file(s) rejected or failed")
             assert documents(warehouse) == 2
 
             shutil.copy(seeds[2], inbox / seeds[2].name)  # a new file arrives in the drop folder
@@ -112,6 +114,12 @@ def test_serve_registers_the_schedule_and_a_triggered_run_loads_the_inbox(prefec
     finally:
         con.close()
     assert runs == [("deployment:test-inbox", 2, 0, 1, 0), ("deployment:test-inbox", 1, 2, 0, 1)]
+    printed = (tmp_path / "serve.log").read_text()
+    lines = [line for line in printed.splitlines() if line.startswith("refpipe: ")]
+    assert len(lines) == 2, printed  # one line per run, nothing else from the runs
+    assert lines[0].endswith("3 file(s): 2 loaded, 1 rejected") and lines[1].endswith(
+        "4 file(s): 1 loaded, 2 unchanged, 1 quarantined"), lines
+    assert " INFO " not in printed and "| INFO" not in printed, printed
 
 
 def documents(warehouse: Path) -> int:

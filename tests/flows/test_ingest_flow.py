@@ -1,4 +1,4 @@
-"""The ingestion flow under Prefect's test harness: real seeds plus bad inputs, run twice; incremental
+"""The ingestion flow under Prefect's test prefect_harness: real seeds plus bad inputs, run twice; incremental
 runs (unchanged and quarantined bytes are not parsed again, a changed file is a new version, a deleted
 file deletes nothing); per-document limits."""
 
@@ -11,12 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 from golden import FIXTURES
-from prefect.testing.utilities import prefect_test_harness
 
 import pipeline.runtime
-from flows.ingest import ingest_flow
+from flows.ingest import ingest_flow, outcomes_of
 from pipeline.limits import Limits
+from pipeline.records import FileOutcome
 from pipeline.runtime.executor import extract_batch
+
+pytestmark = pytest.mark.e2e  # the flow on Prefect's test harness
 
 # the words of each MANIFEST reason that our reason must also say
 BAD_REASON_WORDS = {
@@ -26,10 +28,9 @@ BAD_REASON_WORDS = {
 TABLES_WITH_ROWS = ("sources", "documents", "cqpm_capacities", "cqpm_criteria", "rncp_capacities", "rncp_blocks")
 
 
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
+def ingest(*args: object, **kwargs: object) -> list[FileOutcome]:
+    """The flow's outcomes, whether it ended Completed or Failed (a file was rejected)."""
+    return outcomes_of(ingest_flow(*args, return_state=True, **kwargs))  # type: ignore[call-overload]
 
 
 def _counts(warehouse: Path) -> dict[str, int]:
@@ -42,7 +43,7 @@ def _counts(warehouse: Path) -> dict[str, int]:
         con.close()
 
 
-def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path: Path) -> None:
+def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(FIXTURES / "seeds", inbox)
     (inbox / "notes.txt").write_text("Compte rendu de réunion, rien à voir.\n", encoding="utf-8")
@@ -50,7 +51,7 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
     warehouse = tmp_path / "w.duckdb"
 
     seen: list[str] = []
-    outcomes = ingest_flow([str(inbox)], str(warehouse), on_file=lambda o: seen.append(o.status))
+    outcomes = ingest([str(inbox)], str(warehouse), on_file=lambda o: seen.append(o.status))
 
     by_name = {Path(o.path).name: o for o in outcomes}
     assert len(outcomes) == 7 == len(seen)
@@ -64,7 +65,7 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
     assert first["documents"] == 5
     assert all(first[t] > 0 for t in TABLES_WITH_ROWS)
 
-    again = ingest_flow([str(inbox)], str(warehouse))
+    again = ingest([str(inbox)], str(warehouse))
     assert {o.status for o in again if o.kind} == {"unchanged"}
     assert {Path(o.path).name: o.status for o in again if not o.kind} == {"notes.txt": "quarantined",
                                                                           "empty.pdf": "quarantined"}
@@ -73,7 +74,7 @@ def test_flow_loads_seeds_rejects_bad_files_and_is_idempotent(harness, tmp_path:
     assert after == first
 
 
-def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: Path) -> None:
+def test_flow_survives_every_bad_input_without_partial_rows(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "bad"
     manifest = json.loads((FIXTURES / "bad" / "MANIFEST.json").read_text(encoding="utf-8"))
     inbox.mkdir()
@@ -82,7 +83,7 @@ def test_flow_survives_every_bad_input_without_partial_rows(harness, tmp_path: P
     shutil.copy(FIXTURES / "seeds" / "002_59b883e404a36628.txt", inbox / "good.txt")
     warehouse = tmp_path / "w.duckdb"
 
-    outcomes = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+    outcomes = {Path(o.path).name: o for o in ingest([str(inbox)], str(warehouse))}
 
     for name, words in BAD_REASON_WORDS.items():
         assert outcomes[name].status == "rejected", name
@@ -121,16 +122,16 @@ def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_whole_bad_corpus_ends_in_quarantine_and_is_not_parsed_again(
-        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox = tmp_path / "bad"
     shutil.copytree(FIXTURES / "bad", inbox)
     (inbox / "MANIFEST.json").unlink()
     warehouse = tmp_path / "w.duckdb"
-    first = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+    first = {Path(o.path).name: o for o in ingest([str(inbox)], str(warehouse))}
     assert {n for n, o in first.items() if o.status == "rejected"} == set(BAD_REASON_WORDS)
 
     parsed = _forbid_extraction(monkeypatch)
-    again = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(warehouse))}
+    again = {Path(o.path).name: o for o in ingest([str(inbox)], str(warehouse))}
     assert parsed == []  # nothing read again: known bytes are skipped on their sha256
     assert {n: o.status for n, o in again.items()} == {**dict.fromkeys(BAD_REASON_WORDS, "quarantined"),
                                                       "latin1_referentiel.txt": "unchanged"}
@@ -147,27 +148,30 @@ def test_the_whole_bad_corpus_ends_in_quarantine_and_is_not_parsed_again(
     assert runs == [(6, 0, 0, 1), (0, 6, 1, 0)]
 
     parsed.clear()  # --retry-quarantined parses them again (and they are rejected again, nothing new)
-    retried = ingest_flow([str(inbox)], str(warehouse), retry_quarantined=True)
+    retried = ingest([str(inbox)], str(warehouse), retry_quarantined=True)
     assert sorted(parsed) == sorted(BAD_REASON_WORDS)
     assert {o.status for o in retried if Path(o.path).name in BAD_REASON_WORDS} == {"rejected"}
 
 
 def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
-        harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     seeds = sorted((FIXTURES / "seeds").glob("00[0-2]*.txt"))
     for seed in seeds:
         shutil.copy(seed, inbox / seed.name)
     warehouse = tmp_path / "w.duckdb"
-    ingest_flow([str(inbox)], str(warehouse))
+    ingest([str(inbox)], str(warehouse))
     before = _counts(warehouse)
 
     changed = inbox / seeds[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new bytes, same words
+    text = changed.read_text(encoding="utf-8")  # a changed criterion: new content (not only new bytes)
+    assert "Les actions retenues sont formulées" in text
+    changed.write_text(text.replace("Les actions retenues sont formulées", "Les actions choisies sont formulées", 1),
+                       encoding="utf-8")
     (inbox / seeds[1].name).unlink()
     parsed = _forbid_extraction(monkeypatch)
-    outcomes = {Path(o.path).name: o.status for o in ingest_flow([str(inbox)], str(warehouse))}
+    outcomes = {Path(o.path).name: o.status for o in ingest([str(inbox)], str(warehouse))}
 
     assert outcomes == {seeds[0].name: "loaded", seeds[2].name: "unchanged"}
     assert parsed == [seeds[0].name]
@@ -185,14 +189,15 @@ def test_a_changed_file_is_a_new_version_and_a_deleted_file_deletes_nothing(
     assert deleted == (1,)  # the deleted file's document stays
 
 
-def test_files_over_a_limit_are_rejected_with_that_reason_and_the_batch_goes_on(harness, tmp_path: Path) -> None:
+def test_files_over_a_limit_are_rejected_with_that_reason_and_the_batch_goes_on(prefect_harness,
+                                                                                tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(FIXTURES / "pdf" / "000_8d1bcbb53b7e0a76.rl-portrait-grid.pdf", inbox / "long.pdf")
     shutil.copy(FIXTURES / "seeds" / "002_59b883e404a36628.txt", inbox / "fine.txt")
     (inbox / "big.txt").write_bytes((inbox / "fine.txt").read_bytes() + b" " * 40_000)
     limits = Limits(max_bytes=40_000, max_pages=2, seconds=60)  # the PDF has 35 KB and 4 pages
-    outcomes = {Path(o.path).name: o for o in ingest_flow([str(inbox)], str(tmp_path / "w.duckdb"), limits=limits)}
+    outcomes = {Path(o.path).name: o for o in ingest([str(inbox)], str(tmp_path / "w.duckdb"), limits=limits)}
     assert outcomes["long.pdf"].status == "rejected" and "page limit of 2" in (outcomes["long.pdf"].reason or "")
     assert outcomes["big.txt"].status == "rejected" and "size limit" in (outcomes["big.txt"].reason or "")
     assert outcomes["fine.txt"].status == "loaded"

@@ -4,13 +4,11 @@ in discovery order; rejections and the per-document time limit still work with s
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from golden import FIXTURES
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest import run_ingest
 from pipeline.limits import Limits
@@ -19,12 +17,6 @@ from pipeline.runtime.executor import pool_size
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 PDFS = sorted((FIXTURES / "pdf").glob("00[0-4]_*.rl-portrait-grid.pdf"))
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
@@ -45,7 +37,8 @@ def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
     assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [6, 2, 2, 2, 2, 1]
 
 
-def test_two_workers_load_the_same_warehouse_as_one(harness: None, tmp_path: Path) -> None:
+@pytest.mark.e2e
+def test_two_workers_load_the_same_warehouse_as_one(prefect_harness: None, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for i in range(2):  # two byte-variants of each text seed: two versions of each document
@@ -72,7 +65,8 @@ def test_two_workers_load_the_same_warehouse_as_one(harness: None, tmp_path: Pat
     assert pool_size() == 0  # the run stopped its extraction processes
 
 
-def test_rejections_and_the_time_limit_still_work_with_parallel_workers(harness: None, tmp_path: Path) -> None:
+@pytest.mark.e2e
+def test_rejections_and_the_time_limit_still_work_with_parallel_workers(prefect_harness: None, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for seed in SEEDS[:3]:

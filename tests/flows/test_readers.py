@@ -14,8 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from golden import FIXTURES
 from procs import REFPIPE, quiet_env, stop
+
+pytestmark = pytest.mark.e2e  # reader and writer processes on a real Prefect server
 
 SEEDS = sorted((FIXTURES / "seeds").glob("00[0-2]_*.txt"))  # CQPM référentiels (no spaCy linking needed)
 PDFS = [FIXTURES / "pdf" / f"00{i}_{h}.rl-portrait-grid.pdf" for i, h in ((1, "1b606db1c3205ecb"),

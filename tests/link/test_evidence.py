@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
-from functools import cache
 from pathlib import Path
 
 import pytest
 from golden import FIXTURES, load_gold
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsed import parsed
 
 from pipeline.link.evidence import (
     TITLE_ALONE_MIN,
     assess,
+    bare_title_key,
     candidate_pairs,
     cqpm_number,
     inferred_choice,
@@ -24,15 +25,12 @@ from pipeline.link.evidence import (
     link_documents,
     remember_lemma_keys,
     text_similarity,
-    title_key,
     title_similarity,
 )
 from pipeline.link.inputs import link_input
 from pipeline.link.render import contract_links
-from pipeline.normalize.document import normalize_document
 from pipeline.normalize.lemmas import lemma_key
 from pipeline.normalize.text import comparison_key
-from pipeline.parse import extract_document
 from pipeline.records import Document, Source
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -41,9 +39,8 @@ DD, QSE, MGMT, RNCP_QSE, RNCP_RH = SEEDS  # 001: CQPM 0195 (prints no number); 0
 GOLD_MAP = {(m["rncp"], m["cqpm"]) for m in load_gold(FIXTURES / "gold" / "links.json")[0]["capacity_map"]}
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 def docs(paths: list[Path]) -> list[Document]:
@@ -170,14 +167,14 @@ def test_text_similarity_absorbs_wording_drift() -> None:
 
 
 def test_titles_and_numbers() -> None:
-    assert title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
+    assert bare_title_key("CQP : Certificat de qualification professionnelle Coordonnateur(trice) QSE (CQPM)") == (
         "coordonnateur(trice) qse")
     assert cqpm_number("CQPM 195") == "0195" and cqpm_number("0264") == "0264" and cqpm_number(None) is None
 
 
 @given(st.text())
-def test_title_key_is_idempotent_and_total(text: str) -> None:
-    assert title_key(title_key(text)) == title_key(text)
+def test_bare_title_key_is_idempotent_and_total(text: str) -> None:
+    assert bare_title_key(bare_title_key(text)) == bare_title_key(text)
 
 
 @settings(max_examples=50, deadline=None)
@@ -238,3 +235,36 @@ def test_a_full_lemma_memo_starts_again_without_losing_a_text(monkeypatch: pytes
     monkeypatch.setattr(link, "_LEMMA_KEYS", {a: expected[0]})
     monkeypatch.setattr(link, "_LEMMA_KEYS_MAX", 1)  # a is known, b is not: the memo is full
     assert lemma_keys([a, b]) == expected
+
+
+def test_blocking_without_numbers_keeps_every_pair_the_capacities_link() -> None:
+    """Without numbers, only the capacities and titles decide: blocking must keep every pair ``assess`` links."""
+    inputs = [dataclasses.replace(link_input(d), named_number=None, printed_number=None)
+              for d in docs(SEEDS + PDFS)]
+    fiches = [d for d in inputs if d.kind.value == "rncp" and d.linkable]
+    refs = [d for d in inputs if d.kind.value == "cqpm" and d.linkable]
+    every = [(f, r) for f in fiches for r in refs]
+    linked = {(f.id, r.id) for f, r in every if assess(f, r) is not None}
+    kept = {(f.id, r.id) for f, r in candidate_pairs(inputs)}
+    assert linked and linked <= kept and len(kept) < len(every)
+
+
+def test_lemma_keys_come_from_the_disk_cache_without_spacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text lemmatised by an earlier process: its key is read from the cache and spaCy is not loaded."""
+    from pipeline.link import evidence as link
+    from pipeline.normalize import lemma_cache
+
+    monkeypatch.setenv("REFPIPE_CACHE_DIR", str(tmp_path))
+    texts = ["Organiser la mise en œuvre des actions correctives", "Contrôler la conformité des pièces usinées"]
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})
+    expected = link.lemma_keys(texts)  # computed by spaCy, written to the cache (at exit, or now)
+    lemma_cache.flush()
+    monkeypatch.setattr(lemma_cache, "_LOADED", {})  # a new process: the file is all it has
+    monkeypatch.setattr(link, "_LEMMA_KEYS", {})
+    assert lemma_cache.load() == {lemma_cache.digest(t): k for t, k in zip(texts, expected, strict=True)}
+
+    def no_spacy(batch):  # noqa: ANN001, ANN202
+        raise AssertionError("spaCy used for a cached text")
+
+    monkeypatch.setattr(link, "tokens_many", no_spacy)
+    assert link.lemma_keys(texts) == expected

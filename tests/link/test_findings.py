@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 from golden import FIXTURES
+from parsed import parsed
 
 from pipeline.link.evidence import link_documents
 from pipeline.link.findings import (
@@ -19,8 +19,6 @@ from pipeline.link.findings import (
     findings,
 )
 from pipeline.link.inputs import link_input
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.records import CodedText, Document, Finding, Registration
 
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
@@ -30,9 +28,8 @@ BEFORE_END = date(2020, 1, 1)  # both fiches registered 2017-04-21 .. 2022-04-21
 AFTER_END = date(2025, 1, 1)
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 def summary(found: tuple[Finding, ...] | list[Finding]) -> set[tuple[str, str, str, str]]:

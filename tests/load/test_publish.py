@@ -121,6 +121,7 @@ def test_leftovers_of_a_killed_writer_are_discarded_and_reported(tmp_path: Path)
     assert count(w) == 2 and leftovers(w) == ["w.duckdb.lock"]
 
 
+@pytest.mark.e2e  # a killed process leaves the WAL
 def test_a_wal_left_beside_the_published_file_is_folded_in_first(tmp_path: Path) -> None:
     w = tmp_path / "w.duckdb"
     with publish.write_connection(w) as con:

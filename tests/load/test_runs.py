@@ -38,7 +38,7 @@ def test_runs_round_trip_latest_first(con: duckdb.DuckDBPyConnection) -> None:
     assert got[1] == first and got[1].files == 4
     assert got[0].counts["quarantined"] == 1 and got[0].limits == Limits(max_pages=10) and got[0].note
     assert runs.last_runs(con, 1) == [got[0]]
-    assert con.execute("SELECT duration FROM v_runs WHERE run_id = 'r1'").fetchone() == (timedelta(seconds=5),)
+    assert con.execute("SELECT duration FROM v_runs WHERE run_id = 'r1'").fetchone() == (5.0,)
 
 
 def test_the_quarantine_is_the_rejected_sources(con: duckdb.DuckDBPyConnection) -> None:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import duckdb
 import pytest
 from golden import FIXTURES
+from parsed import parsed
 
 from pipeline.load import warehouse as wh
-from pipeline.load.versions import list_versions, refine_keys, rekey, title_key
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
+from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
 from pipeline.records import Document
 from pipeline.runtime.compare import compare
 from pipeline.runtime.version_diffs import diff_new_versions
@@ -27,9 +25,8 @@ HEADER_001 = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pd
 TITLE_001 = "Coordonnateur (trice) de système Q, S, E (Qualité, Sécurité, Environnement)"
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(path))
+    return parsed(path)
 
 
 CQPM_V1 = CQPM_PAIR / "v1.rl-portrait-grid.pdf"
@@ -53,7 +50,7 @@ def test_unnumbered_referentiel_versions_share_a_title_key(con: duckdb.DuckDBPyC
     v1, v2 = doc(CQPM_V1), doc(CQPM_V2)
     assert v1.cqpm and v1.cqpm.number is None  # neither version prints its CQPM number
     assert wh.load(v1, con) and wh.load(v2, con)
-    key = title_key(TITLE_001)
+    key = title_version_key(TITLE_001)
     assert key and key.startswith("CQPM-T")
     # v1 states no date: no valid_from (an ingestion date is never mixed in), placed by ingestion order
     assert versions(con) == [(key, 1, v1.id, None, None), (key, 2, v2.id, date(2021, 5, 2), v1.id)]
@@ -203,7 +200,7 @@ def test_an_unnumbered_version_joins_the_numbered_key_of_its_title(con: duckdb.D
 def test_rekey_appends_a_chain_after_the_target_chain(con: duckdb.DuckDBPyConnection) -> None:
     for d in (doc(CQPM_V1), doc(CQPM_V2)):
         wh.load(d, con)
-    key = title_key(TITLE_001)
+    key = title_version_key(TITLE_001)
     assert key
     con.execute("UPDATE documents SET key = 'CQPM-9999' WHERE id = ?", [doc(CQPM_V1).id])
     con.execute("UPDATE documents SET version = '1', previous_id = NULL WHERE id = ?", [doc(CQPM_V2).id])

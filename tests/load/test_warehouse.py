@@ -318,6 +318,7 @@ def test_views_answer(con: duckdb.DuckDBPyConnection) -> None:
                        ).fetchone() == (0,)
 
 
+@pytest.mark.e2e  # a second process holds the lock
 def test_locked_warehouse_is_a_transient_error(tmp_path: Path) -> None:
     path = tmp_path / "locked.duckdb"
     wh.connect(path).close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalize.text import clean, comparison_key
+from pipeline.normalize.text import clean, comparison_key, fold, fold_aligned, fold_token, strip_accents
 
 french = st.text(alphabet=st.sampled_from(list("abcdeéèêàçùœæ’' ;.:,\t\n\u00a0\u00adﬁ«»-ÉŒ<>/p")), max_size=80)
 
@@ -41,3 +41,22 @@ def test_clean_normalises_unicode_and_spaces() -> None:
 def test_comparison_key_terminates_where_casefold_and_nfkc_disagree() -> None:
     # casefold("ẙ") decomposes it, NFKC recomposes it: the old recursion never ended
     assert comparison_key("ẙ") == comparison_key(comparison_key("ẙ"))
+
+
+@given(french)
+def test_fold_is_the_comparison_key_without_accents(text: str) -> None:
+    folded = fold(text)
+    assert strip_accents(comparison_key(text)) == folded
+    assert strip_accents(folded) == folded
+    assert fold("Élaboration des Capacités :") == "elaboration des capacites"
+
+
+@given(st.text())
+def test_fold_aligned_keeps_one_character_per_character(text: str) -> None:
+    assert len(fold_aligned(text)) == len(text)
+    assert fold_aligned("L’Évaluation") == "l'evaluation"
+
+
+def test_fold_token_keeps_punctuation_tokens_apart() -> None:
+    assert fold_token(".") != fold_token(",")
+    assert fold_token("Œuvre’s") == "oeuvre's"

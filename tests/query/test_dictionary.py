@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -43,6 +44,34 @@ def test_every_view_has_a_comment_and_the_required_views_exist(seeded: duckdb.Du
     views = dictionary.describe(seeded)
     assert dictionary.uncommented(views) == []
     assert {v.name for v in views} >= REQUIRED_VIEWS
+
+
+def test_every_view_column_has_a_comment_in_the_catalog(seeded: duckdb.DuckDBPyConnection) -> None:
+    """What the DuckDB CLI, DBeaver and the Parquet metadata show: the catalog's own comment, no fallback."""
+    blank = seeded.execute(
+        "SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE table_name IN "
+        "(SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\') "
+        "AND coalesce(trim(comment), '') = '' ORDER BY 1").fetchall()
+    assert blank == [], f"{len(blank)} view column(s) without a COMMENT: {[b[0] for b in blank]}"
+    views = dictionary.describe(seeded)
+    assert sum(len(v.columns) for v in views) > 500
+    assert all(c.comment and c.comment.strip() for v in views for c in v.columns)
+
+
+def test_times_are_utc_timestamptz_and_durations_seconds(seeded: duckdb.DuckDBPyConnection) -> None:
+    types = dict(((t, c), ty) for t, c, ty in seeded.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE table_name LIKE 'v\\_%' ESCAPE '\\'"
+    ).fetchall())
+    assert types[("v_runs", "duration")] == "DOUBLE"
+    assert not [k for k, t in types.items() if t in ("TIMESTAMP", "INTERVAL")]
+    assert types[("v_sources", "ingested_at")] == "TIMESTAMP WITH TIME ZONE"
+    seeded.execute("SET TimeZone = 'Europe/Paris'")
+    try:  # the instant does not depend on the session's zone: the stored UTC time, marked as UTC
+        stored, shown = seeded.execute("SELECT s.ingested_at, v.ingested_at FROM sources s "
+                                       "JOIN v_sources v ON v.source_sha256 = s.sha256 LIMIT 1").fetchone()
+        assert shown.utcoffset() is not None and shown.astimezone(UTC).replace(tzinfo=None) == stored
+    finally:
+        seeded.execute("SET TimeZone = 'UTC'")
 
 
 def test_the_dictionary_describes_the_schema_not_the_data(seeded: duckdb.DuckDBPyConnection) -> None:
@@ -132,7 +161,7 @@ def test_a_schema_1_warehouse_is_upgraded_by_the_next_writer(tmp_path: Path) -> 
         columns = [r[0] for r in con.execute("DESCRIBE criterion_keys").fetchall()]
         assert "referentiel" not in columns and "key" in columns
         assert con.execute("SELECT count(*) FROM criterion_keys").fetchone() == rows  # the rows stay
-        assert dictionary.warehouse_schema_version(con) == "2" == dictionary.SCHEMA_VERSION
+        assert dictionary.warehouse_schema_version(con) == "3" == dictionary.SCHEMA_VERSION
         for seed in seeds:
             wh.load(doc(seed), con)
         links_store.recompute(con)

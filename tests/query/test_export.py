@@ -100,7 +100,7 @@ def test_types_dates_are_dates_and_text_is_utf8(exported) -> None:
     fiches = pq.read_table(out / "rncp_fiches" / "part-0.parquet")
     assert str(fiches.schema.field("registration_end").type) == "date32[day]"
     assert fiches.column("registration_end").to_pylist() == [date(2022, 4, 21)] * 2
-    assert str(fiches.schema.field("loaded_at").type) == "timestamp[us]"
+    assert str(fiches.schema.field("loaded_at").type) == "timestamp[us, tz=UTC]"
     frame = pd.read_parquet(out / "rncp_fiches")
     assert isinstance(frame["registration_end"].iloc[0], date)
     titles = pd.read_parquet(out / "referentiels")["title"].tolist()

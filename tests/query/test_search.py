@@ -141,3 +141,24 @@ def test_no_duckdb_extension_is_needed(seeds: duckdb.DuckDBPyConnection) -> None
     loaded = seeds.execute("SELECT extension_name FROM duckdb_extensions() "
                            "WHERE loaded AND install_mode <> 'STATICALLY_LINKED'").fetchall()
     assert loaded == []
+
+
+def test_a_query_of_cached_words_is_answered_without_spacy(seeds: duckdb.DuckDBPyConnection,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    search_terms._MEMORY.clear()  # earlier tests filled it: this test's disk cache must get every text
+    first = search(seeds, "mesurent les indicateurs d'audit", limit=20)  # spaCy analyses it, the words are cached
+    search_terms._MEMORY.clear()  # a new process: only the disk caches are left
+
+    def no_spacy() -> Any:
+        raise AssertionError("spaCy loaded for a query whose words are all cached")
+
+    monkeypatch.setattr(search_terms, "nlp", no_spacy)
+    again = search(seeds, "mesurent les indicateurs d'audit", limit=20)
+    assert [(h.item.text, h.matched, h.highlights) for h in again] == [
+        (h.item.text, h.matched, h.highlights) for h in first]
+    reordered = search(seeds, "Audit indicateurs", limit=20)  # the same words, another query: still cached
+    assert reordered and {m for h in reordered for m in h.matched} <= {"Audit", "indicateurs"}
+    with pytest.raises(AssertionError, match="spaCy loaded"):
+        search(seeds, "soudure", limit=5)  # a word never analysed: spaCy is needed
+    with pytest.raises(AssertionError, match="spaCy loaded"):
+        search(seeds, "audit-qualité", limit=5)  # not plain words: spaCy tokenises it

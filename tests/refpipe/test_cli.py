@@ -1,4 +1,5 @@
-"""The console script, run as a user runs it: ingest, show --json against the gold, sql, help."""
+"""The CLI as a user runs it: ingest, show --json against the gold, sql, help (in process, see
+``cli_runner``); the console script itself once, as a process (e2e)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import REFPIPE, Ran
+from cli_runner import refpipe as run
 from golden import FIXTURES, assert_same_document, load_gold
 
 from refpipe.cli import app
 
-REFPIPE = Path(sys.executable).parent / "refpipe"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
-
-
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Ran]:
     work = tmp_path_factory.mktemp("cli")
     inbox = work / "inbox"
     inbox.mkdir()
@@ -99,6 +95,23 @@ def test_sql_formats(ingested) -> None:
     assert bad.returncode == 1 and "nowhere" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.e2e  # the console script reading its standard input
+def test_sql_reads_the_query_from_stdin_or_a_file(ingested, tmp_path: Path) -> None:
+    _, warehouse, _ = ingested
+    query = "-- documents per kind\nSELECT kind, count(*) AS n\nFROM documents\nGROUP BY kind ORDER BY kind;\n"
+    env = {**os.environ, "COLUMNS": "200"}
+    piped = subprocess.run([str(REFPIPE), "sql", "-", "--csv", "-w", str(warehouse)], input=query,
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS first;\n" + query, encoding="utf-8")
+    from_file = run("sql", "--file", str(script), "--csv", "-w", str(warehouse))
+    assert from_file.returncode == 0 and from_file.stdout.splitlines() == ["kind,n", "cqpm,3", "rncp,2"]
+    neither = run("sql", "-w", str(warehouse))
+    assert neither.returncode == 2 and "give one query" in neither.stderr
+
+
 def test_ingest_twice_adds_nothing(ingested) -> None:
     inbox, warehouse, _ = ingested
     count = "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM cqpm_criteria) AS n"
@@ -106,6 +119,21 @@ def test_ingest_twice_adds_nothing(ingested) -> None:
     again = run("ingest", str(inbox), "-w", str(warehouse))
     assert "5 unchanged" in again.stdout
     assert run("sql", count, "--json", "-w", str(warehouse)).stdout == before
+
+
+@pytest.mark.e2e
+def test_the_console_script_ingests_shows_and_helps(tmp_path: Path) -> None:
+    """The installed entry point, as a process: the in-process tests above stand for it otherwise."""
+    env = {**os.environ, "COLUMNS": "200"}
+    warehouse = str(tmp_path / "w.duckdb")
+    ingest = subprocess.run([str(REFPIPE), "ingest", str(SEEDS[1]), "-w", warehouse], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert ingest.returncode == 0 and "1 loaded" in ingest.stdout, ingest.stderr
+    show = subprocess.run([str(REFPIPE), "show", str(SEEDS[1]), "--json", "-w", warehouse], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert_same_document(json.loads(show.stdout), load_gold(FIXTURES / "gold" / f"{SEEDS[1].stem}.json"), SEEDS[1].stem)
+    helped = subprocess.run([str(REFPIPE), "--help"], capture_output=True, text=True, env=env, timeout=300)
+    assert helped.returncode == 0 and "ingest" in helped.stdout
 
 
 @pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])  # type: ignore[union-attr]
@@ -140,3 +168,22 @@ def test_run_logs_leave_the_terminal_unless_the_user_asks_for_prefect_logs(monke
     finally:
         for h in handlers:
             h.filters = before[id(h)]
+
+
+def test_prefect_stays_off_the_terminal_but_its_run_logs_reach_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `refpipe ingest` (with PREFECT_API_URL) and `refpipe serve` set before Prefect is imported:
+    no telemetry notice (it would print inside the progress bar), run logs to the API at INFO, the
+    terminal from WARNING; the user's own PREFECT_LOGGING_LEVEL wins."""
+    from prefect._internal.analytics.enabled import is_telemetry_enabled
+
+    from refpipe import app as app_module
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    monkeypatch.setattr(os, "environ", dict(clean))
+    app_module.quiet_prefect()
+    assert os.environ["DO_NOT_TRACK"] == "1" and not is_telemetry_enabled()
+    assert os.environ["PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL"] == "INFO"
+    assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "WARNING"
+    monkeypatch.setattr(os, "environ", {**clean, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+    app_module.quiet_prefect()
+    assert "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL" not in os.environ  # debugging: everything on the terminal

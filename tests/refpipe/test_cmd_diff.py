@@ -1,26 +1,18 @@
-"""``refpipe diff`` and ``refpipe versions`` run as a user runs them, on the real version pairs."""
+"""``refpipe diff`` and ``refpipe versions`` as a user runs them (in process), on the real version pairs."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from cli_runner import refpipe as run
 from golden import FIXTURES, norm
 
-REFPIPE = Path(sys.executable).parent / "refpipe"
 PAIRS = sorted(p for p in (FIXTURES / "versions").iterdir() if (p / "expected_diff.json").is_file())
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 def change_key(c: dict[str, Any]) -> tuple[Any, ...]:
@@ -143,10 +135,9 @@ def test_help_has_an_example(command: str) -> None:
 def test_pdf_without_chromium_fails_before_ingesting_anything(tmp_path: Path) -> None:
     pair = PAIRS[0]
     exp = json.loads((pair / "expected_diff.json").read_text(encoding="utf-8"))
-    env = {**os.environ, "REFPIPE_CHROMIUM": str(tmp_path / "no-chromium"), "COLUMNS": "300"}
-    result = subprocess.run([str(REFPIPE), "diff", str(pair / exp["v1"]), str(pair / exp["v2"]), "--format", "pdf",
-                             "-o", str(tmp_path / "r.pdf"), "--warehouse", str(tmp_path / "w.duckdb")],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = run("diff", str(pair / exp["v1"]), str(pair / exp["v2"]), "--format", "pdf", "-o", str(tmp_path / "r.pdf"),
+                 "--warehouse", str(tmp_path / "w.duckdb"),
+                 env={"REFPIPE_CHROMIUM": str(tmp_path / "no-chromium"), "COLUMNS": "300"})
     assert result.returncode == 1, result.stderr
     assert "needs Chromium" in result.stderr and "scripts/ensure_chromium.sh" in result.stderr
     assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "r.pdf").exists()

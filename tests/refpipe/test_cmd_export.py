@@ -37,6 +37,25 @@ def test_export_parquet_then_csv(tmp_path: Path) -> None:
     assert code == 0 and (tmp_path / "default" / "criteria" / "part-0.parquet").is_file()
 
 
+def test_export_excel_csv_xlsx_and_sqlite(tmp_path: Path) -> None:
+    warehouse = str(seed_warehouse(WITH_PDF))
+    code, output = invoke("export", "csv", str(tmp_path / "excel"), "--excel", "-w", warehouse)
+    assert code == 0, output
+    assert (tmp_path / "excel" / "criteria.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    manifest = json.loads((tmp_path / "excel" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "csv-excel"
+    code, output = invoke("export", "xlsx", str(tmp_path / "w.xlsx"), "-w", warehouse)
+    assert code == 0 and "sheet(s) (xlsx) written to" in output, output
+    assert len(pd.read_excel(tmp_path / "w.xlsx", sheet_name="criteria")) == len(pd.read_csv(
+        tmp_path / "excel" / "criteria.csv", sep=";", encoding="utf-8-sig"))
+    code, output = invoke("export", "sqlite", str(tmp_path / "w.sqlite"), "-w", warehouse)
+    assert code == 0 and "v_criteria" in output, output
+    code, output = invoke("export", "parquet", str(tmp_path / "p"), "--excel", "-w", warehouse)
+    assert code == 2 and "--excel is for csv" in output
+    code, output = invoke("export", "sqlite", str(tmp_path / "w.txt"), "-w", warehouse)
+    assert code == 1 and "should end in .sqlite" in output
+
+
 def test_export_usage_and_target_errors(tmp_path: Path) -> None:
     warehouse = str(seed_warehouse(WITH_PDF))
     for args in (("json", str(tmp_path / "x")), ("parquet", str(tmp_path / "x"), "--format", "csv"),

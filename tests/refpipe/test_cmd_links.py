@@ -4,7 +4,6 @@ two orders) and by the pipeline functions; the links JSON is scored against the 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,16 +11,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_runner import refpipe
 from golden import FIXTURES, load_gold
+from parsed import parsed
+from seed_warehouse import SEEDS_ONLY, seed_warehouse
 from typer.testing import CliRunner
 
 from pipeline.load import warehouse as wh
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.runtime import links as links_store
 from refpipe.cli import app
 
-REFPIPE = Path(sys.executable).parent / "refpipe"
 SCORE = Path(__file__).resolve().parents[1] / "fixtures" / "score.py"  # copy of ../shared/tools/score.py
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 GOLD_PATH = FIXTURES / "gold" / "links.json"
@@ -45,28 +44,25 @@ def score(pred: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def flow_warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def flow_warehouses(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One warehouse per order, each seed ingested by its own flow run (links recomputed every time)."""
-    from prefect.testing.utilities import prefect_test_harness
-
     from flows.ingest import ingest_flow
 
     out = {}
-    with prefect_test_harness(server_startup_timeout=60):
-        for name, order in ORDERS.items():
-            warehouse = tmp_path_factory.mktemp(name) / "w.duckdb"
-            for path in order:
-                outcomes = ingest_flow([str(path)], str(warehouse))
-                assert [o.status for o in outcomes] in (["loaded"], ["partial"])
-            out[name] = warehouse
+    for name, order in ORDERS.items():
+        warehouse = tmp_path_factory.mktemp(name) / "w.duckdb"
+        for path in order:
+            outcomes = ingest_flow([str(path)], str(warehouse))
+            assert [o.status for o in outcomes] in (["loaded"], ["partial"])
+        out[name] = warehouse
     return out
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("order", list(ORDERS))
 def test_links_json_scores_f1_1_whatever_the_ingest_order(flow_warehouses: dict[str, Path], order: str,
                                                            tmp_path: Path) -> None:
-    result = subprocess.run([str(REFPIPE), "links", "--json", "-w", str(flow_warehouses[order])],
-                            capture_output=True, text=True, timeout=120)
+    result = refpipe("links", "--json", "-w", str(flow_warehouses[order]))
     assert result.returncode == 0, result.stderr
     assert "note:" not in result.stderr  # the flow stored the links: nothing computed on the fly
     links = json.loads(result.stdout)
@@ -79,16 +75,9 @@ def test_links_json_scores_f1_1_whatever_the_ingest_order(flow_warehouses: dict[
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    warehouse = tmp_path_factory.mktemp("seeded") / "w.duckdb"
-    con = wh.connect(warehouse)
-    try:
-        for path in SEEDS:
-            wh.load(normalize_document(extract_document(str(path))), con)
-        links_store.recompute(con, as_of=date(2025, 1, 1))
-    finally:
-        con.close()
-    return warehouse
+def seeded() -> Path:
+    """The shared seed warehouse (links recomputed as of 2025-01-01); these commands only read it."""
+    return seed_warehouse(SEEDS_ONLY)
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -149,7 +138,7 @@ def test_stale_links_are_computed_on_the_fly_without_writing(tmp_path: Path) -> 
     con = wh.connect(warehouse)
     try:
         for path in SEEDS:  # loaded without the flow: no recompute
-            wh.load(normalize_document(extract_document(str(path))), con)
+            wh.load(parsed(path), con)
     finally:
         con.close()
     result = runner.invoke(app, ["links", "--json", "-w", str(warehouse)], env={"COLUMNS": "200"})
@@ -171,8 +160,7 @@ def test_missing_warehouse_is_a_clean_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["links", "quality"])
 def test_help_has_an_example(command: str) -> None:
-    result = subprocess.run([str(REFPIPE), command, "--help"], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "COLUMNS": "200"})
+    result = refpipe(command, "--help")
     assert result.returncode == 0 and "Example" in result.stdout and f"refpipe {command}" in result.stdout
 
 
@@ -190,7 +178,7 @@ def versioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      VERSIONS / "003_b7becefa6c01c81b.s1" / "v1.lo-landscape-hrules.pdf",
                      VERSIONS / "001_1b606db1c3205ecb.s1" / "v2.rl-portrait-grid.pdf",
                      FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pdf"):
-            wh.load(normalize_document(extract_document(path)), con)
+            wh.load(parsed(path), con)
         links_store.recompute(con, as_of=date(2025, 1, 1))
     finally:
         con.close()

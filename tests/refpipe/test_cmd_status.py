@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import refpipe as run
 from golden import FIXTURES
 
 from pipeline.limits import Limits
@@ -18,13 +17,6 @@ from pipeline.load import warehouse as wh
 from pipeline.normalize.document import normalize_document
 from pipeline.parse import extract_document
 from pipeline.records import Source
-
-REFPIPE = Path(sys.executable).parent / "refpipe"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(REFPIPE), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "200"})
 
 
 @pytest.fixture(scope="module")

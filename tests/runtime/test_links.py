@@ -5,18 +5,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from golden import FIXTURES, load_gold
+from parsed import parsed
 
 from pipeline.link.render import contract_links
 from pipeline.load import warehouse as wh
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.records import Document
 from pipeline.runtime import links as links_store
 
@@ -28,9 +26,8 @@ GOLD = load_gold(FIXTURES / "gold" / "links.json")
 GOLD_MAP = [(m["rncp"], m["cqpm"]) for m in GOLD[0]["capacity_map"]]
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 @pytest.fixture

@@ -15,13 +15,12 @@ import duckdb
 import pytest
 from golden import FIXTURES
 from links_oracle import expected, stored
+from parsed import parsed
 
 from pipeline.contract import body_id
 from pipeline.link import evidence as link_module
 from pipeline.link.inputs import link_input
 from pipeline.load import warehouse as wh
-from pipeline.normalize.document import normalize_document
-from pipeline.parse import extract_document
 from pipeline.query.read import read_document, read_link_inputs
 from pipeline.records import Document, Source
 from pipeline.runtime import links as links_store
@@ -35,9 +34,8 @@ ALL = SEEDS + PDFS + VERSIONS
 AS_OF = date(2025, 1, 1)
 
 
-@cache
 def doc(path: Path) -> Document:
-    return normalize_document(extract_document(str(path)))
+    return parsed(path)
 
 
 @cache
@@ -117,14 +115,20 @@ SCENARIOS = {
 }
 
 
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of one recompute from scratch over every document (the same for every scenario)."""
+    return from_scratch(tmp_path_factory.mktemp("scratch"), [*documents(ALL), twin()])
+
+
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_batches_give_the_rows_of_a_recompute_from_scratch(scenario: str, con: duckdb.DuckDBPyConnection,
-                                                          tmp_path: Path) -> None:
+                                                          scratch: dict[str, list[tuple[Any, ...]]]) -> None:
     docs = [*documents(ALL), twin()]
     ingest_in_batches(con, SCENARIOS[scenario](docs))
     got = stored(con)
     assert got == expected(con, AS_OF)  # the in-memory computation over every document
-    assert got == from_scratch(tmp_path, docs)
+    assert got == scratch
     assert all(got[t] for t in got)  # every table has rows: the comparison is not vacuous
     links_store.recompute(con, as_of=AS_OF, full=True)
     assert stored(con) == got

@@ -39,7 +39,6 @@ from pipeline.extract.pdf.lines import (
     paragraphs,
     rounded,
     split_segments,
-    union_bbox,
 )
 from pipeline.extract.pdf.tables import RawTable
 from pipeline.records import BBox, Block, BlockKind, Cell, Layout, Marker, PageFurniture, Para, Source
@@ -392,7 +391,7 @@ def _footnotes(p: PageData, notes: list[Line]) -> list[_Text]:
         marker = m.group(1).translate(SUPERSCRIPT_DIGITS) if m else None
         if m:
             text = text[m.end():]
-        bbox = union_bbox(ln.bbox for ln in g) or g[0].bbox
+        bbox = BBox.around(ln.bbox for ln in g) or g[0].bbox
         out.append(_Text(BlockKind.FOOTNOTE, text, marker, p.number, rounded(bbox), True))
     return out
 
@@ -418,7 +417,7 @@ def _table_rows(p: PageData, t: RawTable, cells: list[list[list[Line]]], leading
                      for pl in paragraphs(lines, leading, style_breaks=True)]
             out_cells.append(_Cell([q for q in paras if q.text], BBox(*(round(v, 2) for v in box))))
         present = [c.bbox for c in out_cells if c.bbox is not None]
-        bbox = union_bbox(present) or BBox(*(round(v, 2) for v in t.bbox))
+        bbox = BBox.around(present) or BBox(*(round(v, 2) for v in t.bbox))
         rows.append(_Row(cells=out_cells, page=p.number, bbox=bbox, bold_cells=bold))
     return rows
 

@@ -1,6 +1,6 @@
 """Words, lines and paragraphs of a PDF page (the geometry half of the PDF front end).
 
-pdfplumber gives words (``Page.extract_words`` with ``fontname``/``size``); this module turns them
+A PDF backend (``pipeline.extract.pdf``) gives words with their font name and size; this module turns them
 into compact ``Word``s, drops footnote-reference superscripts, groups words into ``Line``s and lines
 into paragraphs (``ParaLines``), reading paragraph breaks from the vertical rhythm (a gap larger than
 the font's usual leading), from list/checkbox glyphs (printed, or drawn with a dingbat font) and from
@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pipeline.records import BBox, Marker
 
@@ -56,12 +55,16 @@ class Word:
         return (self.top + self.bottom) / 2
 
 
-def word_from_pdfplumber(w: dict[str, Any]) -> Word | None:
-    """A compact ``Word`` from a pdfplumber word dict (``extra_attrs=["fontname", "size"]``)."""
-    text = w["text"].replace("\u00a0", " ").replace("\u00ad", "").strip()
+def word_from_parts(text: str, x0: float, top: float, x1: float, bottom: float, size: float,
+                    font: str) -> Word | None:
+    """A compact ``Word`` from what either PDF backend reads (``pipeline.extract.pdf``); None when only blanks.
+
+    Coordinates are rounded to 1/1000 pt so that float noise of one backend (pdfium computes in single
+    precision, pdfminer in double) cannot tip a comparison the other would not.
+    """
+    text = text.replace("\u00a0", " ").replace("\u00ad", "").strip()
     if not text:
         return None
-    font = w.get("fontname") or ""
     glyph: Marker | None = None
     dingbat = len(text) == 1 and bool(_DINGBAT_FONT_RE.search(font))
     if text in _PUA_CHECKBOX or (dingbat and text in _DINGBAT_CHECKBOX):
@@ -72,9 +75,8 @@ def word_from_pdfplumber(w: dict[str, Any]) -> Word | None:
         glyph = Marker.CHECKBOX
     elif glyph is None and text in BULLET_GLYPHS:
         glyph = Marker.BULLET
-    return Word(text=text, x0=float(w["x0"]), top=float(w["top"]), x1=float(w["x1"]),
-                bottom=float(w["bottom"]), size=float(w.get("size") or (w["bottom"] - w["top"])),
-                bold=bool(_BOLD_RE.search(font.split("+")[-1])), glyph=glyph)
+    return Word(text=text, x0=round(x0, 3), top=round(top, 3), x1=round(x1, 3), bottom=round(bottom, 3),
+                size=round(size or (bottom - top), 3), bold=bool(_BOLD_RE.search(font.split("+")[-1])), glyph=glyph)
 
 
 def drop_superscripts(words: list[Word]) -> list[Word]:
@@ -374,14 +376,6 @@ def normalise_space(text: str) -> str:
 
 def ends_sentence(text: str) -> bool:
     return text.rstrip().endswith(_TERMINAL)
-
-
-def union_bbox(boxes: Iterable[BBox]) -> BBox | None:
-    boxes = list(boxes)
-    if not boxes:
-        return None
-    return BBox(round(min(b.x0 for b in boxes), 2), round(min(b.top for b in boxes), 2),
-                round(max(b.x1 for b in boxes), 2), round(max(b.bottom for b in boxes), 2))
 
 
 def rounded(b: BBox) -> BBox:

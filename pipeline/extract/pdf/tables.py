@@ -1,6 +1,7 @@
 """Tables of a PDF page: ruled grids and tables drawn with horizontal rules only.
 
-Finding (while the page is open, ``find_page_tables``):
+Finding (``find_page_tables``, over the page's lines and rects as either backend read them,
+``page.PageGraphics``; the grid algorithm is pdfplumber's ``TableFinder``):
 
 * ruled grids: ``Page.find_tables`` with the ``lines`` strategies.  A grid cut by a page break has
   no rule under its last row, so pdfplumber would drop that row: the frame is closed with an explicit
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extract.pdf.lines import Word
+from pipeline.extract.pdf.page import PageGraphics
 
 T_box = tuple[float, float, float, float]
 
@@ -227,8 +229,8 @@ def _boundaries(words: Sequence[Word], x0: float, x1: float, partial: list[tuple
     return sorted(out)
 
 
-def find_page_tables(page: Any, words: Sequence[Word], prev: RawTable | None) -> list[RawTable]:
-    """Grids and horizontal-rules tables of an open pdfplumber page, top to bottom."""
+def find_page_tables(page: PageGraphics, words: Sequence[Word], prev: RawTable | None) -> list[RawTable]:
+    """Grids and horizontal-rules tables of a page (its graphics as either backend read them), top to bottom."""
     edges = page.edges
     h = [e for e in edges if e["orientation"] == "h" and e["x1"] - e["x0"] >= 3]
     v = [e for e in edges if e["orientation"] == "v" and e["bottom"] - e["top"] >= 3]
@@ -240,8 +242,8 @@ def find_page_tables(page: Any, words: Sequence[Word], prev: RawTable | None) ->
         settings: dict[str, object] = dict(GRID_SETTINGS)
         if closers:
             settings["explicit_horizontal_lines"] = closers
-        for t in page.find_tables(settings):
-            raw = _table_from_pdfplumber(t, ruled=True)
+        for found in page.find_tables(settings):
+            raw = _table_from_pdfplumber(found, ruled=True)
             if raw is None:
                 continue
             raw.open_bottom = [False] * raw.columns
@@ -263,11 +265,11 @@ def find_page_tables(page: Any, words: Sequence[Word], prev: RawTable | None) ->
     last_prev = prev
     for bbox, bounds in _hrule_regions(rules, free_words, float(page.width), last_prev, 0.17 * float(page.height)):
         x0, top, x1, bottom = bbox
-        crop = page.crop((x0 - 1, top - 1.5, x1 + 1, bottom + 1.5), strict=False)
+        crop = page.crop((x0 - 1, top - 1.5, x1 + 1, bottom + 1.5))
         explicit: dict[str, object] = {"vertical_strategy": "explicit", "horizontal_strategy": "lines",
                                        "explicit_vertical_lines": [x0, *bounds, x1]}
-        for t in crop.find_tables(explicit):
-            raw = _table_from_pdfplumber(t, ruled=False)
+        for found in crop.find_tables(explicit):
+            raw = _table_from_pdfplumber(found, ruled=False)
             if raw is not None and raw.columns >= 2:
                 tables.append(raw)
     for t in tables:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from pipeline.records import BBox, Block, BlockKind, Para, Provenance
+from pipeline.normalize.text import fold as fold  # the matching form (accents off): parser modules import it from here
+from pipeline.records import Block, BlockKind, Para, Provenance
 
 # "1)", "1.", "12 )" (but not "1.5"), or a letter followed by ")": "a)", "B)"
 _NUMBER_LABEL_RE = re.compile(r"^\s*(\d{1,2})\s*(?:\)|\.(?!\d))\s*")
 _LETTER_LABEL_RE = re.compile(r"^\s*([A-Za-z])\s*\)\s*")
 _MARKER_LABEL_RE = re.compile(r"^(\d{1,2}|[A-Za-z])\s*[.)]$")
-
-
-def fold(text: str) -> str:
-    """Matching form only (never stored): casefolded, accents and apostrophe variants removed."""
-    text = unicodedata.normalize("NFKD", text.casefold().replace("’", "'").replace("œ", "oe"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
 def squash(text: str) -> str:
@@ -67,9 +61,3 @@ def prov(block: Block, para: Para | None = None) -> Provenance:
     page = para.page if para is not None and para.page is not None else block.page
     bbox = para.bbox if para is not None and para.bbox is not None else block.bbox
     return Provenance(page=page, order=block.order, bbox=bbox)
-
-
-def union_bbox(a: BBox | None, b: BBox | None) -> BBox | None:
-    if a is None or b is None:
-        return a or b
-    return BBox(min(a.x0, b.x0), min(a.top, b.top), max(a.x1, b.x1), max(a.bottom, b.bottom))

@@ -16,7 +16,6 @@ from pipeline.parse.cqpm.common import (
     squash,
     trim_item,
     trim_title,
-    union_bbox,
 )
 from pipeline.parse.cqpm.sections import (
     ACTIVITIES_RE,
@@ -27,7 +26,7 @@ from pipeline.parse.cqpm.sections import (
     OBJECTIVE_RE,
     is_heading,
 )
-from pipeline.records import Block, BlockKind, CodedText, TextItem
+from pipeline.records import BBox, Block, BlockKind, CodedText, TextItem
 
 TITLE_RE = re.compile(r"^\s*(?:TITRE|INTITUL[EÉ])\s+DU\s+CQPM\s*:?\s*", re.I)
 _SECTION_HEADINGS = (OBJECTIVE_RE, CERTIFICATION_RE, ADMISSIBILITY_RE, ASSESSMENT_RE, ACTIVITIES_RE)
@@ -59,7 +58,7 @@ def merge_wrapped(blocks: Sequence[Block]) -> list[Block]:
         prev = merged[-1] if merged else None
         if (prev is not None and block.kind is BlockKind.PARAGRAPH and not block.gap_before
                 and prev.kind in (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM) and not is_structural(block)):
-            bbox = union_bbox(prev.bbox, block.bbox) if prev.page == block.page else prev.bbox
+            bbox = BBox.around((prev.bbox, block.bbox)) if prev.page == block.page else prev.bbox
             merged[-1] = replace(prev, text=f"{prev.text} {block.text}", bbox=bbox)
         else:
             merged.append(block)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.errors import RejectedInput
+from pipeline.normalize.text import fold_aligned as fold
 from pipeline.parse.rncp.blocks import read_blocks
 from pipeline.parse.rncp.facts import (
     FRENCH_POLYNESIA,
@@ -32,7 +33,7 @@ from pipeline.parse.rncp.items import (
     read_jobs,
 )
 from pipeline.parse.rncp.page import is_fiche_page, parse_fiche_page
-from pipeline.parse.rncp.stream import Section, Unit, find_sections, fold, join, linearise, strip_end
+from pipeline.parse.rncp.stream import Section, Unit, find_sections, join, linearise, strip_end
 from pipeline.records import Document, Kind, Layout, RncpFiche, Status
 
 _CODE_RE = re.compile(r"\bcode\s*rncp\s*:?\s*(?:rncp\s*)?(\d{3,6})\b")

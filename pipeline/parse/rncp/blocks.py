@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.parse.rncp.stream import Unit, clean, fold, prov_of
+from pipeline.normalize.text import fold_aligned as fold
+from pipeline.parse.rncp.stream import Unit, clean, prov_of
 from pipeline.records import RncpBlock
 
 BLOC_START_RE = re.compile(r"^blocs? de competences?\s*n\s*[°o]?\s*\d")

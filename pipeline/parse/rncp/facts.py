@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.normalize.dates import DATE_PATTERN, find_french_date, parse_french_date
-from pipeline.parse.rncp.stream import clean, fold
+from pipeline.normalize.text import fold_aligned as fold
+from pipeline.parse.rncp.stream import clean
 from pipeline.records import BBox, Block, BlockKind, History, Layout, Registration
 
 # ---------------------------------------------------------------------------------------------- overseas

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.parse.rncp.stream import Unit, clean, fold, join, prov_of, strip_end
+from pipeline.normalize.text import fold_aligned as fold
+from pipeline.parse.rncp.stream import Unit, clean, join, prov_of, strip_end
 from pipeline.records import BlockKind, CodedText, TextItem
 
 _UPPER = "A-ZÀ-ÖØ-Þ"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.errors import RejectedInput
-from pipeline.parse.rncp.stream import clean, fold, strip_end
+from pipeline.normalize.text import fold_aligned as fold
+from pipeline.parse.rncp.stream import clean, strip_end
 from pipeline.records import (
     AccessRoute,
     BlockKind,

@@ -8,10 +8,10 @@ produced the layout (text dump, markdown, PDF): only on the layout model of ``pi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from pipeline.normalize.text import fold_aligned as fold
 from pipeline.records import BBox, BlockKind, Layout, Provenance
 
 
@@ -29,25 +29,6 @@ class Unit:
     @property
     def folded(self) -> str:
         return fold(self.text)
-
-
-_APOSTROPHES = "’‘ʼ′`´"
-
-
-def _fold_char(c: str) -> str:
-    if c in _APOSTROPHES:
-        return "'"
-    base = unicodedata.normalize("NFKD", c)[:1] or c
-    low = base.lower()
-    return low if len(low) == 1 else c
-
-
-def fold(text: str) -> str:
-    """Lower case, accents off, apostrophes straightened; one character per character.
-
-    The result has the length of ``text``, so a match found in the folded text slices the original.
-    """
-    return "".join(_fold_char(c) for c in text)
 
 
 def clean(text: str) -> str:

@@ -1,0 +1,358 @@
+"""What a user pays: ``refpipe ingest`` as they run it, against the bare PDF library passes (not a test).
+
+    .venv/bin/python benchmarks/bench_user.py [--sizes 100 1000] [--rounds 3] [--keep DIR]
+
+For each corpus size N (``build_corpus.py``: N distinct PDFs made from the 15 fixture PDFs) it measures,
+each in a fresh process, in interleaved rounds (one of each per round, the median reported):
+
+* ``bare pdfplumber``: ``pdfplumber.open`` + ``page.extract_words()`` on every page (the old baseline);
+* ``bare pypdfium2``: ``pypdfium2.PdfDocument`` + the page's text (``get_textpage().get_text_range()``);
+* ``front end pdfium`` / ``front end pdfplumber``: ``pipeline.extract.pdf.extract_pdf`` (PDF bytes ->
+  ``Layout``: reading, tables, furniture, paragraphs) with each backend, in one process;
+* ``refpipe ingest -j 1`` and ``-j 2``: the command a user types, into a fresh warehouse, with a Prefect
+  server already running (``PREFECT_API_URL``, as under ``refpipe serve``; started once by this script),
+  so it runs as the Prefect flow; ``refpipe ingest -j 1, one-off``: the same without ``PREFECT_API_URL``,
+  which runs its stages in process (no Prefect).
+  The process runs the real CLI (``refpipe.cli.app``); a probe wraps three pipeline functions to time
+  them: wall and CPU are shown apart for **start-up** (interpreter, imports, flow run created: from the
+  process start to the first extraction submitted), **extract+load** (first extraction submitted to the
+  last load returned: the extraction processes and the loads overlap; the loads' own time is shown inside),
+  **links** (the links and findings recompute), and **orchestration and the rest** (what remains of the
+  process: Prefect's task runs, the run record, publishing, exit).  CPU of the extraction processes is
+  their own (reaped children); CPU of the ingest process is split by thread CPU time in the wrapped calls.
+
+Derived figures, with the targets of issue 16:
+
+* ``refpipe ingest -j 1`` wall / bare pdfplumber wall  (target <= 0.5);
+* front end pdfplumber CPU / front end pdfium CPU       (target >= 8);
+* ``refpipe ingest`` -j 1 wall / -j 2 wall              (target >= 1.8);
+* peak RSS of the ingest process tree at the largest N / at the smallest (target within +15 %).
+
+Lemma keys: the ingest runs share one ``REFPIPE_CACHE_DIR`` made for the benchmark and filled by a first,
+untimed ingest of the smallest corpus, so the timed runs show the links step when the capacity texts were
+lemmatised before (the same texts recur in every corpus); a cold cache costs one spaCy load (~5 s CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_pipeline import prefect_server, tree_rss  # noqa: E402
+from build_corpus import build  # noqa: E402
+
+TARGET_INGEST_RATIO = 0.5
+TARGET_FRONT_END = 8.0
+TARGET_SPEEDUP = 1.8
+TARGET_RSS_GROWTH = 0.15
+
+
+# ---------------------------------------------------------------------------------------------- children
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def child_bare_plumber(inbox: str) -> dict[str, Any]:
+    import pdfplumber
+
+    started, cpu, pages = time.perf_counter(), _cpu(), 0
+    for path in sorted(Path(inbox).iterdir()):
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_words()
+                page.close()
+            pages += len(pdf.pages)
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
+
+
+def child_bare_pdfium(inbox: str) -> dict[str, Any]:
+    import pypdfium2 as pdfium
+
+    started, cpu, pages = time.perf_counter(), _cpu(), 0
+    for path in sorted(Path(inbox).iterdir()):
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                text = page.get_textpage()
+                text.get_text_range()
+                text.close()
+                page.close()
+                pages += 1
+        finally:
+            pdf.close()
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
+
+
+def child_front_end(backend: str, inbox: str) -> dict[str, Any]:
+    from pipeline.extract import source_of
+    from pipeline.extract.pdf import extract_pdf
+
+    started, cpu, pages = time.perf_counter(), _cpu(), 0
+    for path in sorted(Path(inbox).iterdir()):
+        data = path.read_bytes()
+        pages += extract_pdf(path, data, source_of(path, data, "pdf"), backend=backend).source.pages or 0
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
+
+
+def child_ingest(inbox: str, warehouse: str, workers: str, spawned: str) -> dict[str, Any]:
+    """``refpipe ingest INBOX -w WAREHOUSE -j WORKERS`` through the real CLI, three pipeline calls timed."""
+    import threading
+
+    entered = time.time()
+    marks: dict[str, float] = {}
+    spent: dict[str, list[float]] = {"load": [0.0, 0.0], "links": [0.0, 0.0]}
+    lock = threading.Lock()
+
+    from pipeline import runtime
+
+    def timed(name: str, fn: Callable[..., Any], first: str | None = None, last: str | None = None) -> Any:
+        def run(*a: Any, **k: Any) -> Any:
+            if first:
+                with lock:
+                    if first not in marks:
+                        marks[first] = time.time()
+                        marks[first + "_cpu"] = _cpu()  # the ingest process, all its threads
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                with lock:
+                    if name in spent:
+                        spent[name][0] += time.perf_counter() - wall
+                        spent[name][1] += time.thread_time() - cpu
+                    if last:
+                        marks[last] = time.time()
+        return run
+
+    runtime.extract_chunk = timed("extract", runtime.extract_chunk, first="extract_start")
+    runtime.load_chunk = timed("load", runtime.load_chunk, last="load_end")
+    runtime.link = timed("links", runtime.link, first="links_start", last="links_end")
+
+    from refpipe.cli import app
+
+    code = 0
+    try:
+        app(["ingest", inbox, "--warehouse", warehouse, "--workers", workers], standalone_mode=False)
+    except SystemExit as exc:  # typer.Exit(1) when a file was rejected
+        code = int(exc.code or 0)
+    ended = time.time()
+    own = _cpu()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"spawned": float(spawned), "entered": entered, "ended": ended, "marks": marks, "spent": spent,
+            "cpu_ingest_process": own, "cpu_extraction": kids.ru_utime + kids.ru_stime, "code": code}
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "bare_plumber": child_bare_plumber, "bare_pdfium": child_bare_pdfium, "front_end": child_front_end,
+    "ingest": child_ingest}
+
+
+# ---------------------------------------------------------------------------------------------- parent
+
+
+def run_child(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """One measurement in a fresh process: its result, wall, CPU of its process tree, peak RSS of the tree."""
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spawned = time.time()
+    started = time.perf_counter()
+    argv = [sys.executable, __file__, "--child", *args]
+    if args[0] == "ingest":
+        argv.append(repr(spawned))
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(ps))
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT "):])
+    result.update(wall=wall, peak_rss=peak,
+                  tree_cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
+    return result
+
+
+def phases(r: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) of each phase of one ``refpipe ingest`` run."""
+    m, spent = r["marks"], r["spent"]
+    start = r["spawned"]
+    first = m.get("extract_start", r["ended"])
+    load_end = m.get("load_end", first)
+    links = spent["links"]
+    startup_wall = first - start
+    span_wall = max(0.0, load_end - first)
+    total_wall = r["wall"]
+    startup_cpu = m.get("extract_start_cpu", r["cpu_ingest_process"])
+    rest_cpu = max(0.0, r["cpu_ingest_process"] - startup_cpu - spent["load"][1] - links[1])
+    return {
+        "start-up": (startup_wall, startup_cpu),
+        "extract+load": (span_wall, r["cpu_extraction"] + spent["load"][1]),
+        "  of which loads": (spent["load"][0], spent["load"][1]),
+        "  extraction processes": (float("nan"), r["cpu_extraction"]),
+        "links": (links[0], links[1]),
+        "orchestration and the rest": (max(0.0, total_wall - startup_wall - span_wall - links[0]), rest_cpu),
+        "total": (total_wall, r["tree_cpu"]),
+    }
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        mode, *child_args = argv[1:]
+        print("RESULT " + json.dumps(CHILDREN[mode](*child_args)), flush=True)
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds per size (median reported)")
+    ap.add_argument("--rounds-large", type=int, default=1, help="rounds for sizes above 100")
+    ap.add_argument("--skip-plumber-front-end-above", type=int, default=100,
+                    help="time the pdfplumber front end only up to this N (it is the slowest pass)")
+    ap.add_argument("--ingest-only-above", type=int, default=None,
+                    help="above this N, time only the ingest runs and the bare pypdfium2 pass (the pdfplumber "
+                         "passes of a large corpus take long on a busy machine; their ratios use the smaller N)")
+    ap.add_argument("--keep", type=Path, default=None)
+    args = ap.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="refpipe-bench-user-"))
+    work.mkdir(parents=True, exist_ok=True)
+    load1, load5, _ = os.getloadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load1:.2f} (1 min), {load5:.2f} (5 min) before; "
+          "shared with other work unless said otherwise", flush=True)
+    summary: dict[int, dict[str, Any]] = {}
+    home = work / "prefect-home"
+    home.mkdir(exist_ok=True)
+    with prefect_server(home) as api:
+        env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "WARNING",
+               "REFPIPE_CACHE_DIR": str(work / "cache"), "PYTHONPATH": str(ROOT)}
+        env.pop("REFPIPE_PDF_BACKEND", None)
+        for n in args.sizes:
+            inbox = work / f"corpus-{n}"
+            if not inbox.exists():
+                build(n, inbox)
+            if n == min(args.sizes):  # fill the lemma-key cache once, untimed
+                run_child(env, "ingest", str(inbox), str(work / f"warm-{n}.duckdb"), "2")
+            rounds = args.rounds if n <= 100 else args.rounds_large
+            plan: list[tuple[str, tuple[str, ...]]] = [
+                ("bare pdfplumber", ("bare_plumber", str(inbox))),
+                ("bare pypdfium2", ("bare_pdfium", str(inbox))),
+                ("front end pdfium", ("front_end", "pdfium", str(inbox))),
+                ("refpipe ingest -j 1", ("ingest", str(inbox), "", "1")),
+                ("refpipe ingest -j 2", ("ingest", str(inbox), "", "2")),
+                ("refpipe ingest -j 1, one-off", ("ingest", str(inbox), "", "1", "one-off")),
+            ]
+            if n <= args.skip_plumber_front_end_above:
+                plan.insert(3, ("front end pdfplumber", ("front_end", "pdfplumber", str(inbox))))
+            if args.ingest_only_above is not None and n > args.ingest_only_above:
+                plan = [(name, child) for name, child in plan if name.startswith("refpipe") or "pypdfium2" in name]
+            results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in plan}
+            for r in range(rounds):
+                for name, child in plan:
+                    child_env = env
+                    if child[0] == "ingest":
+                        warehouse = work / f"w-{n}-{child[3]}-{len(child)}-{r}.duckdb"
+                        warehouse.unlink(missing_ok=True)
+                        if len(child) > 4:  # one-off: no server named, the stages run in process
+                            child_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+                        child = ("ingest", child[1], str(warehouse), child[3])
+                    res = run_child(child_env, *child)
+                    results[name].append(res)
+                    print(f"  N={n} round {r + 1}/{rounds}: {name:24s} {res['wall']:8.2f} s wall  "
+                          f"{res['tree_cpu']:8.2f} s CPU  {res['peak_rss'] / 1e6:6.0f} MB", flush=True)
+            summary[n] = report(n, results)
+    print_targets(summary)
+    return 0
+
+
+def report(n: int, results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    pages = next((r["pages"] for rs in results.values() for r in rs if "pages" in r), 0)
+    print(f"\nN = {n}: {n} PDFs, {pages} pages (medians of {len(next(iter(results.values())))} round(s))")
+    out: dict[str, Any] = {"pages": pages}
+    for name, rs in results.items():
+        wall, cpu = med([r["wall"] for r in rs]), med([r["tree_cpu"] for r in rs])
+        rss = max(r["peak_rss"] for r in rs)
+        out[name] = {"wall": wall, "cpu": cpu, "rss": rss, "inner": med([r.get("seconds", r["wall"]) for r in rs]),
+                     "inner_cpu": med([r.get("cpu", r["tree_cpu"]) for r in rs])}
+        rate = f"{pages / wall:7.1f} pages/s" if pages else ""
+        print(f"  {name:24s} {wall:8.2f} s wall {cpu:8.2f} s CPU  {rss / 1e6:5.0f} MB  {rate}"
+              + (f"   (pass alone: {out[name]['inner']:.2f} s, the rest is interpreter start and imports)"
+                 if "seconds" in rs[0] else ""))
+        if name.startswith("refpipe ingest"):
+            table = [phases(r) for r in rs]
+            if name.endswith("one-off"):
+                print("      (in process: orchestration is the thread pool; no Prefect)")
+            for phase in table[0]:
+                w, c = med([t[phase][0] for t in table]), med([t[phase][1] for t in table])
+                print(f"      {phase:28s} {w:8.2f} s wall {c:8.2f} s CPU".replace("nan s", "  - s"))
+    return out
+
+
+def print_targets(summary: dict[int, dict[str, Any]]) -> None:
+    print("\n=== targets (issue 16) ===")
+    per_page = next(({k: v for k, v in s["bare pdfplumber"].items()} | {"pages": s["pages"]}
+                     for s in summary.values() if "bare pdfplumber" in s), None)
+    for n, s in summary.items():
+        ingest1, ingest2 = s["refpipe ingest -j 1"], s["refpipe ingest -j 2"]
+        if "bare pdfplumber" in s:
+            bare = s["bare pdfplumber"]
+            ratio = ingest1["wall"] / bare["wall"]
+            print(f"N = {n}: refpipe ingest -j 1 / bare pdfplumber extract_words (wall): {ratio:.2f}  "
+                  f"(target <= {TARGET_INGEST_RATIO})  {'PASS' if ratio <= TARGET_INGEST_RATIO else 'FAIL'}"
+                  f"   [CPU: {ingest1['cpu'] / bare['cpu']:.2f}]")
+        elif per_page is not None and s.get("pages"):
+            scale = s["pages"] / per_page["pages"]  # the bare pass is linear in pages (one process, no state)
+            ratio = ingest1["cpu"] / (per_page["cpu"] * scale)
+            print(f"N = {n}: refpipe ingest -j 1 CPU / bare pdfplumber CPU scaled from N = {per_page['pages']} "
+                  f"pages to {s['pages']}: {ratio:.2f}  (target <= {TARGET_INGEST_RATIO}, judged on CPU: the bare "
+                  "pass was not run at this N)")
+        if "front end pdfplumber" in s:
+            pl, pf = s["front end pdfplumber"], s["front end pdfium"]
+            fe = pl["inner"] / pf["inner"]
+            print(f"N = {n}: front end pdfplumber / front end pdfium (wall of the pass): {fe:.2f}x  "
+                  f"(target >= {TARGET_FRONT_END})  {'PASS' if fe >= TARGET_FRONT_END else 'FAIL'}"
+                  f"   [CPU of the pass: {pl['inner_cpu'] / pf['inner_cpu']:.2f}x]")
+        if "bare pdfplumber" in s and "front end pdfium" in s:
+            print(f"N = {n}: bare pdfplumber / bare pypdfium2 (CPU of the pass): "
+                  f"{s['bare pdfplumber']['inner_cpu'] / s['bare pypdfium2']['inner_cpu']:.1f}x;  front end pdfium "
+                  f"CPU per page: {1000 * s['front end pdfium']['inner_cpu'] / max(1, s['pages']):.1f} ms")
+        speed = ingest1["wall"] / ingest2["wall"]
+        print(f"N = {n}: refpipe ingest -j 1 / -j 2 (wall): {speed:.2f}x  (target >= {TARGET_SPEEDUP})  "
+              f"{'PASS' if speed >= TARGET_SPEEDUP else 'FAIL'}   [load average now {os.getloadavg()[0]:.1f}]")
+    if len(summary) > 1:
+        lo, hi = min(summary), max(summary)
+        for name in ("refpipe ingest -j 1", "refpipe ingest -j 2"):
+            a, b = summary[lo][name]["rss"], summary[hi][name]["rss"]
+            growth = b / a - 1
+            print(f"peak RSS {name}: N={lo} {a / 1e6:.0f} MB, N={hi} {b / 1e6:.0f} MB: {growth:+.0%}  "
+                  f"(target within +{TARGET_RSS_GROWTH:.0%})  {'PASS' if growth <= TARGET_RSS_GROWTH else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main(sys.argv[1:]))
