@@ -366,6 +366,9 @@ DOCUMENT_SOURCES = Table(
         Column("source_sha256", "VARCHAR", "A source holding it (sources.sha256).", not_null=True),
         Column("reading_order", "INTEGER", "Where in the source (an export: the line of the fiche)."),
         Column("added_at", "TIMESTAMP", "When this source was first seen holding it, UTC.", not_null=True),
+        Column("unprinted", "VARCHAR[]", "CQPM header fields (number, qualification_id, category, last_modified) "
+                                         "this source does not print, though the document holds them from another "
+                                         "rendering: show renders the source as it reads."),
     ),
     key=("document_id", "source_sha256"), document_key=None,
 )
@@ -423,7 +426,8 @@ RNCP_FICHE_FINGERPRINTS = Table(
 )
 
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
-ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
+ADDED_COLUMNS = {"document_sources": "unprinted",
+                 "documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
                  "rncp_blocks": "code", "sources": "parent"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)

@@ -372,8 +372,8 @@ def _store(document: Document, rows: TableRows,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason, s.parent],
     )
-    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
-                "VALUES (?, ?, NULL, ?)", [doc_id, sha, _now()])
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at, "
+                "unprinted) VALUES (?, ?, NULL, ?, ?)", [doc_id, sha, _now(), _unprinted(document)])
     for table, (columns, table_rows) in rows.items():
         if deferred is None or table in _EAGER_TABLES:
             _insert(con, table, columns, table_rows)
@@ -421,9 +421,9 @@ def _absorb(con: duckdb.DuckDBPyConnection, old: str, new: str,
     for columns, table_rows in (deferred or {}).values():  # rows of ``old`` loaded in this very batch
         at = columns.index("document_id")
         table_rows[:] = [r for r in table_rows if r[at] != old]
-    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
-                "SELECT ?, source_sha256, reading_order, added_at FROM document_sources WHERE document_id = ?",
-                [new, old])
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at, "
+                "unprinted) SELECT ?, source_sha256, reading_order, added_at, unprinted FROM document_sources "
+                "WHERE document_id = ?", [new, old])
     con.execute("DELETE FROM document_sources WHERE document_id = ?", [old])
     con.execute("UPDATE documents SET previous_id = ? WHERE previous_id = ?", [new, old])
 
@@ -445,8 +445,16 @@ def _add_source(document: Document, con: duckdb.DuckDBPyConnection, holder: str 
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
              "; ".join(document.reasons) or None, s.parent])
-    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
-                "VALUES (?, ?, NULL, ?)", [holder or document.id, s.sha256, _now()])
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at, "
+                "unprinted) VALUES (?, ?, NULL, ?, ?)", [holder or document.id, s.sha256, _now(), _unprinted(document)])
+
+
+def _unprinted(document: Document) -> list[str]:
+    """The header fields this rendering of a référentiel leaves blank (kept per source: one document may hold
+    them from another rendering, and each file is shown as it reads)."""
+    if document.cqpm is None:
+        return []
+    return [f for f in HEADER_FIELDS if getattr(document.cqpm, f) is None]
 
 
 def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:

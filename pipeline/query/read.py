@@ -5,12 +5,14 @@ Never touches raw files and never re-parses: what ``load`` wrote is what comes b
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import duckdb
 
+from pipeline.contract import HEADER_FIELDS
 from pipeline.errors import PipelineError
 from pipeline.link.inputs import BlockTitle, CapacityTitle, LinkInput, rncp_block_code
 from pipeline.load import tables
@@ -219,14 +221,26 @@ def read_document(con: duckdb.DuckDBPyConnection, document_id: str, source_sha25
     source = Source(path=path, sha256=sha, format=fmt, pages=pages, size=size if size is not None else 0)
     doc_kind = Kind(kind)
     f = _Fetch(con)
+    cqpm = _read_cqpm(f, document_id) if doc_kind is Kind.CQPM else None
+    if cqpm is not None and source_sha256 is not None:
+        cqpm = _as_printed_by(con, cqpm, document_id, sha)
     return stored_as(Document(
         source=source,
         kind=doc_kind,
-        cqpm=_read_cqpm(f, document_id) if doc_kind is Kind.CQPM else None,
+        cqpm=cqpm,
         rncp=_read_rncp(f, document_id) if doc_kind is Kind.RNCP else None,
         status=Status(status),
         reasons=tuple(reasons or ()),
     ), document_id)
+
+
+def _as_printed_by(con: duckdb.DuckDBPyConnection, cqpm: CqpmDocument, document_id: str, sha: str) -> CqpmDocument:
+    """The référentiel as the source ``sha`` prints it: the header fields it leaves blank stay blank, though
+    the document holds them from another rendering (``document_sources.unprinted``)."""
+    row = con.execute("SELECT unprinted FROM document_sources WHERE document_id = ? AND source_sha256 = ?",
+                      [document_id, sha]).fetchone()
+    blank: dict[str, Any] = {f: None for f in (row[0] if row and row[0] else []) if f in HEADER_FIELDS}
+    return dataclasses.replace(cqpm, **blank) if blank else cqpm
 
 
 def stored_as(document: Document, document_id: str) -> Document:

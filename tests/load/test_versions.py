@@ -14,6 +14,7 @@ from parsed import parsed
 
 from pipeline.load import warehouse as wh
 from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
+from pipeline.query.read import read_document
 from pipeline.records import Document
 from pipeline.runtime.compare import compare
 from pipeline.runtime.version_diffs import diff_new_versions
@@ -185,6 +186,12 @@ def test_one_referentiel_in_every_rendering_is_one_version(con: duckdb.DuckDBPyC
         held = {r[0] for r in con.execute("SELECT s.path FROM document_sources x JOIN sources s ON "
                                           "s.sha256 = x.source_sha256 WHERE x.document_id = ?", [header.id]).fetchall()}
         assert held == {str(p) for p in paths}  # every source kept, each with its own sources row
+        # each file is shown as it reads: the text does not print the header block the document holds
+        as_text = read_document(con, header.id, doc(SEED_001).source.sha256).cqpm
+        as_header = read_document(con, header.id, header.source.sha256).cqpm
+        assert as_text is not None and as_header is not None
+        assert (as_text.number, as_text.last_modified) == (None, None)
+        assert (as_header.number, as_header.last_modified) == ("0195", date(2007, 1, 9))
         con.execute("DELETE FROM document_sources")
         for table in wh.DOCUMENT_TABLES:
             con.execute(f"DELETE FROM {table}")
