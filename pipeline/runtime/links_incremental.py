@@ -38,7 +38,8 @@ from typing import Any
 import duckdb
 
 from pipeline.link import findings as quality
-from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lemma_keys, remember_lemma_keys
+from pipeline.link.evidence import (assess, candidate_pairs, inferred_choice, lemma_keys, may_link,
+                                   remember_lemma_keys)
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize import lemma_cache
@@ -115,7 +116,9 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
         "SELECT x.document_id FROM derived_documents x LEFT JOIN documents d "
         "ON d.id = x.document_id AND d.loaded_at = x.loaded_at WHERE d.id IS NULL").fetchall()}
     lost = _forget(con, gone)
-    inputs = {i.id: i for i in read_link_inputs(con)}
+    heads = {i.id: i for i in read_link_inputs(con, heads_only=True)}  # for the run-date findings of every fiche
+    pairable = _pairable(con, new) if len(new) < len(heads) else None
+    inputs = {i.id: i for i in read_link_inputs(con, pairable)} if new else {}
     if new:
         _remember_lemma_keys(con, inputs)
     content = _read_new(con, new, inputs)
@@ -133,12 +136,14 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     removed = {(d, c) for d, c, _, kept in lost if kept} | {(d, c) for d, c, kept in flips if not kept}
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
-    write_findings(con, inputs, content, added, removed, day, now)
+    unread = sorted({i for pair in [*added, *removed] for i in pair} - inputs.keys())  # flipped old pairs
+    inputs.update((i.id, i) for i in (read_link_inputs(con, unread) if unread else ()))
+    write_findings(con, heads | inputs, content, added, removed, day, now)
     if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
         write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     lemma_cache.flush()  # the lemma keys this update computed serve the next process
-    return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
+    return Update(documents=len(heads), added=len(new), assessed=assessed, full=full)
 
 
 # ---------------------------------------------------------------------------------------------- steps
@@ -156,6 +161,26 @@ def _forget(con: duckdb.DuckDBPyConnection, gone: Collection[str]) -> list[tuple
     for table in (*DERIVED_TABLES, "derived_documents"):
         con.execute(f"DELETE FROM {table} WHERE {ids_in('document_id')}", ids[:1])
     return lost
+
+
+def _pairable(con: duckdb.DuckDBPyConnection, new: Collection[str]) -> list[str]:
+    """The documents a pair with a new document may link (``evidence.may_link``, from numbers and capacity
+    counts: no text read), new ones included: what ``candidate_pairs`` needs read in full."""
+    rows = con.execute(
+        "SELECT d.id, c.document_id IS NOT NULL, f.document_id IS NOT NULL, c.number, f.history_cqpm_number, "
+        "coalesce(rc.n, 0), coalesce(cc.n, 0) FROM documents d "
+        "LEFT JOIN cqpm_referentiels c ON c.document_id = d.id LEFT JOIN rncp_fiches f ON f.document_id = d.id "
+        "LEFT JOIN (SELECT document_id, count(*) AS n FROM rncp_capacities GROUP BY ALL) rc ON rc.document_id = d.id "
+        "LEFT JOIN (SELECT document_id, count(*) AS n FROM cqpm_capacities GROUP BY ALL) cc ON cc.document_id = d.id "
+        "WHERE c.document_id IS NOT NULL OR f.document_id IS NOT NULL").fetchall()
+    fresh = set(new)
+    refs = [(i, number, n) for i, is_ref, _, number, _, _, n in rows if is_ref]
+    new_refs = [r for r in refs if r[0] in fresh]
+    any_new_fiche = any(is_fiche and i in fresh for i, _, is_fiche, *_ in rows)
+    wanted = set(fresh) | ({i for i, _, _ in refs} if any_new_fiche else set())
+    wanted |= {i for i, _, is_fiche, _, named, n, _ in rows
+               if is_fiche and any(may_link(named, n, number, m) for _, number, m in new_refs)}
+    return sorted(wanted)
 
 
 def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput]) -> None:
@@ -201,6 +226,7 @@ def _assess(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput], new: C
     maps: list[tuple[Any, ...]] = []
     blocs: list[tuple[Any, ...]] = []
     pairs = candidate_pairs(inputs.values(), new) if new else []
+    lemma_keys([t for pair in pairs if all(d.capacity_texts for d in pair) for d in pair for t in d.capacity_texts])
     for fiche, ref in pairs:
         link = assess(fiche, ref)
         if link is None:
