@@ -13,8 +13,10 @@ warehouse.  Its state, in the internal tables of schema_links.sql:
 
 An update: (1) compares ``documents`` with ``derived_documents``: new (or re-loaded) and gone documents,
 and forgets what the gone ones gave; (2) reads each new document in full, one at a time, for its content
-findings, criterion keys and lemma keys; (3) reads the ``LinkInput`` of every document (three queries)
-and assesses only the pairs with a new document; (4) applies the one-inferred-number rule again to the
+findings, criterion keys and lemma keys; (3) reads the heads of every document (one query: identity,
+numbers, titles, registration end) and the full ``LinkInput`` only of the documents a new one may link
+with (``evidence.may_link`` on numbers and capacity counts, one SQL query: with 30,000 fiches most are
+ruled out unread), and assesses only the pairs with a new document, their lemma keys in one batch; (4) applies the one-inferred-number rule again to the
 référentiels whose inferred candidates changed; (5) from the (fiche, référentiel) pairs that enter links
 (new kept candidates, candidates now kept) and those that leave it (candidates of gone documents, no
 longer kept), deletes and inserts those pairs' rows in links, capacity_links and inferred_numbers and
@@ -38,8 +40,7 @@ from typing import Any
 import duckdb
 
 from pipeline.link import findings as quality
-from pipeline.link.evidence import (assess, candidate_pairs, inferred_choice, lemma_keys, may_link,
-                                   remember_lemma_keys)
+from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lemma_keys, may_link, remember_lemma_keys
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize import lemma_cache
@@ -71,8 +72,10 @@ _FLUSH = 20_000  # rows buffered before an insert: memory stays flat on a recomp
 
 #: what the stored state depends on besides the documents: a change to any of these files (or to the
 #: spaCy model) makes the next update start from scratch
-_CODE = (("pipeline.normalize", ("link.py", "link_input.py", "quality.py", "text.py", "lemmas.py")),
-         ("pipeline.load", ("links_incremental.py", "links_findings.py", "bulk.py", "read.py", "schema_links.sql")))
+_CODE = (("pipeline.link", ("evidence.py", "inputs.py", "findings.py", "continuity.py")),
+         ("pipeline.normalize", ("text.py", "lemmas.py", "matching.py")),
+         ("pipeline.runtime", ("links_incremental.py", "links_findings.py", "continuity.py")),
+         ("pipeline.load", ("bulk.py", "schema_links.sql")), ("pipeline.query", ("read.py",)))
 
 
 @dataclass(frozen=True)
