@@ -13,10 +13,11 @@ warehouse.  Its state, in the internal tables of schema_links.sql:
 
 An update: (1) compares ``documents`` with ``derived_documents``: new (or re-loaded) and gone documents,
 and forgets what the gone ones gave; (2) reads each new document in full, one at a time, for its content
-findings, criterion keys and lemma keys; (3) reads the heads of every document (one query: identity,
-numbers, titles, registration end) and the full ``LinkInput`` only of the documents a new one may link
-with (``evidence.may_link`` on numbers and capacity counts, one SQL query: with 30,000 fiches most are
-ruled out unread), and assesses only the pairs with a new document, their lemma keys in one batch; (4) applies the one-inferred-number rule again to the
+findings, criterion keys and lemma keys; (3) reads the full ``LinkInput`` only of the documents a new
+one may link with (``evidence.may_link`` on numbers and capacity counts, one SQL query: with 30,000
+fiches most are ruled out unread), and assesses only the pairs with a new document, their lemma keys in
+one batch (the heads of every document — identity, titles, registration end, one query — are read only
+when the stored findings were evaluated at another date); (4) applies the one-inferred-number rule again to the
 référentiels whose inferred candidates changed; (5) from the (fiche, référentiel) pairs that enter links
 (new kept candidates, candidates now kept) and those that leave it (candidates of gone documents, no
 longer kept), deletes and inserts those pairs' rows in links, capacity_links and inferred_numbers and
@@ -119,8 +120,13 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
         "SELECT x.document_id FROM derived_documents x LEFT JOIN documents d "
         "ON d.id = x.document_id AND d.loaded_at = x.loaded_at WHERE d.id IS NULL").fetchall()}
     lost = _forget(con, gone)
-    heads = {i.id: i for i in read_link_inputs(con, heads_only=True)}  # for the run-date findings of every fiche
-    pairable = _pairable(con, new) if len(new) < len(heads) else None
+    # every fiche's registration end, when the stored findings were evaluated at another date (or none is
+    # stored): only then can the run-date findings of documents not read below change
+    redate = con.execute("SELECT count(*) = 0 OR bool_or(as_of <> ?) FROM quality_findings", [day]).fetchone()
+    heads = {i.id: i for i in read_link_inputs(con, heads_only=True)} if redate and redate[0] else {}
+    held = con.execute("SELECT count(*) FROM documents").fetchone()
+    documents = held[0] if held else 0
+    pairable = _pairable(con, new) if new and len(new) < documents else None
     inputs = {i.id: i for i in read_link_inputs(con, pairable)} if new else {}
     if new:
         _remember_lemma_keys(con, inputs)
@@ -141,12 +147,12 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     _write_inferred(con, added, removed)
     unread = sorted({i for pair in [*added, *removed] for i in pair} - inputs.keys())  # flipped old pairs
     inputs.update((i.id, i) for i in (read_link_inputs(con, unread) if unread else ()))
-    write_findings(con, heads | inputs, content, added, removed, day, now)
+    write_findings(con, heads | inputs, content, added, removed, day, now, redate=bool(heads))
     if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
         write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     lemma_cache.flush()  # the lemma keys this update computed serve the next process
-    return Update(documents=len(heads), added=len(new), assessed=assessed, full=full)
+    return Update(documents=documents, added=len(new), assessed=assessed, full=full)
 
 
 # ---------------------------------------------------------------------------------------------- steps
