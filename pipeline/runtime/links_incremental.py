@@ -194,7 +194,8 @@ def _pairable(con: duckdb.DuckDBPyConnection, new: Collection[str]) -> list[str]
 
 def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput]) -> None:
     """Give the linker the lemma keys stored for the documents already linked (no spaCy pass over them)."""
-    for doc_id, keys in con.execute("SELECT document_id, lemma_keys FROM derived_documents").fetchall():
+    for doc_id, keys in con.execute(  # only référentiels' are stored (a fiche's are computed when assessed)
+            "SELECT document_id, lemma_keys FROM derived_documents WHERE len(lemma_keys) > 0").fetchall():
         texts = inputs[doc_id].capacity_texts if doc_id in inputs else ()
         if len(texts) == len(keys):
             remember_lemma_keys(zip(texts, keys, strict=True))
