@@ -17,9 +17,14 @@ needs lemmas: the process starts without it, like the ingest flow's), the (fiche
 assessed, the documents read in full, the documents and links held, and the process' peak RSS and its
 RSS before the call.
 
-Loading: the variants of a fixture parse to the fixture's document (``build_corpus.py``), so each fixture
-is extracted once and loaded under each variant's identity (sha256, path, size): the rows ``refpipe ingest``
-writes, without N PDF parses.  The first 15 variants are also extracted for real and checked equal.
+Loading: the PDF variants of a fixture parse to the fixture's document (``build_corpus.py`` changes their
+bytes, not their content), and a document is its content: loaded as they are, N files would be 15 documents
+with N sources (fewer: some fixtures are the same référentiel in two layouts).  So each fixture is
+extracted once, and corpus file i is loaded as the fixture's document with ``(variante i)`` appended to its
+first capacity (``content_variant``: a new version of the same référentiel or fiche, as a re-edited file
+would be) under the file's identity (sha256, path, size): N documents, the rows ``refpipe ingest`` writes
+for N such files, without N PDF parses.  The first 15 files are also extracted for real and checked: the
+shortcut gives their extraction with the same change.
 """
 
 from __future__ import annotations
@@ -63,13 +68,13 @@ def child_recompute(warehouse: str, full: str) -> dict[str, Any]:
     from pipeline.runtime import links_incremental
 
     read: list[str] = []
-    real_read = links_incremental.read_document
+    real_read = links_incremental.read_documents
 
-    def counting_read(con: Any, doc_id: str) -> Any:
-        read.append(doc_id)
-        return real_read(con, doc_id)
+    def counting_read(con: Any, ids: Any, *args: Any, **kwargs: Any) -> Any:
+        read.extend(ids)
+        return real_read(con, ids, *args, **kwargs)
 
-    links_incremental.read_document = counting_read  # type: ignore[assignment]
+    links_incremental.read_documents = counting_read  # type: ignore[assignment]
     me = psutil.Process()
     rss_before = peak = me.memory_info().rss
     done = threading.Event()
@@ -104,6 +109,18 @@ def run_child(*args: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- parent
 
 
+def content_variant(document: Any, i: int) -> Any:
+    """``document`` with ``(variante i)`` appended to its first capacity: other content, so another document
+    (a new version of the same key), still linked by the same evidence (history, title, capacities)."""
+    if document.cqpm is not None:
+        cqpm = document.cqpm
+        first = dataclasses.replace(cqpm.capacities[0], title=f"{cqpm.capacities[0].title} (variante {i})")
+        return dataclasses.replace(document, cqpm=dataclasses.replace(cqpm, capacities=(first, *cqpm.capacities[1:])))
+    rncp = document.rncp
+    first = dataclasses.replace(rncp.capacities[0], text=f"{rncp.capacities[0].text} (variante {i})")
+    return dataclasses.replace(document, rncp=dataclasses.replace(rncp, capacities=(first, *rncp.capacities[1:])))
+
+
 class Loader:
     """Documents of corpus files: each fixture extracted once, loaded under the variant's identity."""
 
@@ -123,6 +140,7 @@ class Loader:
             fixture = next(f for f in FIXTURES if self._fixture_name(f) == name)
             self.by_fixture[name] = normalize_document(extract_document(str(fixture)))
         base = self.by_fixture[name]
+        base = content_variant(base, int(path.name.split("_", 1)[0]))
         data = path.read_bytes()
         source = Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=base.source.format,
                         pages=base.source.pages, size=len(data))
@@ -134,7 +152,8 @@ class Loader:
         from pipeline.parse import extract_document
 
         for path in paths:
-            assert self.document(path) == normalize_document(extract_document(str(path))), path
+            real = content_variant(normalize_document(extract_document(str(path))), int(path.name.split("_", 1)[0]))
+            assert self.document(path) == real, path
 
     def load(self, warehouse: Path, paths: list[Path]) -> None:
         from pipeline.load import warehouse as wh

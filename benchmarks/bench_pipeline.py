@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_pipeline.py [--sizes 100 1000] [--workers N] [--links-max 100] [--repeat 3]
 
 For each corpus size N it builds N distinct PDFs (``build_corpus.py``) and measures, on those files:
+(distinct bytes, not distinct content: a document is its content, so the N files are N sources of the 8
+documents of the 15 fixtures; each file is still extracted and parsed, and its load records a source)
 
 * ``bare``: a bare pdfplumber pass, ``page.extract_words()`` on every page, one process: the baseline;
 * ``full 1w`` / ``full Nw``: the ingest flow (``flows.ingest.run_ingest``) into a fresh warehouse with 1
@@ -24,10 +26,9 @@ imports, ~2 s, are reported apart as the process' wall time).  The flows report 
 this script starts once (or the one in ``PREFECT_API_URL``), as ``refpipe serve`` does: ``refpipe ingest``
 without a server starts Prefect's ephemeral one for itself (~6 s), which is not the pipeline's time.
 
-Links: the throughput runs pass ``links=False``: the links recompute is one whole-warehouse step per
-batch (every fiche against every référentiel, all documents read back), not a per-document cost, and on
-this corpus (variants of 15 fixtures: every version of a fiche links to every version of its
-référentiel) its work and output grow with N²; it is timed apart for N <= ``--links-max``.  A re-run
+Links: the throughput runs pass ``links=False``: the links recompute is a per-batch step, not a
+per-document cost; on this corpus (8 documents whatever N) it does not grow with N: ``bench_links.py``
+measures it over N documents.  It is timed apart for N <= ``--links-max``.  A re-run
 on a warehouse whose links are current only checks that they are (one query); where the links were
 not computed (N > --links-max) the re-run passes ``links=False`` too and the check is timed apart.
 """

@@ -6,6 +6,9 @@ For each size N: ``make_rncp_export.py`` (``../shared/tools``) writes an N-fiche
 data.gouv ships it) and next week's (2 % of the fiches changed, 0.5 % removed, 0.5 % added); then, each in a
 fresh Python process on one core (``taskset`` when available), it measures:
 
+Each child prints its wall and its CPU seconds (user + system); the JSON line per size gives both ratios
+(``*_x``: wall, ``*_cpu_x``: CPU), the CPU one being the usable one on a shared machine.
+
 * ``bare``: ``lxml.etree.iterparse`` over the same zip member visiting every element (each fiche cleared,
   as any streaming reader must) — the yardstick;
 * ``import``: ``import_export`` of the export into an empty warehouse (parse, split, hash, insert; one
@@ -40,6 +43,7 @@ TOOL = ROOT.parent / "shared" / "tools" / "make_rncp_export.py"
 BARE = """
 import resource, sys, time, zipfile
 from lxml import etree
+ru = resource.getrusage(resource.RUSAGE_SELF); cpu = ru.ru_utime + ru.ru_stime
 t = time.perf_counter(); n = 0
 with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
     for _, e in etree.iterparse(f, huge_tree=True):
@@ -48,7 +52,8 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
             e.clear()
             while e.getprevious() is not None:
                 del e.getparent()[0]
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, ru.ru_maxrss / 1024, n, ru.ru_utime + ru.ru_stime - cpu)
 """
 
 IMPORT = """
@@ -56,12 +61,14 @@ import resource, sys, time
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
 con = wh.connect(sys.argv[2])
+ru = resource.getrusage(resource.RUSAGE_SELF); cpu = ru.ru_utime + ru.ru_stime
 t = time.perf_counter()
 s = import_export(sys.argv[1], con, force=sys.argv[3] == "force")
 seconds = time.perf_counter() - t
 con.close()
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, s.fiches, s.added, s.unchanged,
-      len(s.withdrawn), s.status)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(seconds, ru.ru_maxrss / 1024, s.fiches, s.added, s.unchanged, len(s.withdrawn), s.status,
+      ru.ru_utime + ru.ru_stime - cpu)
 """
 
 LINKS = """
@@ -150,6 +157,7 @@ def run(work: Path, fiches: int, repeat: int, quick: bool = False) -> dict[str, 
                "import_x": round(float(full[0]) / b, 2), "import_rss_mb": round(float(full[1])),
                "again_s": None, "again_x": None, "skip_s": None, "next_s": None, "next_x": None,
                "links_s": None, "show_s": round(float(reads[0]), 3), "links_read_s": round(float(reads[1]), 3),
+               "bare_cpu_s": round(float(bare[3]), 2), "import_cpu_x": round(float(full[7]) / float(bare[3]), 2),
                "warehouse_mb": round(warehouse.stat().st_size / 1e6)}
         print(json.dumps(out), flush=True)
         return out
@@ -180,6 +188,10 @@ def run(work: Path, fiches: int, repeat: int, quick: bool = False) -> dict[str, 
         "next_s": round(float(nxt[0]), 2), "next_x": round(float(nxt[0]) / b, 2),
         "next_added": int(nxt[3]), "next_withdrawn": int(nxt[5]),
         "links_s": round(float(links[0]), 1), "links_rss_mb": round(float(links[1])),
+        # CPU seconds (user + system) of each child: on a shared machine the wall time depends on the other jobs
+        "bare_cpu_s": round(float(bare[3]), 2), "import_cpu_x": round(float(full[7]) / float(bare[3]), 2),
+        "again_cpu_x": round(float(again[7]) / float(bare[3]), 2),
+        "next_cpu_x": round(float(nxt[7]) / float(bare[3]), 2),
         "show_s": round(float(reads[0]), 3), "links_read_s": round(float(reads[1]), 3),
         "warehouse_mb": round(warehouse.stat().st_size / 1e6),
     }

@@ -7,10 +7,11 @@ référentiels and RNCP fiches, portrait grids and landscape rules, 4-6 pages ea
 update* appended: a new document information dictionary (``/Title``, ``/Subject`` naming the variant,
 ``/CreationDate``), a one-entry xref section and a trailer whose ``/Prev`` points at the original xref.
 That is how a PDF editor saves a metadata change, so every file stays a valid PDF that parses to the
-same document as its fixture, while its bytes, hence its sha256 and document id, are new.  Variants of
-one fixture are versions of one document (same key, new bytes): realistic for a folder where the same
-référentiel is saved again and again; the content does not vary, so links between those versions are
-many (see benchmarks/README.md).
+same document as its fixture, while its bytes, hence its sha256, are new.  A document is its content
+(its id hashes its canonical JSON), so the variants of one fixture are *sources* of one document, not
+versions: N files are N sources of the 8 documents of the 15 fixtures (some fixtures are one référentiel in
+two layouts).  Every file is still read, extracted and parsed by an ingest; the load of a known content
+only records one more source.  ``bench_links.py`` needs N documents and changes their content itself.
 
 Files are named ``{i:05d}_{fixture}.pdf``, so the discovery order interleaves the fixtures.  Building
 1,000 files takes well under a second.

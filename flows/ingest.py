@@ -29,6 +29,7 @@ from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows import orphans
 from flows.report import ARTIFACT_KEY, TABLE_KEY, RunReport, new_versions
 from pipeline import runtime
 from pipeline.errors import TransientError
@@ -66,8 +67,8 @@ def task_runner(workers: int | None = None, dask: str | None = None) -> TaskRunn
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_task(paths: list[str], limits: Limits) -> list[Extracted]:
-    return runtime.extract_chunk(paths, limits)
+def extract_task(sources: list[SourceFile], limits: Limits) -> list[Extracted]:
+    return runtime.extract_chunk(sources, limits)
 
 
 @task(name="load", cache_policy=NO_CACHE)
@@ -88,8 +89,8 @@ def record_run_task(warehouse: str, run: RunRecord) -> None:
 class PrefectStages:
     """``pipeline.runtime.Stages`` as Prefect tasks of the running flow (extractions on its task runner)."""
 
-    def submit_extract(self, paths: list[str], limits: Limits) -> Pending[list[Extracted]]:
-        return extract_task.submit(paths, limits)
+    def submit_extract(self, sources: list[SourceFile], limits: Limits) -> Pending[list[Extracted]]:
+        return extract_task.submit(sources, limits)
 
     def load(self, items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
         # quoted: Prefect would otherwise walk every object of every document, several times, looking for
@@ -111,7 +112,8 @@ class PrefectStages:
 def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = None,
                 on_discovered: Discovered | None = None, limits: Limits | None = None,
                 retry_quarantined: bool = False, trigger: str = "flow", workers: int | None = None,
-                links: bool = True, include_rs: bool = True) -> list[FileOutcome] | State[Any]:
+                links: bool = True, include_rs: bool = True, follow_links: bool = False,
+                include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[FileOutcome] | State[Any]:
     """Ingest every file under ``paths`` into the DuckDB file ``warehouse`` (``pipeline.runtime.ingest_paths``);
     ``include_rs=False`` leaves out the RS fiches of an open-data export.
 
@@ -131,7 +133,8 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
             on_file(outcome)
 
     options = IngestOptions(limits=limits or Limits.from_env(), retry_quarantined=retry_quarantined,
-                            trigger=trigger, workers=workers, links=links, include_rs=include_rs)
+                            trigger=trigger, workers=workers, links=links, include_rs=include_rs,
+                            follow_links=follow_links, include=tuple(include), exclude=tuple(exclude))
     logger.info("ingesting %s into %s (limits: %s)", ", ".join(paths), warehouse, options.limits.describe())
     outcomes = runtime.ingest_paths(paths, warehouse, options, stages=PrefectStages(), on_file=log_and_report,
                                     on_discovered=on_discovered,
@@ -174,6 +177,7 @@ def run_ingest(paths: list[str], warehouse: str, *, workers: int | None = None, 
                on_file: Progress | None = None, on_discovered: Discovered | None = None,
                **options: Any) -> list[FileOutcome]:
     """``ingest_flow`` with the task runner for ``workers`` / ``dask`` (scheduled runs, ``--dask``)."""
+    orphans.install()  # an ephemeral Prefect server started for this run dies with this process, even on kill -9
     runner = task_runner(workers, dask)
     token = _progress.set((on_file, on_discovered))
     try:

@@ -8,7 +8,10 @@ raise it:
 * ``max_pages`` (default 500, ``REFPIPE_MAX_PAGES``): checked by the PDF front end from the page tree,
   before any page is parsed (text inputs have no pages);
 * ``seconds`` (default 120, ``REFPIPE_TIME_LIMIT``): extraction runs in a child process
-  (``pipeline.runtime.executor``) that is killed when it overruns.
+  (``pipeline.runtime.executor``) that is killed when it overruns;
+* ``max_memory`` (default 1 GB, ``REFPIPE_MAX_MEMORY``): what the extraction process may allocate for
+  one file beyond what it held before (``RLIMIT_AS`` in the child), so a decompression bomb is a
+  rejection, not an exhausted machine.
 
 ``0`` disables a limit.  Sizes accept a K/M/G suffix (``50M``).  The CLI options of ``refpipe ingest``
 and the deployment's parameters override the environment.
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 ENV_MAX_BYTES = "REFPIPE_MAX_BYTES"
 ENV_MAX_PAGES = "REFPIPE_MAX_PAGES"
 ENV_TIME_LIMIT = "REFPIPE_TIME_LIMIT"
+ENV_MAX_MEMORY = "REFPIPE_MAX_MEMORY"
 
 _SUFFIXES = {"K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
 
@@ -36,9 +40,10 @@ class Limits:
     max_bytes: int = 50_000_000
     max_pages: int = 500
     seconds: float = 120.0
+    max_memory: int = 1_000_000_000
 
     def __post_init__(self) -> None:
-        if self.max_bytes < 0 or self.max_pages < 0 or self.seconds < 0:
+        if self.max_bytes < 0 or self.max_pages < 0 or self.seconds < 0 or self.max_memory < 0:
             raise ValueError(f"limits cannot be negative: {self}")
 
     @classmethod
@@ -50,20 +55,23 @@ class Limits:
             max_bytes=parse_size(env[ENV_MAX_BYTES]) if env.get(ENV_MAX_BYTES) else base.max_bytes,
             max_pages=int(_parse(env[ENV_MAX_PAGES], int, ENV_MAX_PAGES)) if env.get(ENV_MAX_PAGES) else base.max_pages,
             seconds=_parse(env[ENV_TIME_LIMIT], float, ENV_TIME_LIMIT) if env.get(ENV_TIME_LIMIT) else base.seconds,
+            max_memory=(parse_size(env[ENV_MAX_MEMORY], ENV_MAX_MEMORY) if env.get(ENV_MAX_MEMORY)
+                        else base.max_memory),
         )
 
     def override(self, max_bytes: int | None = None, max_pages: int | None = None,
-                 seconds: float | None = None) -> Limits:
+                 seconds: float | None = None, max_memory: int | None = None) -> Limits:
         """These limits with the given values (None keeps the current one)."""
-        changes = {k: v for k, v in (("max_bytes", max_bytes), ("max_pages", max_pages), ("seconds", seconds))
-                   if v is not None}
+        changes = {k: v for k, v in (("max_bytes", max_bytes), ("max_pages", max_pages), ("seconds", seconds),
+                                     ("max_memory", max_memory)) if v is not None}
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def describe(self) -> str:
         size = f"{self.max_bytes / 1e6:g} MB" if self.max_bytes else "no size limit"
         pages = f"{self.max_pages} pages" if self.max_pages else "no page limit"
         secs = f"{self.seconds:g} s per document" if self.seconds else "no time limit"
-        return f"{size}, {pages}, {secs}"
+        memory = f"{self.max_memory / 1e6:g} MB of memory" if self.max_memory else "no memory limit"
+        return f"{size}, {pages}, {secs}, {memory}"
 
 
 def parse_size(text: str, name: str = ENV_MAX_BYTES) -> int:
@@ -99,6 +107,11 @@ def over_pages(pages: int, limits: Limits) -> str | None:
         return (f"PDF has {pages} pages, over the page limit of {limits.max_pages} "
                 f"(raise it with --max-pages or {ENV_MAX_PAGES})")
     return None
+
+
+def over_memory(limits: Limits) -> str:
+    return (f"needed more than {limits.max_memory / 1e6:g} MB of memory: over the per-document memory limit "
+            f"(raise it with --max-memory or {ENV_MAX_MEMORY})")
 
 
 def over_time(limits: Limits) -> str:

@@ -117,6 +117,7 @@ class Source:
     format: str  # "pdf" | "text" | "docx" | "odt"
     pages: int | None
     size: int
+    parent: str | None = None  # the sha256 of the zip this file was a member of
 
 
 @dataclass(frozen=True)
@@ -501,9 +502,22 @@ class Finding:
 
 @dataclass(frozen=True)
 class SourceFile:
+    """A file found by discovery: its path as found, the sha256 of its bytes and their size.
+
+    ``rejected`` is set for a path refused before its bytes could be read (not a regular file, a
+    dangling link, over the size limit, ...): ``sha256`` is then ``path_marker(path, reason)``, a key for
+    the rejection of that path, not of any bytes.  A member of a zip has ``container`` (the zip's path on
+    disk), ``member`` (its name inside) and ``parent`` (the zip's sha256).  ``mtime_ns`` is the
+    modification time read at discovery, to tell a file that changed before it was read again."""
+
     path: str
     sha256: str
     size: int
+    rejected: str | None = None
+    container: str | None = None
+    member: str | None = None
+    parent: str | None = None
+    mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -511,6 +525,7 @@ class Rejection:
     path: str
     reason: str  # names the file (and page), as the user reads it
     page: int | None = None
+    changed: bool = False  # the file changed while it was read: nothing recorded, retried next run
 
 
 class Outcome(StrEnum):

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 
 from pipeline.errors import PipelineError, TransientError
+from pipeline.normalize.text import json_safe, terminal_safe
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,8 +40,34 @@ app = typer.Typer(
 )
 # Piped or redirected, rich would lay tables out for 80 columns (cutting keys and paths): give them room.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line, wrapped by the terminal
+
+
+class SafeConsole(Console):
+    """A rich console that prints every control or bidi character of the text it is given as an escape
+    (``\\u202e``): a stored value (a file name, a text) can never drive the terminal.  Rich's own styling
+    sequences are control segments and go through untouched."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:  # escaped before layout: tables stay aligned
+        return super().render_str(terminal_safe(text), **kwargs)
+
+    def _render_buffer(self, buffer: Any) -> str:
+        safe = (seg if seg.control else Segment(terminal_safe(seg.text), seg.style, seg.control) for seg in buffer)
+        return super()._render_buffer(safe)
+
+
+out = SafeConsole(highlight=False, soft_wrap=True, width=_WIDTH)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # a message is one line, wrapped by the terminal
+
+
+def write_text(text: str) -> None:
+    """Write a report (markdown, CSV) to stdout, control and bidi characters escaped (``terminal_safe``)."""
+    sys.stdout.write(terminal_safe(text))
+
+
+def write_json(text: str) -> None:
+    """Write JSON to stdout with control and bidi characters as JSON escapes: the same value, and harmless
+    on a terminal."""
+    sys.stdout.write(json_safe(text))
 
 WarehouseOpt = Annotated[
     Path, typer.Option("--warehouse", "-w", help="DuckDB warehouse file.", show_default=True)
@@ -140,4 +168,4 @@ def read_warehouse(warehouse: Path, query: Callable[[duckdb.DuckDBPyConnection],
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_json(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

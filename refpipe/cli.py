@@ -30,6 +30,7 @@ from refpipe.app import (
     read_warehouse,
     run_logs_to_api_only,
     use_pdf_backend,
+    write_json,
 )
 
 
@@ -46,6 +47,17 @@ def ingest(
     time_limit: Annotated[float | None, typer.Option(
         "--time-limit", min=0, help="Seconds allowed to read one document; stopped and rejected after that "
                                     "(0: no limit). Default: $REFPIPE_TIME_LIMIT or 120.")] = None,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="Memory one document may take to read (1G, 500M; 0: no limit); rejected beyond. "
+                             "Default: $REFPIPE_MAX_MEMORY or 1G.")] = None,
+    include: Annotated[list[str] | None, typer.Option(
+        "--include", metavar="GLOB", help="Only files matching this glob (name or path under the folder, members "
+                                          "of a zip too); repeatable.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", metavar="GLOB", help="Leave out files matching this glob; repeatable.")] = None,
+    follow_links: Annotated[bool, typer.Option(
+        "--follow-links", help="Follow symbolic links that lead out of the folders ingested (refused by "
+                               "default).")] = False,
     retry_quarantined: Annotated[bool, typer.Option(
         "--retry-quarantined", help="Parse again the files whose bytes were rejected before (e.g. after raising "
                                     "a limit).")] = False,
@@ -61,7 +73,10 @@ def ingest(
 ) -> None:
     """Ingest documents into the warehouse and print a summary.
 
-    Runs the Prefect flow (ephemeral, or against the server in `PREFECT_API_URL` when set).
+    A zip is opened and each member ingested as its own source (hostile zips are refused); desktop litter
+    (desktop.ini, Thumbs.db, ~$ files) is skipped. A FIFO, a device, a dangling or looping link, a link out
+    of the folder, a file name that is not UTF-8 are each rejected with their reason; the batch goes on.
+
     Files already ingested (same bytes) are skipped without being parsed; files rejected before
     (same bytes) stay in quarantine (`refpipe status`). A file over a limit is rejected with that
     reason. Exit code 1 when a file was newly rejected or failed; the other files are still loaded.
@@ -95,7 +110,9 @@ def ingest(
 
     try:
         size = parse_size(max_bytes, "--max-bytes") if max_bytes is not None else None
-        limits = Limits.from_env().override(max_bytes=size, max_pages=max_pages, seconds=time_limit)
+        memory = parse_size(max_memory, "--max-memory") if max_memory is not None else None
+        limits = Limits.from_env().override(max_bytes=size, max_pages=max_pages, seconds=time_limit,
+                                            max_memory=memory)
     except ValueError as exc:
         raise fail(str(exc), 2) from exc
     if orchestrated:
@@ -103,6 +120,8 @@ def ingest(
         import flows.ingest  # noqa: F401 - Prefect sets its logging up on import: before we adjust it
 
         run_logs_to_api_only()
+    discovery: dict[str, Any] = {"follow_links": follow_links, "include": tuple(include or ()),
+                                 "exclude": tuple(exclude or ())}
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     bar = progress.add_task("ingesting", total=None)
@@ -119,13 +138,13 @@ def ingest(
                 outcomes = run_ingest(roots, str(warehouse), workers=workers, dask=dask, on_file=on_file,
                                       on_discovered=on_discovered, limits=limits,
                                       retry_quarantined=retry_quarantined, trigger="cli",
-                                      include_rs=not skip_rs)
+                                      include_rs=not skip_rs, **discovery)
             else:
                 from pipeline.runtime import IngestOptions, ingest_paths
 
                 outcomes = ingest_paths(roots, warehouse, IngestOptions(
                     limits=limits, retry_quarantined=retry_quarantined, trigger="cli", workers=workers,
-                    include_rs=not skip_rs),
+                    include_rs=not skip_rs, **discovery),
                     on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
@@ -271,7 +290,7 @@ def sql(
 
     columns, rows = read_warehouse(warehouse, run)
     if as_json:
-        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
+        write_json(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False,
                                     indent=2, default=str) + "\n")
     elif csv:
         import csv as csv_mod

@@ -24,6 +24,8 @@ from refpipe.app import (
     out,
     read_warehouse,
     use_pdf_backend,
+    write_json,
+    write_text,
 )
 
 
@@ -111,7 +113,7 @@ def diff(
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         else:
-            sys.stdout.write(data.decode("utf-8"))
+            (write_json if fmt is Format.JSON else write_text)(data.decode("utf-8"))
         return
     try:
         output.write_bytes(data)
@@ -134,7 +136,7 @@ def versions(
     if key and not rows:
         raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
     if as_json:
-        sys.stdout.write(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str) + "\n")
+        write_json(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str) + "\n")
         return
     table = Table("key", "version", "valid_from", "document", "previous", "title", "source",
                   title=f"Versions in {warehouse}", title_justify="left")

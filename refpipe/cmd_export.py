@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse, write_text
 
 FORMATS = ("parquet", "csv", "xlsx", "sqlite")
 FILE_FORMATS = ("xlsx", "sqlite")  # one file, not a folder
@@ -109,7 +108,7 @@ def dictionary(
         out.print(f"{target} is up to date")
         return
     if output is None:
-        sys.stdout.write(text)
+        write_text(text)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")

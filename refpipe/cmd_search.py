@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse, write_json
 
 
 @app.command(epilog='Examples: `refpipe search "mesurer indicateurs"`, `refpipe search indicateur --limit 5 --json`')
@@ -38,7 +37,7 @@ def search(
     hits = read_warehouse(
         warehouse, lambda con: run_search(con, query, limit=limit, all_versions=all_versions, kind=kind))
     if as_json:
-        sys.stdout.write(json.dumps([_as_dict(h) for h in hits], ensure_ascii=False, indent=2) + "\n")
+        write_json(json.dumps([_as_dict(h) for h in hits], ensure_ascii=False, indent=2) + "\n")
         return
     for h in hits:
         i = h.item

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from pipeline.records import Outcome
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, fail, out, read_warehouse, write_json
 
 
 @app.command(epilog="Examples: `refpipe status`, `refpipe status --runs 30 --json`")
@@ -51,7 +50,7 @@ def status(
         "quarantine": [asdict(q) for q in quarantine],
     }
     if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        write_json(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
         return
     _print(data)
 

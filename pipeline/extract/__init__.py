@@ -20,13 +20,17 @@ def source_of(path: Path, data: bytes, fmt: str, pages: int | None = None) -> So
                   size=len(data))
 
 
-def extract(path: Path | str) -> Layout:
-    """Read a file into the layout model; the front end is chosen from the content, not the name."""
+def extract(path: Path | str, data: bytes | None = None) -> Layout:
+    """Read a file into the layout model; the front end is chosen from the content, not the name.
+
+    ``data``: the file's bytes when the caller has read them already (the ingest reads each file once and
+    hands the bytes it hashed; ``path`` then only names them)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RejectedInput(str(path), f"cannot read file: {exc.strerror or exc}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RejectedInput(str(path), f"cannot read file: {exc.strerror or exc}") from exc
     fmt = sniff_format(data, str(path))
     if fmt == "pdf":
         from pipeline.extract.pdf import extract_pdf  # pdfplumber is only imported for PDFs

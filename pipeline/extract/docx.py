@@ -272,6 +272,8 @@ def extract_docx(path: Path, data: bytes, source: Source) -> Layout:
         numbering = _Numbering(_numbering_element(document))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise RejectedInput(str(path), f"not a readable Word document: {type(exc).__name__}: {exc}") from exc
+    except MemoryError:  # the memory limit (a bomb), not a damaged file: the executor names it
+        raise
     except Exception as exc:  # lxml's XMLSyntaxError and python-docx's own errors: a damaged package
         raise RejectedInput(str(path), f"damaged Word document: {type(exc).__name__}: {exc}") from exc
     layout = layout_of(_parts(document.element.body, styles, numbering), source)

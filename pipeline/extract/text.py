@@ -29,6 +29,10 @@ _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _LIST_RE = re.compile(r"^\s*(?:•-|[-–—•▪◦*])\s+")
 _HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
+#: what ``str.splitlines`` also takes for a line end (VT, FF, FS, GS, RS, NEL, U+2028, U+2029): inside a
+#: table row it would cut the row and lose what follows, so it is a space here; lines end at \n, \r\n, \r
+_SEPARATORS_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE_END_RE = re.compile("\r\n|\r|\n")
 
 # A paragraph boundary inside a cell: a block tag, a checkbox, or a bullet glyph.
 _CELL_SPLIT_RE = re.compile(
@@ -121,7 +125,7 @@ def layout_from_text(text: str, source: Source) -> Layout:
     header_cells: tuple[str, ...] | None = None  # the header of the current table
     prev_was_row = False
     gap = True
-    lines = text.splitlines()
+    lines = _LINE_END_RE.split(_SEPARATORS_RE.sub(" ", text))
     md_table = False  # inside a markdown pipe table (its rows are the following lines holding a pipe)
     for i, line in enumerate(lines):
         if not line.strip():

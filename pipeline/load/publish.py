@@ -10,13 +10,21 @@ open the file while an analyst holds it read-only.  So no writer ever opens the 
 2. it copies the published file to ``warehouse.duckdb.staging`` (or starts an empty one) and the
    writer works there, each document in its own transaction;
 3. publishing = ``CHECKPOINT`` the staging file (no WAL left), then ``os.replace`` it onto the
-   published name (atomic on POSIX; fsync'd before and after).  A reader that opened the old file keeps
+   published name (atomic on POSIX; fsync'd before and after); a publish within a batch then copies
+   the new published file back to a staging file for the next documents.  A reader that opened the old file keeps
    its consistent snapshot; a reader opening afterwards sees the new file.  Readers never wait and are
    never refused, and never see a half-loaded document.
 
 A crash at any point (kill -9 included) leaves the published file as it was at the last publish, with
 no WAL beside it; the next ``writing`` discards the leftover staging files and starts again from the
 published file, so a rerun converges to the same rows as an uninterrupted run.
+
+Disk: a writer needs room for one extra copy of the warehouse, never more (the staging file; a publish
+renames it, then copies it back).  ``writing`` checks the free space before the staging copy and
+raises a ``WarehouseError`` saying how much is needed; a publish within the batch is skipped (and the
+work kept for the final rename, which needs no room) when the disk has no room for its copy, so a rerun
+on a nearly full disk makes progress.  A folder the writer cannot write (read-only, permission) is a
+``WarehouseError`` naming it, not a traceback.
 
 When to publish within a batch (``Session.document_done``): after a document when the last publish cost
 at most ``PUBLISH_OVERHEAD`` of the time spent since; always at the end.  Copying is linear in the file
@@ -34,6 +42,7 @@ a writable connection would lock the published file and its writes would be repl
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -111,19 +120,33 @@ class Session:
         """One more document is in the staging file (no transaction open); publish if due.  True if done."""
         _crash_point("document")
         if time.monotonic() - self._since >= self._cost / PUBLISH_OVERHEAD:
-            self.publish()
-            return True
+            return self.publish()
         return False
 
-    def publish(self) -> None:
-        """Publish the staging file now, keeping it for more writes (a copy; the final publish renames)."""
+    def publish(self) -> bool:
+        """Publish the staging file now and go on writing a copy of it; True if published.
+
+        The staging file is renamed onto the published one, then copied back: one extra copy at most on
+        the disk.  Without room for that copy (checked first) nothing happens: the work stays in the
+        staging file for the final publish (a rename), and publishes resume when room comes back."""
         started = time.monotonic()
+        self._release()
         _checkpoint(self.path)
-        copy = side_file(self.published, "publishing")
-        shutil.copyfile(self.path, copy)
-        self._replace(copy)
+        size = self.path.stat().st_size
+        if not has_room(self.path.parent, size):
+            self._hold()
+            self._since = time.monotonic()
+            return False
+        self._replace(self.path)
+        try:
+            _copy(self.published, self.path)
+        except BaseException:
+            self.path.unlink(missing_ok=True)
+            raise
+        self._hold()
         self._since = time.monotonic()
         self._cost = self._since - started
+        return True
 
     def _finish(self) -> None:
         self._release()
@@ -153,13 +176,21 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         raise ValueError(f"writing() takes the published warehouse file, not {warehouse}")
     if published.is_dir():
         raise wh.WarehouseError(wh.folder_given(published))
-    published.parent.mkdir(parents=True, exist_ok=True)
+    with _unwritable(published.parent):
+        published.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(published, _lock_timeout() if timeout is None else timeout, command) as previous:
         session = Session(published, previous)
         _discard(published)
         _recover_wal(published)
         if published.exists():
-            shutil.copyfile(published, session.path)
+            need = published.stat().st_size + HEADROOM
+            if not has_room(published.parent, need):
+                free = shutil.disk_usage(published.parent).free
+                raise wh.WarehouseError(
+                    f"not enough free disk space to write {published}: a run needs one copy of the warehouse "
+                    f"and room to grow, {_mb(need)} MB, and {published.parent} has {_mb(free)} MB free")
+            with _unwritable(published.parent):
+                _copy(published, session.path)
         try:
             session._hold()
         except BaseException as exc:  # the staging copy cannot be opened: publish nothing
@@ -213,7 +244,8 @@ def writer(warehouse: Path | str) -> tuple[bool, WriterInfo | None]:
 
 @contextlib.contextmanager
 def _writer_lock(published: Path, timeout: float, command: str) -> Iterator[WriterInfo | None]:
-    fd = os.open(side_file(published, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    with _unwritable(published.parent):
+        fd = os.open(side_file(published, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -238,6 +270,47 @@ def _writer_lock(published: Path, timeout: float, command: str) -> Iterator[Writ
             os.ftruncate(fd, 0)  # an empty lock file: the last writer finished (kill -9 leaves it filled)
     finally:
         os.close(fd)  # releases the flock
+
+
+#: room a run wants beyond the copy of the warehouse (its new documents; a publish skips when short)
+HEADROOM = 16_000_000
+
+
+def has_room(folder: Path, size: int) -> bool:
+    """True when ``folder``'s file system has ``size`` bytes free (unknown: assume it has)."""
+    try:
+        return shutil.disk_usage(folder).free >= size
+    except OSError:
+        return True
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f}"
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy the warehouse file; a disk that fills meanwhile is a clean error, the partial copy removed."""
+    try:
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise wh.WarehouseError(f"no space left on the disk of {target.parent} while copying the warehouse "
+                                    f"({_mb(source.stat().st_size)} MB needed); free some space and run again"
+                                    ) from exc
+        raise
+
+
+@contextlib.contextmanager
+def _unwritable(folder: Path) -> Iterator[None]:
+    """A folder the writer may not write (read-only file system, permissions): a clean error naming it."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise wh.WarehouseError(f"cannot write in {folder} ({exc.strerror}): the warehouse folder must be "
+                                    "writable (the lock and the staging copy live beside the warehouse)") from exc
+        raise
 
 
 def _read_info(text: str) -> WriterInfo | None:
@@ -273,11 +346,15 @@ def _checkpoint(path: Path) -> None:
     wal = side_file(path, "wal")
     if not wal.exists():
         return
-    con = duckdb.connect(str(path))
     try:
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except duckdb.IOException as exc:  # a full disk, typically: nothing is published, the last publish stands
+        raise TransientError(f"warehouse {path}: cannot fold the write-ahead log ({exc}); nothing more was "
+                             "published, the warehouse is as it was at its last publish") from exc
     if wal.exists() and wal.stat().st_size:
         raise RuntimeError(f"{path}: a connection is still open (WAL not empty after CHECKPOINT)")
     wal.unlink(missing_ok=True)

@@ -9,28 +9,42 @@ export or next week's therefore writes only what changed.
 All or nothing: an export that does not parse to its end (truncated zip, malformed XML) leaves no row
 (what its batches committed is deleted) and is recorded as a rejected source with the reason (line,
 column) — otherwise its missing fiches would look withdrawn.  Rows are inserted in batches (``FLUSH``
-fiches, one INSERT per table with a list per column, one commit per batch), never one statement per
-fiche, and the fiches are parsed one at a time, so memory holds one batch, not the export.
+new fiches, one INSERT per table with a list per column, one commit per batch), never one statement per
+fiche, and the fiches are parsed one at a time, so memory holds one batch, not the export (plus a short row
+per fiche: its source link and fingerprint, inserted at the end in one statement each).
+
+Skipping before reading: each XML fiche's bytes are fingerprinted during the parse (``export_xml.fingerprint``,
+salted with ``reader_digest()``) and ``rncp_fiche_fingerprints`` maps a fingerprint to the document those bytes
+gave.  A fiche whose fingerprint is known is neither turned into a record nor split, hashed or inserted: only its
+``document_sources`` row is written.  So re-reading an export, or next week's (2 % changed), costs about one
+parse of the file.  A fiche with new bytes is read as before (its content may still be known: a re-ordered
+attribute, another export's spacing), and its fingerprint is recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
+from pipeline import contract, records
 from pipeline.contract import content_hash, content_json
 from pipeline.errors import RejectedInput
+from pipeline.extract import export_xml
 from pipeline.extract.export_csv import CsvExportReader, is_csv_export
-from pipeline.extract.export_xml import ExportInfo, ExportReader
+from pipeline.extract.export_xml import ExportInfo, ExportReader, Known, KnownFiche, ReadFiche
 from pipeline.load import warehouse as wh
 from pipeline.load.versions import VersionInfo, number_key, valid_from, with_version
+from pipeline.normalize import competences, fiche_lists
 from pipeline.normalize.fiche_lists import split_lists
 from pipeline.records import Document, Source
 
@@ -41,6 +55,7 @@ FLUSH = 250
 MEMORY_LIMIT = "128MB"
 
 _LINK_COLUMNS = ("document_id", "source_sha256", "reading_order", "added_at")
+_FINGERPRINT_COLUMNS = ("fingerprint", "document_id", "code", "source_sha256")
 Rows = dict[str, tuple[tuple[str, ...], list[tuple[object, ...]]]]
 
 
@@ -110,6 +125,10 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     written: list[str] = []
+    # the import allocates millions of short-lived objects (records, rows) and few cycles: the collector's
+    # default thresholds spent ~8 % of it walking them (measured at 3,000 fiches); restored after
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
     try:
         summary = _import(reader, source, con, progress, written)
     except BaseException as exc:
@@ -121,20 +140,40 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
         wh.record_rejection(source, str(exc), con)
         return ExportSummary(str(path), sha, "rejected", reason=str(exc), seconds=time.perf_counter() - started)
     finally:
+        gc.set_threshold(*thresholds)
         if limit:
             con.execute(f"SET memory_limit = '{limit[0]}'")
     return ExportSummary(**{**summary.__dict__, "seconds": time.perf_counter() - started})
 
 
 def _undo(con: duckdb.DuckDBPyConnection, sha: str, written: list[str]) -> None:
-    """Delete what an interrupted import committed: its new documents' rows and its source links."""
+    """Delete what an interrupted import committed: its new documents' rows, its fingerprints, its source links."""
     with wh.transaction(con):
         for start in range(0, len(written), 5000):
             ids = written[start:start + 5000]
             for table in wh.DOCUMENT_TABLES:
                 key = "id" if table == "documents" else "document_id"
                 con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT unnest(?::VARCHAR[]))", [ids])
+        con.execute("DELETE FROM rncp_fiche_fingerprints WHERE source_sha256 = ?", [sha])
         con.execute("DELETE FROM document_sources WHERE source_sha256 = ?", [sha])
+
+
+@lru_cache(maxsize=1)
+def reader_digest() -> bytes:
+    """The salt of the fiche fingerprints: a digest of the code that turns a fiche's bytes into its document
+    (reader, list splitting, canonical JSON, records), so that fingerprints recorded by another version of
+    that code match nothing and its fiches are read again."""
+    h = hashlib.sha256()
+    for module in (export_xml, fiche_lists, competences, contract, records):
+        h.update(Path(module.__file__ or "").read_bytes())
+    return h.digest()
+
+
+def _known(con: duckdb.DuckDBPyConnection) -> Known:
+    """Fingerprint -> (document id, code) for the fingerprints whose document the warehouse still holds."""
+    return {str(f): (str(d), str(c)) for f, d, c in con.execute(
+        "SELECT f.fingerprint, f.document_id, f.code FROM rncp_fiche_fingerprints f "
+        "JOIN documents d ON d.id = f.document_id").fetchall()}
 
 
 class _Batch:
@@ -174,8 +213,20 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     new_versions: list[str] = []
     unchanged = 0
     notes: list[str] = []
-    for document in _documents(reader):
-        doc = split_lists(document)
+    # fingerprints of the fiches read (REPLACE below: a fingerprint read again is one whose document is gone)
+    new_prints: list[tuple[object, ...]] = []
+    for item in _read(reader, con):
+        if isinstance(item, KnownFiche):  # these bytes gave this document before: nothing to read or write
+            if item.code in seen:
+                notes.append(f"{item.code} appears twice in the export (the first is kept)")
+                continue
+            seen[item.code] = item.document_id
+            links.append((item.document_id, source.sha256, item.line, now))
+            unchanged += 1
+            if progress and len(links) % FLUSH == 0:
+                progress(len(links))
+            continue
+        doc = split_lists(item.document)
         assert doc.rncp is not None
         key = number_key(doc) or f"DOC-{doc.id}"
         if key in seen:
@@ -204,17 +255,19 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
             latest[key] = (last + 1, doc_id)
             known_ids.add(doc_id)
             (new_versions if previous else added).append(key)
-        if len(links) % FLUSH == 0:
+        if item.fingerprint:
+            new_prints.append((item.fingerprint, doc_id, key, source.sha256))
+        if batch.fiches >= FLUSH:  # a statement costs ~10 ms on tables of 30,000 fiches: per batch, not per fiche
             with wh.transaction(con):
                 batch.flush()
-                wh.insert_rows(con, "document_sources", _LINK_COLUMNS, links[-FLUSH:], or_else="IGNORE")
-            if progress:
-                progress(len(links))
-    con.begin()  # the last batch, the source, its withdrawals and its export row: committed together
+        if progress and len(links) % FLUSH == 0:
+            progress(len(links))
+    # the last batch, every fiche's source link and fingerprint (one statement each: a few bytes a fiche, held
+    # in memory meanwhile), the source, its withdrawals and its export row: committed together
+    con.begin()
     batch.flush()
-    rest = len(links) % FLUSH
-    if rest:
-        wh.insert_rows(con, "document_sources", _LINK_COLUMNS, links[-rest:], or_else="IGNORE")
+    wh.insert_rows(con, "document_sources", _LINK_COLUMNS, links, or_else="IGNORE")
+    wh.insert_rows(con, "rncp_fiche_fingerprints", _FINGERPRINT_COLUMNS, new_prints, or_else="REPLACE")
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [source.sha256, source.path, source.format, source.size, now])
@@ -245,8 +298,15 @@ def _undecodable(text: str, doc: Document) -> str | None:
     return None
 
 
-def _documents(reader: Iterable[Document]) -> Iterator[Document]:
-    yield from reader
+def _read(reader: ExportReader | CsvExportReader, con: duckdb.DuckDBPyConnection) -> Iterator[ReadFiche | KnownFiche]:
+    """The export's fiches; an XML export's fingerprinted, those already known as ``KnownFiche``."""
+    if isinstance(reader, ExportReader):
+        yield from reader.read(_known(con), reader_digest())
+    else:
+        for document in reader:
+            yield ReadFiche("", document)
+
+
 
 
 def _line(doc: Document) -> int | None:

@@ -2,7 +2,7 @@
 -- schema_<feature>.sql; every statement idempotent).  These v_* views are the stable interface that
 -- `refpipe export` writes out and docs/warehouse.md describes (`refpipe dictionary` regenerates it);
 -- the tables behind them may change.  Change a view compatibly (add columns, never drop or rename one);
--- an incompatible change bumps schema_version below (and pipeline.load.dictionary.SCHEMA_VERSION).
+-- an incompatible change bumps pipeline.load.warehouse.SCHEMA_VERSION (the one version of the warehouse).
 --
 -- Shape of the item views: the document (document_id, then its readable reference and title), the
 -- item (number, text), where it is (page and bbox), then key, version, is_latest (which référentiel
@@ -19,7 +19,7 @@
 -- warehouse upgraded to 2 (its view needs the column): upgrades are one-way.
 -- 3 — times are TIMESTAMPTZ (UTC) in every view (were TIMESTAMP, UTC by convention); v_runs.duration is
 -- seconds (DOUBLE, was an INTERVAL most dataframe readers cannot take); every view column has a COMMENT.
-INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', '3');
+-- 4 — see pipeline.load.warehouse.SCHEMA_VERSION (written there, after this file is applied).
 
 -- ------------------------------------------------------------------------------------------- sources
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -59,9 +60,13 @@ class Table:
         if missing := [k for k in self.key if k not in names]:
             raise ValueError(f"{self.name}: key columns {missing} are not declared")
 
-    @property
+    @cached_property  # read for every row built (an export import builds ~70 rows a fiche)
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @cached_property
+    def _name_set(self) -> frozenset[str]:
+        return frozenset(self.names)
 
     def ddl(self) -> str:
         lines = [c.ddl() for c in self.columns] + [f"PRIMARY KEY ({', '.join(self.key)})"]
@@ -80,9 +85,9 @@ class Table:
     def row(self, values: Mapping[str, Any]) -> Row:
         """A row in the declared column order, from values by column name (an unknown name is an error;
         an absent one is NULL, refused by the database where the column is NOT NULL)."""
-        if unknown := set(values) - set(self.names):
-            raise KeyError(f"{self.name} has no column {sorted(unknown)}")
-        return tuple(values.get(n) for n in self.names)
+        if not self._name_set.issuperset(values):
+            raise KeyError(f"{self.name} has no column {sorted(set(values) - self._name_set)}")
+        return tuple(map(values.get, self.names))
 
     def select(self, alias: str | None = None) -> str:
         prefix = f"{alias}." if alias else ""
@@ -155,13 +160,17 @@ SOURCES = Table(
     (
         Column("sha256", "VARCHAR", "sha256 of the file's bytes.", not_null=True),
         Column("path", "VARCHAR", "Path the file was ingested from.", not_null=True),
-        Column("format", "VARCHAR", "pdf | text (or what the sniffer saw, for rejected files).", not_null=True),
+        Column("format", "VARCHAR", "pdf | text (or what the sniffer saw, for rejected files; unread for a path "
+                                    "refused before any byte was read, whose sha256 is then a hash of path and "
+                                    "reason).", not_null=True),
         Column("pages", "INTEGER", "Pages of a PDF; NULL for text."),
         Column("size", "BIGINT", "Size of the file in bytes."),
         Column("ingested_at", "TIMESTAMP", "When the file was (last) recorded, UTC.", not_null=True),
         Column("status", "VARCHAR", "loaded, partial or rejected.", not_null=True,
                check="status IN ('loaded', 'partial', 'rejected')"),
         Column("reason", "VARCHAR", "Why it was rejected, or what a partial document misses."),
+        Column("parent", "VARCHAR", "sha256 of the zip this file was a member of (its path reads "
+                                    "<zip>!/<member>); NULL for a file ingested on its own."),
     ),
     key=("sha256",), document_key=None,
 )
@@ -393,15 +402,30 @@ RNCP_WITHDRAWALS = Table(
     key=("code", "source_sha256"), document_key=None,
 )
 
+RNCP_FICHE_FINGERPRINTS = Table(
+    "rncp_fiche_fingerprints", "The bytes of an export's FICHE element (by fingerprint) and the document they gave: "
+    "a re-import, or next week's export, skips the fiches whose fingerprint is here without re-reading them.",
+    (
+        Column("fingerprint", "VARCHAR", "sha256 (32 hex digits) of the FICHE element as serialised, salted by "
+                                         "the digest of the code that reads it (a new reader version matches "
+                                         "nothing).",
+               not_null=True),
+        Column("document_id", "VARCHAR", "The document (documents.id) those bytes gave.", not_null=True),
+        Column("code", "VARCHAR", "RNCP/RS code of the fiche.", not_null=True),
+        Column("source_sha256", "VARCHAR", "The export whose import recorded it (sources.sha256).", not_null=True),
+    ),
+    key=("fingerprint",), document_key=None,
+)
+
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
 ADDED_COLUMNS = {"documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
-                 "rncp_blocks": "code"}
+                 "rncp_blocks": "code", "sources": "parent"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,
                    DOCUMENTS)
 TABLES = {t.name: t for t in (META, SOURCES, DOCUMENTS, *CQPM_TABLES, *RNCP_TABLES, DOCUMENT_SOURCES,
-                              RNCP_EXPORTS, RNCP_WITHDRAWALS)}
+                              RNCP_EXPORTS, RNCP_WITHDRAWALS, RNCP_FICHE_FINGERPRINTS)}
 
 
 def ddl() -> str:

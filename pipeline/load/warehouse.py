@@ -10,8 +10,10 @@ content twice adds nothing but the new source; a load either writes every row of
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from pipeline.records import (
 )
 
 Row = tuple[Any, ...]
+_log = logging.getLogger(__name__)
 
 #: provenance columns of every list table, after document_id and source_sha256 (and parent columns)
 PROV_COLUMNS = tuple(c.name for c in tables.PROV)
@@ -80,15 +83,57 @@ def schema_sql() -> str:
     return "\n".join([tables.ddl(), *files])
 
 
-def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection)."""
+#: the warehouse layout this code writes (tables and the analysts' v_* views), stored in refpipe_meta;
+#: raised whenever a change needs a migration of existing files or breaks a view's readers.  1: before
+#: numbering; 2: v_criteria_reuse keys are version keys (criterion_keys.referentiel dropped); 3: view
+#: times TIMESTAMPTZ, v_runs.duration in seconds, every view column commented; 4: documents by content
+#: (document_sources), sources.parent (zip members), the newer CQPM layout's and RNCP v2 tables.  A file
+#: at a higher number was written by a newer refpipe: this one refuses to write it rather than break it.
+SCHEMA_VERSION = 4
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The file's schema version: None for a new (empty) file, 1 for a file from before the numbering."""
+    try:
+        rows = dict(con.execute("SELECT key, value FROM refpipe_meta "
+                                "WHERE key IN ('schema_version', 'schema_sha256')").fetchall())
+    except duckdb.CatalogException:
+        return None
+    if "schema_version" in rows:
+        return int(rows["schema_version"])
+    return 1 if rows else None
+
+
+class NewerSchema(PipelineError):
+    """The warehouse was written by a newer refpipe."""
+
+
+def backup_name(path: Path | str, version: int) -> Path:
+    """``<warehouse>.bak-schema<N>``, beside the published file (a staging copy's backup is named after it)."""
+    name = os.fspath(path).removesuffix(".staging")
+    return Path(f"{name}.bak-schema{version}")
+
+
+def _apply_schema(con: duckdb.DuckDBPyConnection, path: str | None = None) -> None:
+    """Run schema.sql unless this very text was the last applied (saves ~30 ms per connection).
+
+    A file of a newer schema is refused (``NewerSchema``); before a file of an older one is migrated, a
+    copy is kept as ``<file>.bak-schema<old>`` (``path``: the file, whose connection the caller reopens)."""
     sql = schema_sql()
     digest = hashlib.sha256((sql + column_docs.shared_text()).encode("utf-8")).hexdigest()
     try:
-        row = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchone()
+        # fetchall, not fetchone: a result left unread keeps the connection's transaction open, and the
+        # publish session's keeper connection (opened here, then idle) would make every CHECKPOINT after an
+        # UPDATE (a version chain re-keyed) fail with "other write transactions active"
+        rows = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_sha256'").fetchall()
     except duckdb.CatalogException:
-        row = None
-    if row and row[0] == digest:
+        rows = []
+    version = _schema_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        where = os.fspath(path).removesuffix(".staging") if path else "the warehouse"
+        raise NewerSchema(f"warehouse {where} has schema version {version}, written by a newer refpipe; this "
+                          f"refpipe knows up to version {SCHEMA_VERSION} and does not write it: upgrade refpipe")
+    if rows and rows[0][0] == digest and version == SCHEMA_VERSION:
         return
     con.begin()
     try:
@@ -96,6 +141,8 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         _drop_unique_source(con)
         column_docs.comment_shared_columns(con)
         con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_sha256', ?)", [digest])
+        con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES ('schema_version', ?)",
+                    [str(SCHEMA_VERSION)])
     except BaseException:
         con.rollback()
         raise
@@ -146,11 +193,33 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         con.execute("SET enable_progress_bar = false")  # a long import must not draw on stdout
         if not read_only or memory:
             try:
-                _apply_schema(con)
+                if not memory:
+                    con = _backup_before_migration(con, where)
+                _apply_schema(con, None if memory else where)
             except BaseException:
                 con.close()
                 raise
     return con
+
+
+def _backup_before_migration(con: duckdb.DuckDBPyConnection, where: str) -> duckdb.DuckDBPyConnection:
+    """Keep a copy of a file of an older schema before it is migrated (``<file>.bak-schemaN``), once."""
+    version = _schema_version(con)
+    if version is None or version >= SCHEMA_VERSION:
+        return con
+    backup = backup_name(where, version)
+    if backup.exists():
+        return con
+    con.close()  # the file as it is on disk (no write was made): a plain copy is the database
+    import shutil
+
+    shutil.copyfile(where, f"{backup}.tmp")
+    os.replace(f"{backup}.tmp", backup)
+    _log.warning("warehouse schema %d -> %d: a copy of the warehouse before the migration is kept as %s",
+                 version, SCHEMA_VERSION, backup)
+    print(f"note: warehouse schema {version} -> {SCHEMA_VERSION}: kept a copy of the warehouse before the "
+          f"migration as {backup}", file=sys.stderr)
+    return duckdb.connect(where)
 
 
 def _create(path: Path) -> None:
@@ -292,9 +361,9 @@ def _store(document: Document, rows: TableRows,
     s = document.source
     reason = "; ".join(document.reasons) or None
     con.execute(
-        "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason],
+        "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sha, s.path, s.format, s.pages, s.size, _now(), document.status.value, reason, s.parent],
     )
     con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
                 "VALUES (?, ?, NULL, ?)", [doc_id, sha, _now()])
@@ -319,10 +388,10 @@ def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
     known = con.execute("SELECT status FROM sources WHERE sha256 = ?", [s.sha256]).fetchone()
     if known is None or known[0] == Status.REJECTED.value:
         con.execute(
-            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
-             "; ".join(document.reasons) or None])
+             "; ".join(document.reasons) or None, s.parent])
     con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
                 "VALUES (?, ?, NULL, ?)", [document.id, s.sha256, _now()])
 
@@ -539,7 +608,7 @@ def file_sha256(path: Path | str) -> str:
 
 
 def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckDBPyConnection,
-                     *, sha256: str | None = None) -> bool:
+                     *, sha256: str | None = None, parent: str | None = None) -> bool:
     """Record that the input ``source`` was rejected and why; True when the warehouse changed.
 
     ``source`` is a ``Source`` or a file path (its bytes are hashed unless ``sha256`` is given).
@@ -551,7 +620,7 @@ def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckD
         raise ValueError("a rejection needs a reason")
     if isinstance(source, Source):
         src = source if sha256 is None else Source(source.path, sha256, source.format, source.pages,
-                                                   source.size)
+                                                   source.size, source.parent)
     else:
         path = os.fspath(source)
         sha = sha256 or file_sha256(path)
@@ -561,9 +630,9 @@ def record_rejection(source: Source | Path | str, reason: str, con: duckdb.DuckD
         row = con.execute("SELECT status, reason FROM sources WHERE sha256 = ?", [src.sha256]).fetchone()
         if row is None:
             con.execute(
-                "INSERT INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?)",
-                [src.sha256, src.path, src.format, src.pages, src.size, _now(), reason],
+                "INSERT INTO sources (sha256, path, format, pages, size, ingested_at, status, reason, parent) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
+                [src.sha256, src.path, src.format, src.pages, src.size, _now(), reason, parent or src.parent],
             )
             return True
         if row[0] != Status.REJECTED.value or row[1] == reason:

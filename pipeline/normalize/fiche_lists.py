@@ -9,20 +9,27 @@ texts stay on the record (kept in the warehouse beside the items).  Documents wi
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 
 from pipeline.normalize.competences import split_items, top_level
-from pipeline.records import CodedText, Document, Provenance, RncpBlock, RncpFiche
+from pipeline.records import CodedText, Competence, Document, Provenance, RncpBlock, RncpFiche
+
+
+@lru_cache(maxsize=8192)  # lists repeat across fiches (a certifier's fiches share blocs): split each text once
+def _split(raw: str | None) -> tuple[tuple[Competence, ...], str]:
+    split = split_items(raw)
+    return top_level(split), split.method
 
 
 def _coded(raw: str | None, prov: Provenance) -> tuple[CodedText, ...]:
-    return tuple(CodedText(code=c.code or "", text=c.text, prov=prov) for c in top_level(split_items(raw)))
+    return tuple(CodedText(code=c.code or "", text=c.text, prov=prov) for c in _split(raw)[0])
 
 
 def _block(b: RncpBlock) -> RncpBlock:
     if b.competences_raw is None or b.competences:
         return b
-    split = split_items(b.competences_raw)
-    return dataclasses.replace(b, competences=top_level(split), split_method=split.method)
+    competences, method = _split(b.competences_raw)
+    return dataclasses.replace(b, competences=competences, split_method=method)
 
 
 def split_fiche(fiche: RncpFiche, prov: Provenance | None = None) -> RncpFiche:

@@ -1,9 +1,13 @@
 """Text normalisation: the one place where text is cleaned and folded for comparison.
 
 ``clean`` makes text safe to store and show (it never changes words): Unicode NFC, ligatures
-expanded, invisible characters dropped, whitespace collapsed.  ``comparison_key`` is the
-contract's comparison form (casefolded, ’ → ', œ → oe, markup and trailing " ;.:" removed): it is
-computed beside the text, never stored in its place.
+expanded, invisible characters dropped, whitespace collapsed.  No C0/C1 control character and no
+bidi control (U+202A-202E, U+2066-2069, LRM/RLM/ALM) survives it: controls and separators (VT, FF,
+FS, NEL, U+2028, U+2029) become spaces, bidi controls are dropped (a line break a parser put between
+paragraphs is the one control kept), so a stored text can neither hide a capacity nor drive a
+terminal.  ``terminal_safe`` / ``json_safe`` escape what a printed value may still hold (a file
+name).  ``comparison_key`` is the contract's comparison form (casefolded, ’ → ', œ → oe, markup and
+trailing " ;.:" removed): it is computed beside the text, never stored in its place.
 
 Every stage that matches words folds them here, in one of three forms whose semantics really differ:
 
@@ -23,7 +27,13 @@ import re
 import unicodedata
 
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe]")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: bidi controls: they reorder what a terminal or a browser shows (U+202E makes "txt.exe" read "exe.txt")
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI_RE = re.compile(f"[{_BIDI}]")
+#: C0 and C1 controls, DEL, and the Unicode line/paragraph separators: a space in stored text
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: what a terminal must not receive raw (tab and newline are layout, kept)
+_UNSAFE_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _LIGATURE_RE = re.compile("|".join(_LIGATURES))
 _TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
@@ -37,8 +47,26 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group()], text)
     text = _INVISIBLE_RE.sub("", text)
+    text = _BIDI_RE.sub("", text)
     lines = (_CONTROL_RE.sub(" ", line) for line in text.split("\n"))
     return "\n".join(squashed for line in lines if (squashed := " ".join(line.split())))
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control and bidi character shown as an escape (``\\x1b``, ``\\u202e``), newlines
+    and tabs kept: what a terminal prints is what is stored, and nothing stored can drive the terminal."""
+    return _UNSAFE_RE.sub(_escape, text)
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with those characters as JSON escapes (``\\u202e``): the same JSON value, harmless
+    on a terminal."""
+    return _UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def fold_token(token: str) -> str:

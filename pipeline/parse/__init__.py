@@ -30,9 +30,10 @@ def parse(layout: Layout) -> Document:
     return document
 
 
-def extract_document(path: Path | str) -> Document:
-    """Read one file into its Document: front end (by content), then the parser of its kind."""
-    return parse(extract(path))
+def extract_document(path: Path | str, data: bytes | None = None) -> Document:
+    """Read one file (or its ``data`` already read) into its Document: front end (by content), then the
+    parser of its kind."""
+    return parse(extract(path, data))
 
 
 __all__ = ["parse", "extract_document"]

@@ -16,11 +16,12 @@ import duckdb
 
 from pipeline.errors import PipelineError
 from pipeline.load.column_docs import COMMON_COLUMNS, SAME_COLUMNS_AS
+from pipeline.load.warehouse import SCHEMA_VERSION as WAREHOUSE_SCHEMA_VERSION
 
 __all__ = ["COMMON_COLUMNS", "SAME_COLUMNS_AS", "SCHEMA_VERSION", "Column", "View", "describe", "markdown"]
 
-#: version of the analysts' interface (the v_* views); also stored by schema_views.sql in refpipe_meta
-SCHEMA_VERSION = "3"
+#: version of the analysts' interface (the v_* views): the warehouse's one schema version, as text
+SCHEMA_VERSION = str(WAREHOUSE_SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def describe(con: duckdb.DuckDBPyConnection) -> tuple[View, ...]:
 
 
 def warehouse_schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The schema_version schema_views.sql recorded in this warehouse (None: the views predate it)."""
+    """The schema_version the last writer recorded in this warehouse (None: the views predate it)."""
     try:
         rows = con.execute("SELECT value FROM refpipe_meta WHERE key = 'schema_version'").fetchall()
     except duckdb.CatalogException:

@@ -42,7 +42,7 @@ from pipeline.load import warehouse as wh
 from pipeline.load.publish import writing
 from pipeline.load.runs import RunRecord, count_outcomes, record_run, utc_now
 from pipeline.records import Document, FileOutcome, Outcome, Rejection, SourceFile
-from pipeline.runtime.batch import discover
+from pipeline.runtime.batch import DiscoveryOptions, discover
 from pipeline.runtime.executor import extract_batch, shutdown
 from pipeline.runtime.links import RecomputeSummary, recompute_warehouse
 from pipeline.runtime.loading import (
@@ -80,7 +80,7 @@ class Pending(Protocol[T_co]):
 class Stages(Protocol):
     """How each stage of a run is executed; every method is one call of a ``pipeline`` function."""
 
-    def submit_extract(self, paths: list[str], limits: Limits) -> Pending[list[Extracted]]: ...
+    def submit_extract(self, sources: list[SourceFile], limits: Limits) -> Pending[list[Extracted]]: ...
 
     def load(self, items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]: ...
 
@@ -91,8 +91,8 @@ class Stages(Protocol):
     def close(self) -> None: ...
 
 
-def extract_chunk(paths: list[str], limits: Limits) -> list[Extracted]:
-    return extract_batch(paths, limits)
+def extract_chunk(sources: list[SourceFile], limits: Limits) -> list[Extracted]:
+    return extract_batch(sources, limits)
 
 
 def load_chunk(items: Sequence[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
@@ -118,8 +118,8 @@ class InProcess:
     def __init__(self, workers: int) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refpipe-extract")
 
-    def submit_extract(self, paths: list[str], limits: Limits) -> Pending[list[Extracted]]:
-        return self._pool.submit(extract_chunk, paths, limits)
+    def submit_extract(self, sources: list[SourceFile], limits: Limits) -> Pending[list[Extracted]]:
+        return self._pool.submit(extract_chunk, sources, limits)
 
     def load(self, items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
         return load_chunk(items, warehouse)
@@ -141,6 +141,9 @@ class IngestOptions:
     trigger: str = "cli"  # what started the run, as `runs.trigger` shows it
     workers: int | None = None  # extraction processes (default: the CPU count)
     links: bool = True  # False leaves the links recompute to the next run, which finds them stale
+    follow_links: bool = False  # symbolic links may lead out of the folders ingested
+    include: tuple[str, ...] = ()  # globs: only the files matching one (name or path under the folder)
+    exclude: tuple[str, ...] = ()  # globs: files left out
     include_rs: bool = True  # False leaves out the RS fiches of an open-data export
 
 
@@ -164,7 +167,8 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
     stages = stages or InProcess(workers)
     started = utc_now()
     roots = [str(p) for p in paths]
-    sources = discover(roots)
+    sources = discover(roots, DiscoveryOptions(limits=options.limits, follow_outside=options.follow_links,
+                                               include=options.include, exclude=options.exclude))
     if on_discovered:
         on_discovered(len(sources))
     outcomes: list[FileOutcome] = []
@@ -249,7 +253,8 @@ def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str
         skipped = skip_outcome(source, known, retry_quarantined=retry)
         if skipped is not None:
             plan.append(skipped)
-        elif is_export_file(source.path):  # one source, thousands of fiches: streamed here, not extracted
+        elif source.rejected is None and source.member is None and is_export_file(source.path):
+            # one source, thousands of fiches: streamed here, not extracted (never opened unless a regular file)
             plan.append(_EXPORT)
         elif source.sha256 in first:
             plan.append(_AGAIN)
@@ -263,7 +268,7 @@ def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str
     def fill() -> None:
         while todo and len(in_flight) < 2 * workers:
             chunk = [todo.popleft() for _ in range(min(len(todo), chunk_size(len(todo), workers)))]
-            in_flight.append((chunk, stages.submit_extract([s.path for s in chunk], options.limits)))
+            in_flight.append((chunk, stages.submit_extract(chunk, options.limits)))
 
     fill()
     loaded: deque[FileOutcome] = deque()  # the outcomes of the chunk being handed out
@@ -274,7 +279,7 @@ def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str
             yield export_outcome(source, warehouse, include_rs=options.include_rs)
         elif step is _AGAIN:
             yield (skip_outcome(source, known, retry_quarantined=False)
-                   or _load([source], _results([source], stages.submit_extract([source.path], options.limits),
+                   or _load([source], _results([source], stages.submit_extract([source], options.limits),
                                                options.limits), warehouse, stages)[0])
         else:
             if not loaded:

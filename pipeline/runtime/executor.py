@@ -5,7 +5,12 @@ pdfminer can spend minutes (or all the memory) on a hostile PDF, and a thread ca
 child Python process that serves calls one at a time over a pipe.  The parent waits at most
 ``limits.seconds`` for the answer; when the time is up it kills the child (SIGKILL) and returns a
 rejection naming the limit; the next file gets a fresh child.  A child that dies on its own (segfault,
-OOM killer) is a rejection too, so neither can end the batch.
+OOM killer) is a rejection too, so neither can end the batch.  Memory: before each file the child sets
+its ``RLIMIT_AS`` to what it maps now plus ``limits.max_memory``, so a decompression bomb fails with
+``MemoryError`` in the child and the file is rejected naming the limit (the child is then replaced).
+
+The parent reads the file once (``batch.read_source``: the bytes discovery hashed, or "changed while
+read") and sends those bytes to the child: the bytes parsed are the bytes hashed.
 
 The child is started once and reused (its start and imports are paid once per run, not per file);
 what each file costs is pickling its ``Document`` back, within the noise of parsing it (figures in
@@ -26,6 +31,7 @@ stops every child of the pool (the flow calls it at the end of a run).  A proces
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import subprocess
@@ -36,9 +42,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.limits import Limits, activate, over_size, over_time
-from pipeline.records import Document, Rejection
-from pipeline.runtime.batch import attempt
+from pipeline.errors import RejectedInput
+from pipeline.limits import Limits, activate, over_memory, over_time
+from pipeline.records import Document, Rejection, SourceFile
+from pipeline.runtime.batch import SourceChanged, attempt, read_source
 
 T = TypeVar("T")
 
@@ -182,37 +189,88 @@ def _checkout() -> Iterator[Worker]:
                 _idle.append(worker)
 
 
-def _extract_in_child(path: str, limits: Limits) -> Document | Rejection:
+def _limit_memory(limits: Limits) -> None:
+    """Let this (child) process grow by at most ``limits.max_memory`` bytes of address space for the next
+    file: RLIMIT_AS set to what it maps now plus the limit (the imports' own mappings are not the file's).
+    A bigger allocation fails with MemoryError (the file's rejection); the hard limit stays as it was, so
+    the next file can be given its own allowance."""
+    import resource
+
+    if not limits.max_memory:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        return
+    try:
+        with open("/proc/self/statm") as fh:
+            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return  # not Linux: the time limit still applies
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = mapped + limits.max_memory
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _extract_in_child(path: str, data: bytes, limits: Limits) -> Document | Rejection:
     from pipeline.normalize.document import normalize_document
     from pipeline.parse import extract_document
 
     activate(limits)
-    step = attempt(extract_document, path)
-    return step if isinstance(step, Rejection) else attempt(normalize_document, step)
+    _limit_memory(limits)
+    step = attempt(extract_document, path, data)
+    if isinstance(step, Rejection):
+        return step
+    result = attempt(normalize_document, step)
+    return result
 
 
-def extract_limited(path: str, limits: Limits) -> Document | Rejection:
+def extract_limited(source: SourceFile | str, limits: Limits) -> Document | Rejection:
     """Extract, parse and normalise one file under ``limits``; every limit hit is a ``Rejection`` naming it.
 
+    The bytes are read here, once, and checked to be the bytes discovery hashed (``read_source``): the
+    child parses exactly those.  A source refused at discovery is returned as its rejection (no child is
+    started); a file that changed since discovery is a ``Rejection`` with ``changed`` (not recorded).
     Thread-safe: concurrent calls run in different child processes."""
+    if isinstance(source, str):  # a path alone (scripts, tests): discovered here
+        from pipeline.runtime.batch import discover
+
+        found = discover([source], limits)
+        if len(found) != 1:
+            return Rejection(path=source, reason=f"{source}: a container; ingest it with `refpipe ingest`")
+        source = found[0]
+    path = source.path
+    if source.rejected is not None:
+        return Rejection(path=path, reason=f"{path}: {source.rejected}")
     try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        return Rejection(path=path, reason=f"{path}: cannot read file: {exc.strerror or exc}")
-    if (reason := over_size(size, limits)) is not None:
-        return Rejection(path=path, reason=f"{path}: {reason}")
+        data = read_source(source, limits)
+    except SourceChanged as exc:
+        return Rejection(path=path, reason=str(exc), changed=True)
+    except RejectedInput as exc:
+        return Rejection(path=path, reason=str(exc))
     with _checkout() as worker:
         try:
-            return worker.call(_extract_in_child, path, limits, timeout=limits.seconds or None)
+            result: Document | Rejection = worker.call(_extract_in_child, path, data, limits,
+                                                       timeout=limits.seconds or None)
         except TimedOut:
             return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
         except WorkerDied as exc:
+            if limits.max_memory and "exit code -6" in str(exc):  # SIGABRT: a C library (pdfium) out of memory
+                return Rejection(path=path, reason=f"{path}: extraction crashed ({exc}, a native library aborted): "
+                                                   f"most likely {over_memory(limits)}")
             return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
+        except MemoryError:
+            worker.kill()
+            return Rejection(path=path, reason=f"{path}: {over_memory(limits)}")
+        if isinstance(result, Rejection) and result.reason.endswith(over_memory(limits)):
+            worker.kill()  # a child that ran out of memory may hold broken state: the next file gets a new one
+        if isinstance(result, Document) and source.parent is not None:
+            result = dataclasses.replace(result, source=dataclasses.replace(result.source, parent=source.parent))
+        return result
 
 
-def extract_batch(paths: list[str], limits: Limits) -> list[Document | Rejection]:
-    """``extract_limited`` on each path in turn, in one process (one task for several small files)."""
-    return [extract_limited(path, limits) for path in paths]
+def extract_batch(sources: list[SourceFile], limits: Limits) -> list[Document | Rejection]:
+    """``extract_limited`` on each source in turn, in one process (one task for several small files)."""
+    return [extract_limited(source, limits) for source in sources]
 
 
 def pool_size() -> int:

@@ -77,8 +77,11 @@ def rejection_outcome(source: SourceFile, rejection: Rejection, warehouse: Path)
 
 
 def _reject(source: SourceFile, rejection: Rejection, con: duckdb.DuckDBPyConnection) -> FileOutcome:
-    wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=_format_of(source.path),
-                               pages=None, size=source.size), rejection.reason, con)
+    if rejection.changed:  # not these bytes' fault, and not these bytes any more: nothing to record
+        return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.FAILED, reason=rejection.reason)
+    fmt = "unread" if source.rejected is not None else _format_of(source.path)
+    wh.record_rejection(Source(path=source.path, sha256=source.sha256, format=fmt, pages=None, size=source.size),
+                        rejection.reason, con, parent=source.parent)
     return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.REJECTED, reason=rejection.reason)
 
 
@@ -147,7 +150,10 @@ def load_batch(items: Sequence[tuple[SourceFile, Document | Rejection]], warehou
 
 def _format_of(path: str) -> str:
     lower = path.lower()
-    return "pdf" if lower.endswith(".pdf") else "html" if lower.endswith((".html", ".htm")) else "text"
+    if lower.endswith((".html", ".htm")):
+        return "html"
+    suffix = lower.rsplit(".", 1)[-1]
+    return suffix if suffix in ("pdf", "docx", "odt") else "text"
 
 
 # ---------------------------------------------------------------------------------------------- incremental

@@ -15,7 +15,7 @@ from golden import FIXTURES
 import pipeline.runtime
 from flows.ingest import ingest_flow, outcomes_of
 from pipeline.limits import Limits
-from pipeline.records import FileOutcome
+from pipeline.records import FileOutcome, SourceFile
 from pipeline.runtime.executor import extract_batch
 
 pytestmark = pytest.mark.e2e  # the flow on Prefect's test harness
@@ -113,9 +113,9 @@ def _forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the flow record (and fail) any extraction: what an incremental run must not parse."""
     parsed: list[str] = []
 
-    def spy(paths: list[str], limits: Limits):  # noqa: ANN202
-        parsed.extend(Path(p).name for p in paths)
-        return extract_batch(paths, limits)
+    def spy(sources: list[SourceFile], limits: Limits):  # noqa: ANN202
+        parsed.extend(Path(s.path).name for s in sources)
+        return extract_batch(sources, limits)
 
     monkeypatch.setattr(pipeline.runtime, "extract_batch", spy)
     return parsed

@@ -3,6 +3,7 @@ in discovery order; rejections and the per-document time limit still work with s
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -37,16 +38,33 @@ def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
     assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [6, 2, 2, 2, 2, 1]
 
 
+#: where a seed's content is changed: its first criterion (CQPM, two layouts), else its first capacity (RNCP)
+_CONTENT = (r'(<input type="checkbox"/> )', r"(\t\t<p>)", r"(?m)^(C1[.-]? )")
+
+
+def content_variant(text: str, i: int) -> str:
+    """``text`` with ``variante i`` written into its first criterion or capacity: new content, not only new
+    bytes (a document is its content: bytes that parse to the same content are one more source of it)."""
+    for pattern in _CONTENT:
+        changed, n = re.subn(pattern, rf"\g<1>variante {i} : ", text, count=1)
+        if n:
+            return changed
+    raise AssertionError("no criterion or capacity to change")
+
+
 @pytest.mark.e2e
 def test_two_workers_load_the_same_warehouse_as_one(prefect_harness: None, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for i in range(2):  # two byte-variants of each text seed: two versions of each document
-        for seed in SEEDS:
-            (inbox / f"{i}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * i)
+    for seed in SEEDS:  # each seed and two variants of its content: three versions of each document
+        text = seed.read_text(encoding="utf-8")
+        (inbox / f"0_{seed.name}").write_text(text, encoding="utf-8")
+        for i in (1, 2):
+            (inbox / f"{i}_{seed.name}").write_text(content_variant(text, i), encoding="utf-8")
     for pdf in PDFS:  # the same référentiels and fiches as PDFs: more versions of the same keys
         shutil.copy(pdf, inbox / f"2_{pdf.name}")
     shutil.copy(SEEDS[0], inbox / "3_copy_of_a_seed.txt")  # the same bytes twice in one batch
+    (inbox / "3_resaved_seed.txt").write_bytes(SEEDS[1].read_bytes() + b"\n")  # new bytes, same content
     shutil.copy(FIXTURES / "bad" / "truncated.pdf", inbox / "4_truncated.pdf")
 
     one = run_ingest([str(inbox)], str(tmp_path / "w1.duckdb"), workers=1)
@@ -56,12 +74,16 @@ def test_two_workers_load_the_same_warehouse_as_one(prefect_harness: None, tmp_p
     assert [Path(o.path).name for o in two] == names  # discovery order
     assert [(o.path, o.status, o.document_id, o.reason) for o in two] == [
         (o.path, o.status, o.document_id, o.reason) for o in one]
-    statuses = {Path(o.path).name: o.status for o in two}
-    assert statuses["3_copy_of_a_seed.txt"] == "unchanged" and statuses["4_truncated.pdf"] == "rejected"
+    by_name = {Path(o.path).name: o for o in two}
+    assert by_name["3_copy_of_a_seed.txt"].status == "unchanged" and by_name["4_truncated.pdf"].status == "rejected"
+    resaved = by_name["3_resaved_seed.txt"]  # one more source of the seed's document
+    assert resaved.status == "unchanged" and resaved.document_id == by_name[f"0_{SEEDS[1].name}"].document_id
+    variants = [by_name[f"{i}_{seed.name}"].document_id for seed in SEEDS for i in range(3)]
+    assert len(set(variants)) == 3 * len(SEEDS)  # the variants really are other content
     docs, counts = _facts(tmp_path / "w2.duckdb")
     assert (docs, counts) == _facts(tmp_path / "w1.duckdb")
     assert max(int(version) for _, _, version, _, _ in docs) >= 3  # versions depend on the load order
-    assert counts["links"] > 0
+    assert counts["links"] > 0 and counts["document_sources"] > counts["documents"]
     assert pool_size() == 0  # the run stopped its extraction processes
 
 

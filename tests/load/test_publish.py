@@ -91,6 +91,29 @@ def test_document_done_publishes_when_the_copy_is_cheap(tmp_path: Path) -> None:
     assert session.publishes == 2  # the final publish (a rename)
 
 
+def test_a_publish_after_an_update_of_stored_rows_is_not_blocked_by_the_idle_keeper(tmp_path: Path) -> None:
+    """A re-keyed version chain is an UPDATE of rows already in the file.  The session's keeper connection
+    must hold no transaction open (it once kept the result of its schema check unread), or the CHECKPOINT
+    of the publish fails with "other write transactions active"."""
+    w = tmp_path / "w.duckdb"
+    doc = document_from_gold(GOLDS[0])
+    with publish.writing(w) as session:  # a first run: the row is in the published file
+        con = session.connect()
+        wh.load(doc, con)
+        con.close()
+    with publish.writing(w) as session:  # the next run updates it
+        con = session.connect()
+        with wh.transaction(con):
+            con.execute("UPDATE documents SET key = 'CQPM-9999', version = '1' WHERE id = ?", [doc.id])
+        con.close()
+        assert session.document_done()  # the first one is always due
+    con = duckdb.connect(str(w), read_only=True)
+    try:
+        assert con.execute("SELECT key FROM documents").fetchall() == [("CQPM-9999",)]
+    finally:
+        con.close()
+
+
 def test_a_second_writer_waits_then_fails_as_transient(tmp_path: Path) -> None:
     w = tmp_path / "w.duckdb"
     with publish.writing(w, command="first"):

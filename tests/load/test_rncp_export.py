@@ -10,8 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from golden import FIXTURES
+from lxml import etree
 
 from pipeline.diff.structured import diff_documents
+from pipeline.extract import export_xml
 from pipeline.load import rncp_export
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
@@ -145,3 +147,41 @@ def test_a_moved_export_file_is_found_by_its_bytes(con: duckdb.DuckDBPyConnectio
     copy = Path(shutil.copy2(EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml", tmp_path / "x.xml"))
     import_export(copy, con)
     assert show_json(con, "RNCP90001")["rncp"]["blocks"][0]["competences"][0].startswith("Configurer le banc")
+
+
+def test_fiches_whose_bytes_are_known_are_not_read_again(con: duckdb.DuckDBPyConnection,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import_export(WEEK1, con)
+    assert con.execute("SELECT count(*) FROM rncp_fiche_fingerprints").fetchone() == (300,)
+    read: list[str] = []
+    record = export_xml.fiche_record
+
+    def counted(fiche: etree._Element) -> object:
+        read.append(str(fiche.findtext("NUMERO_FICHE")))
+        return record(fiche)
+
+    monkeypatch.setattr(export_xml, "fiche_record", counted)
+    before = counts(con)
+    again = import_export(WEEK1, con, force=True)
+    assert (again.added, again.unchanged, read) == (0, 300, [])  # every fiche known by its bytes
+    assert counts(con) == before
+    links = con.execute("SELECT reading_order FROM document_sources ORDER BY document_id").fetchall()
+    assert all(r[0] is not None for r in links)  # the known fiches' links keep their line
+    second = import_export(WEEK2, con)
+    # only the fiches whose bytes changed are turned into records, and the outcome is exactly the changes
+    assert sorted(read) == sorted([*CHANGES["modified"], *CHANGES["added"]])
+    assert sorted(second.changed_codes) == sorted(CHANGES["modified"])
+    assert sorted(second.added_codes) == sorted(CHANGES["added"])
+    assert sorted(second.withdrawn) == sorted(CHANGES["removed"])
+
+
+def test_fingerprints_of_another_reader_version_match_nothing(con: duckdb.DuckDBPyConnection,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import_export(WEEK1, con)
+    before = counts(con)
+    monkeypatch.setattr(rncp_export, "reader_digest", lambda: b"another version of the reader")
+    again = import_export(WEEK1, con, force=True)  # read in full again; the contents are known: nothing new
+    assert (again.added, again.unchanged) == (0, 300)
+    after = counts(con)
+    assert after.pop("rncp_fiche_fingerprints") == 600 and before.pop("rncp_fiche_fingerprints") == 300
+    assert after == before

@@ -69,8 +69,8 @@ def test_schema_creates_every_table_and_view(con: duckdb.DuckDBPyConnection) -> 
 def test_every_list_table_carries_provenance(con: duckdb.DuckDBPyConnection) -> None:
     for t in tables(con):
         if t in ("sources", "documents", "cqpm_referentiels", "rncp_fiches", "document_sources", "rncp_exports",
-                 "rncp_withdrawals"):  # one row per document or per source, not a list of a document
-            continue
+                 "rncp_withdrawals", "rncp_fiche_fingerprints"):
+            continue  # one row per document or per source (or per fiche fingerprint), not a list of a document
         cols = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
         assert {"document_id", "source_sha256", "ord", "page", "x0", "top", "x1", "bottom"} <= cols, t
     for t in ("cqpm_conditions", "cqpm_criteria", "cqpm_assessments"):

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import RejectedInput
 from pipeline.extract.pdf.layout import PageData, build_layout
@@ -152,12 +153,18 @@ def _plumber_pages(data: bytes, where: str) -> Generator[tuple[int, PageObjects]
         pdf = pdfplumber.open(io.BytesIO(data), unicode_norm="NFC")
     except PdfminerException as exc:
         raise RejectedInput(where, _open_reason(exc)) from exc
+    except MemoryError:  # the memory limit, not a corrupt file: the executor names it
+        raise
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many unrelated types on broken files
+        _reraise_memory(exc)
         raise RejectedInput(where, f"corrupt PDF: cannot be opened ({_describe(exc)})") from exc
     with pdf:
         try:
             page_list = pdf.pages
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001
+            _reraise_memory(exc)
             raise RejectedInput(where, f"corrupt PDF: page tree unreadable ({_describe(exc)})") from exc
         if not page_list:
             raise RejectedInput(where, "PDF has no pages")
@@ -166,7 +173,10 @@ def _plumber_pages(data: bytes, where: str) -> Generator[tuple[int, PageObjects]
         for number, page in enumerate(page_list, start=1):
             try:
                 objects = plumber_page_objects(page)
+            except MemoryError:
+                raise
             except Exception as exc:  # noqa: BLE001 - never keep a partial document
+                _reraise_memory(exc)
                 raise RejectedInput(where, f"corrupt PDF: page {number} cannot be read ({_describe(exc)})",
                                     page=number) from exc
             finally:
@@ -174,7 +184,7 @@ def _plumber_pages(data: bytes, where: str) -> Generator[tuple[int, PageObjects]
             yield number, objects
 
 
-def plumber_page_objects(page) -> PageObjects:  # noqa: ANN001 - pdfplumber Page
+def plumber_page_objects(page: Any) -> PageObjects:  # a pdfplumber Page
     """What the front end takes from an open pdfplumber page, in one pass over its objects."""
     raw_words = page.extract_words(extra_attrs=WORD_ATTRS)
     descents = _descents(page)
@@ -200,7 +210,7 @@ def plumber_page_objects(page) -> PageObjects:  # noqa: ANN001 - pdfplumber Page
                        images=images, raw_words=len(raw_words), bad_words=bad)
 
 
-def _descents(page) -> dict[str, float]:  # noqa: ANN001 - pdfplumber Page
+def _descents(page: Any) -> dict[str, float]:  # a pdfplumber Page
     """Per font, how far below the baseline pdfminer put its char boxes (a fraction of the size).
 
     pdfminer takes the font's declared descent; the baseline is the char matrix's origin (text rise
@@ -253,6 +263,16 @@ def _open_reason(exc: Exception) -> str:
     if name in ("PSEOF", "PSSyntaxError", "PDFSyntaxError", "PDFNoValidXRef"):
         return f"truncated/corrupt PDF: {_describe(inner)}"
     return f"corrupt PDF: cannot be opened ({_describe(inner)})"
+
+
+def _reraise_memory(exc: BaseException) -> None:
+    """pdfplumber wraps pdfminer's errors, a MemoryError (the memory limit) included: raise it as such."""
+    seen = 0
+    inner: BaseException | None = exc
+    while inner is not None and seen < 5:
+        if isinstance(inner, MemoryError) or any(isinstance(a, MemoryError) for a in inner.args):
+            raise MemoryError(str(inner)) from exc
+        inner, seen = inner.__cause__ or inner.__context__, seen + 1
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,9 +8,9 @@ from pipeline.normalize.text import fold as fold  # the matching form (accents o
 from pipeline.records import Block, BlockKind, Para, Provenance
 
 # "1)", "1.", "12 )" (but not "1.5"), or a letter followed by ")": "a)", "B)"
-_NUMBER_LABEL_RE = re.compile(r"^\s*(\d{1,2})\s*(?:\)|\.(?!\d))\s*")
+_NUMBER_LABEL_RE = re.compile(r"^\s*(\d+)\s*(?:\)|\.(?!\d))\s*")
 _LETTER_LABEL_RE = re.compile(r"^\s*([A-Za-z])\s*\)\s*")
-_MARKER_LABEL_RE = re.compile(r"^(\d{1,2}|[A-Za-z])\s*[.)]$")
+_MARKER_LABEL_RE = re.compile(r"^(\d+|[A-Za-z])\s*[.)]$")
 
 
 def squash(text: str) -> str:
