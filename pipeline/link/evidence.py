@@ -251,12 +251,38 @@ def _profile(d: LinkInput) -> frozenset[str]:
     return frozenset(out)
 
 
+def capacity_bound(fiche_capacities: int, ref_capacities: int) -> float | None:
+    """An upper bound of the capacity-set score ``map_capacities`` can give two documents with these many
+    capacities (None: no score, one side has none): at most min(n, m) pairs, each ≤ 1, over max(n, m),
+    rounded as the score is (rounding keeps the order)."""
+    if not fiche_capacities or not ref_capacities:
+        return None
+    return round(min(fiche_capacities, ref_capacities) / max(fiche_capacities, ref_capacities), 4)
+
+
+def may_link(named_number: str | None, fiche_capacities: int, printed_number: str | None,
+             ref_capacities: int) -> bool:
+    """Whether ``assess`` can link a fiche and a référentiel, from their numbers and capacity counts alone
+    (what the warehouse gives without reading any text): False only when it provably cannot (numbers that
+    differ; a capacity-set score bound, ``capacity_bound``, below ``CAPACITIES_MIN`` when no history decides)."""
+    named, printed = cqpm_number(named_number), cqpm_number(printed_number)
+    if named and printed:
+        return named == printed
+    bound = capacity_bound(fiche_capacities, ref_capacities)
+    return bound is None or bound >= CAPACITIES_MIN
+
+
 def plausible(fiche: LinkInput, ref: LinkInput, profiles: dict[str, frozenset[str]] | None = None) -> bool:
-    """Whether a pair may link at all: the fiche's history names the référentiel's number, or their words
-    overlap (``BLOCK_MIN``); a pair with nothing to compare is assessed."""
+    """Whether a pair may link at all: the fiche's history names the référentiel's number, or ``may_link``
+    and their words overlap (``BLOCK_MIN``); a pair with nothing to compare is assessed."""
     named, printed = cqpm_number(fiche.named_number), cqpm_number(ref.printed_number)
     if named and printed:
         return named == printed
+    if not may_link(fiche.named_number, len(fiche.rncp_capacities), ref.printed_number, len(ref.cqpm_capacities)):
+        return False
+    if not fiche.rncp_capacities or not ref.cqpm_capacities:  # only near-identical titles can decide
+        title = title_similarity(fiche.title, ref.title)
+        return title is not None and title >= TITLE_ALONE_MIN
     cache = profiles if profiles is not None else {}
     a = cache[fiche.id] if fiche.id in cache else cache.setdefault(fiche.id, _profile(fiche))
     b = cache[ref.id] if ref.id in cache else cache.setdefault(ref.id, _profile(ref))

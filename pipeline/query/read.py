@@ -277,9 +277,11 @@ def read_documents(con: duckdb.DuckDBPyConnection, ids: Sequence[str], chunk: in
 # ---------------------------------------------------------------------------------------------- link inputs
 
 
-def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None = None) -> tuple[LinkInput, ...]:
+def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None = None, *,
+                     heads_only: bool = False) -> tuple[LinkInput, ...]:
     """The ``LinkInput`` of every document (or of ``ids``), by id: what ``link_input(read_document(…))``
-    gives, read with three queries over whole tables instead of one document at a time."""
+    gives, read with three queries over whole tables instead of one document at a time.  ``heads_only``:
+    without capacities and blocs (one query: identity, numbers, titles, registration end)."""
     where, params = ("", []) if ids is None else ("WHERE d.id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)])
     heads = con.execute(
         "SELECT d.id, d.kind, s.sha256, s.path, c.document_id IS NOT NULL, c.number, c.title, "
@@ -288,6 +290,8 @@ def read_link_inputs(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None =
         "LEFT JOIN cqpm_referentiels c ON c.document_id = d.id LEFT JOIN rncp_fiches f ON f.document_id = d.id "
         f"{where} ORDER BY d.id", params).fetchall()
     sub = where.replace("d.id", "document_id")
+    if heads_only:
+        sub, params = "WHERE false", []
     rncp: dict[str, list[CodedText]] = defaultdict(list)
     capacities = tables.TABLES["rncp_capacities"]
     for r in con.execute(f"SELECT {capacities.select()} FROM rncp_capacities {sub} ORDER BY document_id, ord",

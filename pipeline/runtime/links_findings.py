@@ -31,10 +31,12 @@ _LINKS = 5_000  # new links read per round (a recompute from scratch reads every
 
 def write_findings(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput],
                    content: dict[str, list[Finding]], added: Collection[tuple[str, str]],
-                   removed: Collection[tuple[str, str]], day: date, now: datetime) -> None:
+                   removed: Collection[tuple[str, str]], day: date, now: datetime, *, redate: bool = True) -> None:
     """Rewrite the findings of the new documents (``content``: their content findings), of the fiches of
     the (fiche, référentiel) pairs that entered (``added``) or left (``removed``) links, and of the fiches
-    whose expiry at ``day`` differs from the stored one; stamp ``as_of`` on every row.
+    whose expiry at ``day`` differs from the stored one (``redate``: the stored rows were evaluated at
+    another date, and ``inputs`` holds every document; else only the rewritten ones need be in it, since
+    a document's expiry at the same date changes only with the document); stamp ``as_of`` on every row.
 
     A rewritten document keeps its stored findings but the dated ones and the link findings of its
     changed pairs; those are evaluated again (link findings from the stored links, up to date by now)."""
@@ -44,12 +46,15 @@ def write_findings(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput],
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for fiche, ref in sorted(added):
         new_links[fiche].append((fiche, ref))
-    stored = dict(con.execute("SELECT document_id, message FROM quality_findings "
-                              "WHERE rule = 'registration_expired'").fetchall())
-    expiry = {i: f for i, inp in inputs.items() if (f := quality.expiry_finding(inp, day))}
-    changed = {i for i in stored.keys() | expiry.keys()
-               if stored.get(i) != (expiry[i].message if i in expiry else None)}
+    changed: set[str] = set()
+    if redate:  # the stored findings are of another date: every fiche's expiry is evaluated again
+        stored = dict(con.execute("SELECT document_id, message FROM quality_findings "
+                                  "WHERE rule = 'registration_expired'").fetchall())
+        expiry = {i: f for i, inp in inputs.items() if (f := quality.expiry_finding(inp, day))}
+        changed = {i for i in stored.keys() | expiry.keys()
+                   if stored.get(i) != (expiry[i].message if i in expiry else None)}
     docs = sorted((set(content) | set(changed_pairs) | changed) & inputs.keys())
+    expiry = {i: f for i in docs if (f := quality.expiry_finding(inputs[i], day))}
     for chunk in _chunks(docs, new_links):
         kept = _stored_findings(con, [i for i in chunk if i not in content])
         by_doc: dict[str, list[Finding]] = defaultdict(list)

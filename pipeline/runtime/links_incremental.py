@@ -13,8 +13,11 @@ warehouse.  Its state, in the internal tables of schema_links.sql:
 
 An update: (1) compares ``documents`` with ``derived_documents``: new (or re-loaded) and gone documents,
 and forgets what the gone ones gave; (2) reads each new document in full, one at a time, for its content
-findings, criterion keys and lemma keys; (3) reads the ``LinkInput`` of every document (three queries)
-and assesses only the pairs with a new document; (4) applies the one-inferred-number rule again to the
+findings, criterion keys and lemma keys; (3) reads the full ``LinkInput`` only of the documents a new
+one may link with (``evidence.may_link`` on numbers and capacity counts, one SQL query: with 30,000
+fiches most are ruled out unread), and assesses only the pairs with a new document, their lemma keys in
+one batch (the heads of every document — identity, titles, registration end, one query — are read only
+when the stored findings were evaluated at another date); (4) applies the one-inferred-number rule again to the
 référentiels whose inferred candidates changed; (5) from the (fiche, référentiel) pairs that enter links
 (new kept candidates, candidates now kept) and those that leave it (candidates of gone documents, no
 longer kept), deletes and inserts those pairs' rows in links, capacity_links and inferred_numbers and
@@ -38,7 +41,7 @@ from typing import Any
 import duckdb
 
 from pipeline.link import findings as quality
-from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lemma_keys, remember_lemma_keys
+from pipeline.link.evidence import assess, candidate_pairs, inferred_choice, lemma_keys, may_link, remember_lemma_keys
 from pipeline.link.inputs import LinkInput
 from pipeline.load.bulk import PROV, by_column, ids_in, insert, prov, relation
 from pipeline.normalize import lemma_cache
@@ -70,8 +73,10 @@ _FLUSH = 20_000  # rows buffered before an insert: memory stays flat on a recomp
 
 #: what the stored state depends on besides the documents: a change to any of these files (or to the
 #: spaCy model) makes the next update start from scratch
-_CODE = (("pipeline.normalize", ("link.py", "link_input.py", "quality.py", "text.py", "lemmas.py")),
-         ("pipeline.load", ("links_incremental.py", "links_findings.py", "bulk.py", "read.py", "schema_links.sql")))
+_CODE = (("pipeline.link", ("evidence.py", "inputs.py", "findings.py", "continuity.py")),
+         ("pipeline.normalize", ("text.py", "lemmas.py", "matching.py")),
+         ("pipeline.runtime", ("links_incremental.py", "links_findings.py", "continuity.py")),
+         ("pipeline.load", ("bulk.py", "schema_links.sql")), ("pipeline.query", ("read.py",)))
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,14 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
         "SELECT x.document_id FROM derived_documents x LEFT JOIN documents d "
         "ON d.id = x.document_id AND d.loaded_at = x.loaded_at WHERE d.id IS NULL").fetchall()}
     lost = _forget(con, gone)
-    inputs = {i.id: i for i in read_link_inputs(con)}
+    # every fiche's registration end, when the stored findings were evaluated at another date (or none is
+    # stored): only then can the run-date findings of documents not read below change
+    redate = con.execute("SELECT count(*) = 0 OR bool_or(as_of <> ?) FROM quality_findings", [day]).fetchone()
+    heads = {i.id: i for i in read_link_inputs(con, heads_only=True)} if redate and redate[0] else {}
+    held = con.execute("SELECT count(*) FROM documents").fetchone()
+    documents = held[0] if held else 0
+    pairable = _pairable(con, new) if new and len(new) < documents else None
+    inputs = {i.id: i for i in read_link_inputs(con, pairable)} if new else {}
     if new:
         _remember_lemma_keys(con, inputs)
     content = _read_new(con, new, inputs)
@@ -133,12 +145,14 @@ def update(con: duckdb.DuckDBPyConnection, day: date, *, full: bool = False) -> 
     removed = {(d, c) for d, c, _, kept in lost if kept} | {(d, c) for d, c, kept in flips if not kept}
     _write_links(con, added, removed, now)
     _write_inferred(con, added, removed)
-    write_findings(con, inputs, content, added, removed, day, now)
+    unread = sorted({i for pair in [*added, *removed] for i in pair} - inputs.keys())  # flipped old pairs
+    inputs.update((i.id, i) for i in (read_link_inputs(con, unread) if unread else ()))
+    write_findings(con, heads | inputs, content, added, removed, day, now, redate=bool(heads))
     if full or new or gone:  # one-sided continuity between fiches (cross-document): only documents change it
         write_continuity_findings(con, day, now)
     con.execute("INSERT OR REPLACE INTO refpipe_meta (key, value) VALUES (?, ?)", [FORMAT_KEY, digest])
     lemma_cache.flush()  # the lemma keys this update computed serve the next process
-    return Update(documents=len(inputs), added=len(new), assessed=assessed, full=full)
+    return Update(documents=documents, added=len(new), assessed=assessed, full=full)
 
 
 # ---------------------------------------------------------------------------------------------- steps
@@ -158,9 +172,30 @@ def _forget(con: duckdb.DuckDBPyConnection, gone: Collection[str]) -> list[tuple
     return lost
 
 
+def _pairable(con: duckdb.DuckDBPyConnection, new: Collection[str]) -> list[str]:
+    """The documents a pair with a new document may link (``evidence.may_link``, from numbers and capacity
+    counts: no text read), new ones included: what ``candidate_pairs`` needs read in full."""
+    rows = con.execute(
+        "SELECT d.id, c.document_id IS NOT NULL, f.document_id IS NOT NULL, c.number, f.history_cqpm_number, "
+        "coalesce(rc.n, 0), coalesce(cc.n, 0) FROM documents d "
+        "LEFT JOIN cqpm_referentiels c ON c.document_id = d.id LEFT JOIN rncp_fiches f ON f.document_id = d.id "
+        "LEFT JOIN (SELECT document_id, count(*) AS n FROM rncp_capacities GROUP BY ALL) rc ON rc.document_id = d.id "
+        "LEFT JOIN (SELECT document_id, count(*) AS n FROM cqpm_capacities GROUP BY ALL) cc ON cc.document_id = d.id "
+        "WHERE c.document_id IS NOT NULL OR f.document_id IS NOT NULL").fetchall()
+    fresh = set(new)
+    refs = [(i, number, n) for i, is_ref, _, number, _, _, n in rows if is_ref]
+    new_refs = [r for r in refs if r[0] in fresh]
+    any_new_fiche = any(is_fiche and i in fresh for i, _, is_fiche, *_ in rows)
+    wanted = set(fresh) | ({i for i, _, _ in refs} if any_new_fiche else set())
+    wanted |= {i for i, _, is_fiche, _, named, n, _ in rows
+               if is_fiche and any(may_link(named, n, number, m) for _, number, m in new_refs)}
+    return sorted(wanted)
+
+
 def _remember_lemma_keys(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput]) -> None:
     """Give the linker the lemma keys stored for the documents already linked (no spaCy pass over them)."""
-    for doc_id, keys in con.execute("SELECT document_id, lemma_keys FROM derived_documents").fetchall():
+    for doc_id, keys in con.execute(  # only référentiels' are stored (a fiche's are computed when assessed)
+            "SELECT document_id, lemma_keys FROM derived_documents WHERE len(lemma_keys) > 0").fetchall():
         texts = inputs[doc_id].capacity_texts if doc_id in inputs else ()
         if len(texts) == len(keys):
             remember_lemma_keys(zip(texts, keys, strict=True))
@@ -201,6 +236,7 @@ def _assess(con: duckdb.DuckDBPyConnection, inputs: dict[str, LinkInput], new: C
     maps: list[tuple[Any, ...]] = []
     blocs: list[tuple[Any, ...]] = []
     pairs = candidate_pairs(inputs.values(), new) if new else []
+    lemma_keys([t for pair in pairs if all(d.capacity_texts for d in pair) for d in pair for t in d.capacity_texts])
     for fiche, ref in pairs:
         link = assess(fiche, ref)
         if link is None:

@@ -18,11 +18,15 @@ from pipeline.link.evidence import (
     assess,
     bare_title_key,
     candidate_pairs,
+    capacity_bound,
     cqpm_number,
     inferred_choice,
     inferred_numbers,
     lemma_keys,
     link_documents,
+    map_capacities,
+    may_link,
+    plausible,
     remember_lemma_keys,
     text_similarity,
     title_similarity,
@@ -268,3 +272,33 @@ def test_lemma_keys_come_from_the_disk_cache_without_spacy(tmp_path: Path, monke
 
     monkeypatch.setattr(link, "tokens_many", no_spacy)
     assert link.lemma_keys(texts) == expected
+
+
+def test_the_capacity_bound_is_never_below_the_score_and_may_link_loses_no_link() -> None:
+    """Sampled pairs (fixture fiches and référentiels, capacities cut at random so the counts vary, numbers
+    kept or dropped): ``capacity_bound`` ≥ the score ``map_capacities`` gives, and a pair ``may_link`` rules
+    out is never linked by ``assess`` (the blocking that lets an increment skip reading most fiches)."""
+    inputs = [link_input(d) for d in docs(SEEDS + PDFS)]
+    fiches = [d for d in inputs if d.kind.value == "rncp" and d.linkable]
+    refs = [d for d in inputs if d.kind.value == "cqpm" and d.linkable]
+    rng = random.Random(13)
+    ruled_out = linked = 0
+    for _ in range(60):
+        f, r = rng.choice(fiches), rng.choice(refs)
+        f = dataclasses.replace(f, rncp_capacities=f.rncp_capacities[:rng.randint(0, len(f.rncp_capacities))],
+                                named_number=rng.choice([f.named_number, None]))
+        r = dataclasses.replace(r, cqpm_capacities=r.cqpm_capacities[:rng.randint(0, len(r.cqpm_capacities))],
+                                printed_number=rng.choice([r.printed_number, None]))
+        n, m = len(f.rncp_capacities), len(r.cqpm_capacities)
+        bound = capacity_bound(n, m)
+        _, score = map_capacities(f.rncp_capacities, r.cqpm_capacities)
+        assert (bound is None) == (score is None)
+        assert score is None or bound is not None and bound >= score
+        link = assess(f, r)
+        linked += link is not None
+        if not may_link(f.named_number, n, r.printed_number, m):
+            ruled_out += 1
+            assert link is None
+        if link is not None:
+            assert plausible(f, r)
+    assert ruled_out and linked  # the sample exercised both sides
