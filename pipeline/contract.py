@@ -135,6 +135,21 @@ def content_id(doc: Document) -> str:
     return content_hash(json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
+#: the CQPM header block ("Qualification :", "Catégorie :", "Dernière modification :" and the number in the
+#: running header): printed by some renderings of a référentiel and left out by others (its text version)
+HEADER_FIELDS = ("number", "qualification_id", "category", "last_modified")
+
+
+def body_id(doc: Document) -> str:
+    """``content_id`` without the CQPM header fields: two renderings of one référentiel, one printing the
+    header block and one not, have the same body id (``pipeline.load.warehouse`` makes them one document
+    when their headers do not contradict each other).  An RNCP fiche's body id is its content id."""
+    content = content_json(doc)
+    if isinstance(content.get("cqpm"), dict):
+        content = {**content, "cqpm": {**content["cqpm"], **dict.fromkeys(HEADER_FIELDS)}}
+    return content_hash(json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
 def content_hash(text: str) -> str:
     """``content_id`` of a document whose canonical content JSON (sorted keys, no spaces) is ``text``."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -186,7 +186,8 @@ def _print_summary(outcomes: list[FileOutcome], summary: Any, warehouse: Path) -
 
 
 @app.command(epilog="Examples: `refpipe show raw/001_1b606db1c3205ecb.txt --json`, `refpipe show 018d9b31aac07ebf`, "
-                     "`refpipe show RNCP24895 --current` (the fiche that replaced it)")
+                     "`refpipe show RNCP24895 --current` (the fiche that replaced it), "
+                     "`refpipe show CQPM-0195 --as-of 2015-01-01` (the version in force that day)")
 def show(
     doc: Annotated[str, typer.Argument(help="Document id (or unique prefix), stored source path, RNCP code, "
                                             "version key (CQPM-0195, CQPM-0195@2), or a file.")],
@@ -194,15 +195,30 @@ def show(
     current: Annotated[bool, typer.Option("--current", help="For an RNCP fiche: show the fiche in force "
                                           "today, following 'remplacée par' / 'anciennes versions' to the end "
                                           "of the chain.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The version of the same référentiel or fiche in force on this date, YYYY-MM-DD (the "
+                        "version whose stated date is the latest on or before it; `refpipe versions KEY`).")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
+    from datetime import date
+
     from pipeline.query import show as show_mod
 
-    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc, current=current))
+    day: date | None = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError as exc:
+            raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
+    data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc, current=current, as_of=day))
     if as_json:
         print_json(data)
         return
+    if data.get("as_of"):
+        a = data["as_of"]
+        out.print(f"[dim]{a['key']} version {a['version']}, in force {a['valid_from']} → "
+                  f"{'today' if a['valid_to'] == '9999-12-31' else a['valid_to']} (as of {a['date']})[/]")
     if data.get("current_of"):
         out.print(f"[dim]current fiche for {data['current_of']['reference']}: "
                   f"{' -> '.join(data['current_of']['chain'])}[/]")

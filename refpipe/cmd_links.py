@@ -15,23 +15,34 @@ if TYPE_CHECKING:
     from pipeline.records import Finding
 
 
-@app.command(epilog="Example: `refpipe links --json`")
+AllVersionsOpt = Annotated[bool, typer.Option(
+    "--all-versions", help="Every version of every document (the history), not only the latest version of each "
+                           "référentiel and fiche (`refpipe versions`).")]
+
+
+@app.command(epilog="Examples: `refpipe links --json`, `refpipe links --all-versions` (links of older versions too)")
 def links(
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract's links JSON.")] = False,
+    all_versions: AllVersionsOpt = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """List the links between RNCP fiches and CQPM référentiels, with their capacity maps.
 
     A link is found from the documents: the CQPM number named in the fiche's history, the similarity
-    of the capacities and of the titles. `method` says which evidence decided. The same link seen in
-    several renderings of a document (text, PDF) is listed once; `documents` in the JSON lists them all.
+    of the capacities and of the titles. `method` says which evidence decided. Only the latest version of
+    each fiche and référentiel by default. The same link seen in several documents of one pair is listed
+    once; `documents` in the JSON lists them all.
     """
     from pipeline.link.render import contract_links
     from pipeline.runtime import links as links_store
 
     def read(con: duckdb.DuckDBPyConnection) -> tuple[Any, bool, Any]:
         found, stale = links_store.current_links(con)
-        return found, stale, links_store.unlinked_fiches(con, found)
+        if all_versions:
+            return found, stale, links_store.unlinked_fiches(con, found)
+        latest = links_store.latest_documents(con)
+        found = links_store.latest_links(found, latest)
+        return found, stale, links_store.unlinked_fiches(con, found, latest)
 
     found, stale, unlinked = read_warehouse(warehouse, read)
     if stale:
@@ -65,17 +76,20 @@ def _print_links(entries: list[dict[str, Any]], unlinked: list[tuple[str, str, s
                   "number (--json lists the links only)[/]")
 
 
-@app.command(epilog="Examples: `refpipe quality`, `refpipe quality --json --as-of 2024-01-01`")
+@app.command(epilog="Examples: `refpipe quality`, `refpipe quality --json --as-of 2024-01-01`, "
+                     "`refpipe quality --all-versions`")
 def quality(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of findings.")] = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Evaluate date rules (registration expired) at this date, YYYY-MM-DD, instead of "
                         "the date of the last ingest; nothing is written.")] = None,
+    all_versions: AllVersionsOpt = False,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """List the data-quality findings: section I vs table, RNCP blocks, linked capacity counts, dates.
 
-    Findings are computed after every ingest; severities are error, warning and info.
+    Findings are computed after every ingest; severities are error, warning and info. Only the latest
+    version of each fiche and référentiel by default.
     """
 
     day: date | None = None
@@ -84,7 +98,7 @@ def quality(
             day = date.fromisoformat(as_of)
         except ValueError as exc:
             raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
-    rows = read_warehouse(warehouse, lambda con: _findings(con, day))
+    rows = read_warehouse(warehouse, lambda con: _findings(con, day, all_versions))
     if as_json:
         print_json(rows)
         return
@@ -99,11 +113,13 @@ def quality(
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def _findings(con: Any, day: date | None) -> list[dict[str, Any]]:
+def _findings(con: Any, day: date | None, all_versions: bool = False) -> list[dict[str, Any]]:
     """The findings as rows, errors first, then by file, rule and subject."""
     from pipeline.runtime import links as links_store
 
     found, as_of = links_store.findings_at(con, day)
+    if not all_versions:
+        found = links_store.latest_findings(found, links_store.latest_documents(con))
     rows = [_row(f, as_of) for f in found]
     rows.sort(key=lambda r: (_RANK[r["severity"]], r["source_path"], r["rule"], r["subject"]))
     return rows

@@ -29,7 +29,8 @@ COMMON_COLUMNS: dict[str, str] = {
     "source_sha256": "sha256 of the source file's bytes (v_sources has the file).",
     "key": "Which référentiel or fiche the document is a version of: CQPM-<number>, RNCP<code>, or "
            "CQPM-T<hash of the title> for a référentiel that prints no number.",
-    "version": "Version of the document within its key: 1, 2, … in ingestion order.",
+    "version": "Version of the document within its key: 1, 2, … by the date the document states, then by "
+               "ingestion order (v_versions).",
     "is_latest": "True for the latest version of the key.",
     "ord": "Position of the item within its list, 0-based (the order the document gives).",
     "reading_order": "Position of the item in the reading order of the source.",
@@ -47,9 +48,10 @@ COMMON_COLUMNS: dict[str, str] = {
     "capacity_number": "Number of the CQPM capacity in its référentiel (1, 2, …).",
     "capacity_title": "Wording of the CQPM capacity.",
     "source_path": "Path the source file was ingested from.",
-    "valid_from": "The document's own date (valid_from_source says which), else the ingestion date.",
+    "valid_from": "The date the document states (valid_from_source says which); NULL when it states none.",
     "valid_from_source": "Where valid_from comes from: last_modified, registration.decision, "
-                         "registration.effective, registration.journal_officiel or ingested_at.",
+                         "registration.effective, registration.journal_officiel, export_date, or ingested_at "
+                         "(no date stated: valid_from NULL, ordered by ingestion).",
     "previous_id": "document_id of the previous version of the key (NULL for version 1).",
     "previous_version": "Version number of the previous version (NULL for version 1).",
     "loaded_at": "When the document was loaded (UTC).",
@@ -60,7 +62,8 @@ COMMON_COLUMNS: dict[str, str] = {
 
 #: views that select from another view: their columns fall back on that view's column comments
 SAME_COLUMNS_AS = {"v_latest": "v_versions", "v_referentiels": "v_referentiel_versions",
-                   "v_rncp_fiches": "v_rncp_fiche_versions"}
+                   "v_rncp_fiches": "v_rncp_fiche_versions", "v_link_versions": "v_links",
+                   "v_quality_finding_versions": "v_quality_findings"}
 
 
 def comment_shared_columns(con: duckdb.DuckDBPyConnection) -> None:

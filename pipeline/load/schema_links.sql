@@ -160,7 +160,7 @@ CREATE TABLE IF NOT EXISTS capacity_link_candidates (
 
 -- ------------------------------------------------------------------------------------------- views
 
-CREATE OR REPLACE VIEW v_links AS
+CREATE OR REPLACE VIEW v_link_versions AS
 SELECT
     l.rncp_code                       AS rncp,
     l.cqpm_number                     AS cqpm,
@@ -175,15 +175,25 @@ SELECT
     l.document_id AS rncp_document_id, l.cqpm_document_id,
     rs.path                           AS rncp_source,
     cs.path                           AS cqpm_source,
-    l.computed_at AT TIME ZONE 'UTC'        AS computed_at
+    l.computed_at AT TIME ZONE 'UTC'        AS computed_at,
+    COALESCE(rv.is_latest AND cv.is_latest, false) AS is_latest
 FROM links l
 JOIN rncp_fiches f ON f.document_id = l.document_id
 JOIN cqpm_referentiels r ON r.document_id = l.cqpm_document_id
 JOIN sources rs ON rs.sha256 = f.source_sha256
-JOIN sources cs ON cs.sha256 = r.source_sha256;
+JOIN sources cs ON cs.sha256 = r.source_sha256
+LEFT JOIN document_versions rv ON rv.document_id = l.document_id
+LEFT JOIN document_versions cv ON cv.document_id = l.cqpm_document_id;
+
+COMMENT ON VIEW v_link_versions IS
+    'RNCP fiche <-> CQPM référentiel links between every version of each (the history; v_links has the latest versions), one row per (RNCP document, CQPM document): cqpm is the printed number or, when the référentiel prints none, the number inferred from the fiche history (cqpm_number_source); method is the evidence that decided (history | capacities | title), score 0..1, reason in words.';
+COMMENT ON COLUMN v_link_versions.is_latest IS 'True when both the fiche and the référentiel are the latest version of their key.';
+
+CREATE OR REPLACE VIEW v_links AS
+SELECT * EXCLUDE (is_latest) FROM v_link_versions WHERE is_latest;
 
 COMMENT ON VIEW v_links IS
-    'RNCP fiche <-> CQPM référentiel links, one row per (RNCP document, CQPM document): cqpm is the printed number or, when the référentiel prints none, the number inferred from the fiche history (cqpm_number_source); method is the evidence that decided (history | capacities | title), score 0..1, reason in words.';
+    'RNCP fiche <-> CQPM référentiel links between the latest version of each fiche and référentiel (v_link_versions: every version), one row per (RNCP document, CQPM document): cqpm is the printed number or, when the référentiel prints none, the number inferred from the fiche history (cqpm_number_source); method is the evidence that decided (history | capacities | title), score 0..1, reason in words.';
 
 CREATE OR REPLACE VIEW v_capacity_crosswalk AS
 WITH rncp AS (
@@ -209,6 +219,8 @@ WITH rncp AS (
     FROM cqpm q
     WHERE NOT EXISTS (SELECT 1 FROM capacity_links m WHERE m.document_id = q.rncp_document_id
                       AND m.cqpm_document_id = q.cqpm_document_id AND m.cqpm_ord = q.ord)
+), latest AS (
+    SELECT document_id AS id FROM document_versions WHERE is_latest
 )
 SELECT
     rncp_code AS rncp, cqpm_number AS cqpm,
@@ -218,18 +230,20 @@ SELECT
     CASE WHEN rncp_ord IS NULL OR cqpm_ord IS NULL THEN NULL ELSE rncp_ord <> cqpm_ord END AS reordered,
     rncp_document_id, cqpm_document_id
 FROM paired
+WHERE rncp_document_id IN (SELECT id FROM latest) AND cqpm_document_id IN (SELECT id FROM latest)
 ORDER BY rncp, cqpm, rncp_document_id, cqpm_document_id, coalesce(rncp_ord, 1000000), cqpm_ord;
 
 COMMENT ON VIEW v_capacity_crosswalk IS
-    'Capacity map of every link, the two orders side by side: each RNCP capacity (code, position in the fiche) with the CQPM capacity it corresponds to (number, position in the référentiel table) and a similarity score; reordered is true where the positions differ (RNCP 28242: C2 is CQPM capacity 4). Capacities without a counterpart appear with NULLs on the other side.';
+    'Capacity map of every link between latest versions (the links table has older versions'' maps), the two orders side by side: each RNCP capacity (code, position in the fiche) with the CQPM capacity it corresponds to (number, position in the référentiel table) and a similarity score; reordered is true where the positions differ (RNCP 28242: C2 is CQPM capacity 4). Capacities without a counterpart appear with NULLs on the other side.';
 
-CREATE OR REPLACE VIEW v_quality_findings AS
+CREATE OR REPLACE VIEW v_quality_finding_versions AS
 SELECT
     q.severity, q.rule, q.subject, q.message,
     q.document_id, d.kind, COALESCE(c.number, f.code) AS reference, s.path AS source_path,
     q.related_document_id, rs.path AS related_source_path,
     q.page, q.reading_order, q.x0, q.top, q.x1, q.bottom, q.source_sha256, q.as_of,
-    q.computed_at AT TIME ZONE 'UTC' AS computed_at
+    q.computed_at AT TIME ZONE 'UTC' AS computed_at,
+    COALESCE(v.is_latest AND (q.related_document_id IS NULL OR rv.is_latest), false) AS is_latest
 FROM quality_findings q
 JOIN documents d ON d.id = q.document_id
 JOIN sources s ON s.sha256 = q.source_sha256
@@ -237,10 +251,19 @@ LEFT JOIN cqpm_referentiels c ON c.document_id = q.document_id
 LEFT JOIN rncp_fiches f ON f.document_id = q.document_id
 LEFT JOIN documents rd ON rd.id = q.related_document_id
 LEFT JOIN sources rs ON rs.sha256 = rd.source_sha256
+LEFT JOIN document_versions v ON v.document_id = q.document_id
+LEFT JOIN document_versions rv ON rv.document_id = q.related_document_id
 ORDER BY CASE q.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, s.path, q.rule, q.subject;
 
+COMMENT ON VIEW v_quality_finding_versions IS
+    'Data-quality findings about every version of every document (the history; v_quality_findings has the latest versions): rule, severity error|warning|info, document, message, with provenance (source path, page, reading order, bbox) and the run date (as_of) time-dependent rules such as registration_expired were evaluated at.';
+COMMENT ON COLUMN v_quality_finding_versions.is_latest IS 'True when the document (and the related document, if any) is the latest version of its key.';
+
+CREATE OR REPLACE VIEW v_quality_findings AS
+SELECT * EXCLUDE (is_latest) FROM v_quality_finding_versions WHERE is_latest;
+
 COMMENT ON VIEW v_quality_findings IS
-    'Data-quality findings (rule, severity error|warning|info, document, message) with provenance (source path, page, reading order, bbox) and the run date (as_of) time-dependent rules such as registration_expired were evaluated at.';
+    'Data-quality findings about the latest version of each document (v_quality_finding_versions: every version): rule, severity error|warning|info, document, message, with provenance (source path, page, reading order, bbox) and the run date (as_of) time-dependent rules such as registration_expired were evaluated at.';
 
 CREATE OR REPLACE VIEW v_criteria_reuse AS
 SELECT

@@ -322,7 +322,8 @@ SELECT
     COALESCE(nd.key, r.new_key) AS new_key,
     COALESCE(TRY_CAST(nd.version AS INTEGER), r.new_version) AS new_version,
     r.differ, r.changes, r.added, r.removed, r.changed, r.moved,
-    r.created_at AT TIME ZONE 'UTC' AS created_at
+    r.created_at AT TIME ZONE 'UTC' AS created_at,
+    COALESCE(nd.previous_id = r.old_document_id, false) AS consecutive
 FROM diff_runs r
 LEFT JOIN documents od ON od.id = r.old_document_id
 LEFT JOIN documents nd ON nd.id = r.document_id;
@@ -331,3 +332,4 @@ COMMENT ON VIEW v_diff_runs IS
     'One row per stored comparison of two versions (refpipe diff OLD NEW), with the number of changes by kind; the changes themselves are in v_diff_changes (same run_id).';
 COMMENT ON COLUMN v_diff_runs.changes IS 'Number of changes of the run (added + removed + changed + moved).';
 COMMENT ON COLUMN v_diff_runs.differ IS 'Version of the diff algorithm that produced the run.';
+COMMENT ON COLUMN v_diff_runs.consecutive IS 'True when the old document is the new one''s previous version now (the diff computed at ingest for each version; a version placed earlier by its stated date gets new consecutive diffs, the older pair''s run stays, not consecutive).';

@@ -188,10 +188,15 @@ DOCUMENTS = Table(
                not_null=True, check="status IN ('loaded', 'partial')"),
         Column("reasons", "VARCHAR[]", "What a partial document misses (empty when loaded).", not_null=True),
         Column("key", "VARCHAR", "Which référentiel or fiche it is a version of (CQPM-0195, RNCP28242, CQPM-T…)."),
-        Column("version", "VARCHAR", "Version within its key: 1, 2, … (as text; the views have it as INTEGER)."),
-        Column("valid_from", "DATE", "The document's own date, else its ingestion date."),
+        Column("version", "VARCHAR", "Version within its key: 1, 2, … by stated date, then ingestion order "
+                                   "(as text; the views have it as INTEGER)."),
+        Column("valid_from", "DATE", "The date the document states (CQPM Dernière modification, RNCP "
+                                      "registration, export date for an export's fiche); NULL when it states none."),
         Column("loaded_at", "TIMESTAMP", "When it was loaded, UTC.", not_null=True),
-        Column("previous_id", "VARCHAR", "The document that was the latest version of its key before it."),
+        Column("previous_id", "VARCHAR", "The version before it (versions ordered by stated date, then ingestion)."),
+        Column("body_id", "VARCHAR", "Its content id without the CQPM header block (number, qualification, "
+                                     "category, Dernière modification): renderings with and without the header "
+                                     "share it and are one document."),
     ),
     key=("id",), document_key="id",
 )

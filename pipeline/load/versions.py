@@ -13,12 +13,15 @@ Keys (``documents.key``):
   (``inferred_numbers``); run it after the links are recomputed.  Adopting a chain changes only the
   key/version/previous_id of those documents, never their content, and is never undone.
 
-Versions are 1, 2, … in ingestion order within a key: loading a new file of a key appends a version
-whose ``previous_id`` is the key's latest version; nothing is overwritten, old versions stay in the
-warehouse (``v_versions``, ``v_latest``).  ``valid_from`` is the document's own date when printed
-(CQPM: "Dernière modification"; RNCP: date of the registration decision, else its effective date,
-else its Journal officiel date), else the ingestion date (UTC).  A document re-loaded with
-``replace=True`` keeps its version.  Loads are assumed to have a single writer (the flow's load step):
+Versions are ordered by the date each document states (``valid_from``: CQPM "Dernière modification";
+RNCP: date of the registration decision, else its effective date, else its Journal officiel date; a
+fiche of an open-data export: the export's date), and by ingestion order only where a document states
+no date (``valid_from`` NULL: an ingestion date is never mixed in).  ``order_versions`` renumbers a
+key's versions 1, 2, … after every load: a version ingested later with an older stated date becomes the
+earlier version and ``previous_id`` follows; an undated version sorts after the versions ingested before
+it (the latest date stated by them), so it keeps its ingestion place.  Nothing is overwritten, old
+versions stay in the warehouse (``v_versions``, ``v_latest``).  A document re-loaded with
+``replace=True`` keeps its place.  Loads are assumed to have a single writer (the flow's load step):
 two concurrent writers could give two documents the same version number.
 """
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -41,7 +44,7 @@ VERSION_COLUMNS = ("key", "version", "valid_from", "previous_id")
 class VersionInfo:
     key: str
     version: int
-    valid_from: date
+    valid_from: date | None
     previous_id: str | None
     adopted: tuple[str, ...] = ()  # documents re-keyed into ``key`` by this load
 
@@ -89,8 +92,38 @@ def dated_by(document: Document) -> tuple[date | None, str]:
     return None, "ingested_at"
 
 
-def valid_from(document: Document, today: date | None = None) -> date:
-    return printed_date(document) or today or datetime.now(UTC).date()
+def valid_from(document: Document, stated: date | None = None) -> date | None:
+    """The document's own date, else ``stated`` (the date of the export that carries it), else None."""
+    return printed_date(document) or stated
+
+
+def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+    """Number the versions of ``key`` by (stated date, ingestion order); True when something changed.
+
+    Ingestion order is when the document's first source was recorded (``document_sources.added_at``,
+    kept by a replace), then its load time.  An undated version sorts at the latest date stated by the
+    versions ingested before it.  The caller owns the transaction."""
+    rows = con.execute(
+        "SELECT d.id, d.valid_from, TRY_CAST(d.version AS INTEGER), d.previous_id, "
+        "(SELECT min(x.added_at) FROM document_sources x WHERE x.document_id = d.id) AS first_seen, d.loaded_at "
+        "FROM documents d WHERE d.key = ? "
+        "ORDER BY first_seen NULLS LAST, d.loaded_at, TRY_CAST(d.version AS INTEGER), d.id", [key]).fetchall()
+    latest_stated = date.min
+    ranked = []
+    for seq, (doc_id, day, version, previous, *_) in enumerate(rows):
+        if day is not None:
+            latest_stated = max(latest_stated, day)
+        ranked.append((day or latest_stated, seq, str(doc_id), version, previous))
+    ranked.sort()
+    changed = False
+    previous_id: str | None = None
+    for number, (_, _, doc_id, version, previous) in enumerate(ranked, start=1):
+        if version != number or previous != previous_id:
+            con.execute("UPDATE documents SET version = ?, previous_id = ? WHERE id = ?",
+                        [str(number), previous_id, doc_id])
+            changed = True
+        previous_id = doc_id
+    return changed
 
 
 def _numbered_key_with_title(con: duckdb.DuckDBPyConnection, title: str | None) -> str | None:
@@ -119,7 +152,7 @@ def _latest(con: duckdb.DuckDBPyConnection, key: str) -> tuple[int, str | None]:
 
 
 def rekey(con: duckdb.DuckDBPyConnection, from_key: str, to_key: str) -> tuple[str, ...]:
-    """Adopt every version of ``from_key`` into ``to_key`` (appended, order kept); their ids.
+    """Adopt every version of ``from_key`` into ``to_key`` (then ordered by stated date); their ids.
 
     The caller owns the transaction.  Used when a référentiel's number becomes known (a numbered
     version of the same title, or a link inferred from an RNCP fiche)."""
@@ -133,6 +166,7 @@ def rekey(con: duckdb.DuckDBPyConnection, from_key: str, to_key: str) -> tuple[s
     for n, (doc_id, prev) in enumerate(chain, start=1):
         con.execute("UPDATE documents SET key = ?, version = ?, previous_id = ? WHERE id = ?",
                     [to_key, str(last + n), prev if n > 1 else previous, doc_id])
+    order_versions(con, to_key)
     return tuple(str(r[0]) for r in chain)
 
 
@@ -172,7 +206,7 @@ def assign_version(con: duckdb.DuckDBPyConnection, document: Document, *, stored
     if key is None and document.kind is Kind.CQPM:
         key = _numbered_key_with_title(con, _title(document)) or title_version_key(_title(document))
     key = key or f"DOC-{document.id}"
-    last, previous = _latest(con, key)
+    last, previous = _latest(con, key)  # appended here; ``order_versions`` places it once it is stored
     return VersionInfo(key=key, version=last + 1, valid_from=valid_from(document), previous_id=previous,
                        adopted=adopted)
 
@@ -227,3 +261,24 @@ def find_version(con: duckdb.DuckDBPyConnection, key: str, version: int | None =
         row = con.execute("SELECT document_id FROM v_versions WHERE upper(key) = upper(?) AND version = ?",
                           [key, version]).fetchone()
     return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The version of a key in force on a date (``v_versions``: valid_from <= day <= valid_to)."""
+
+    document_id: str
+    key: str
+    version: int
+    valid_from: date
+    valid_to: date
+
+
+def version_in_force(con: duckdb.DuckDBPyConnection, document_id: str, day: date) -> InForce | None:
+    """The version of ``document_id``'s key in force on ``day``; None before its first stated date (an
+    undated version is in force on no date: it states none)."""
+    row = con.execute(
+        "SELECT v.document_id, v.key, v.version, v.valid_from, v.valid_to FROM v_versions v "
+        "JOIN documents d ON d.key = v.key WHERE d.id = ? AND ? BETWEEN v.valid_from AND v.valid_to",
+        [document_id, day]).fetchone()
+    return InForce(str(row[0]), str(row[1]), int(row[2]), row[3], row[4]) if row else None

@@ -24,9 +24,10 @@ from typing import Any
 
 import duckdb
 
+from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.errors import PipelineError, RejectedInput, TransientError
 from pipeline.load import bulk, column_docs, tables
-from pipeline.load.versions import assign_version, stored_version, with_version
+from pipeline.load.versions import assign_version, order_versions, stored_version, with_version
 from pipeline.records import (
     CodedText,
     CqpmDocument,
@@ -344,6 +345,12 @@ def _store(document: Document, rows: TableRows,
     if found is not None and not replace:
         _add_source(document, con)  # the same content from another file: one document, one more source
         return False
+    fuller: list[str] = []  # stored renderings of this document that print less of the header block
+    if found is None and not replace and document.kind is Kind.CQPM:
+        holder, fuller = _same_body(con, document)
+        if holder is not None:
+            _add_source(document, con, holder)  # the text of a référentiel already stored with its header
+            return False
     # a replace (re-ingest of the same bytes after a parser change) takes the place of the documents only
     # this source holds, and keeps their version; read before they are deleted
     replaced = _held_only_by(con, sha) if replace else []
@@ -372,7 +379,53 @@ def _store(document: Document, rows: TableRows,
             _insert(con, table, columns, table_rows)
         elif table_rows:
             deferred.setdefault(table, (columns, []))[1].extend(table_rows)
+    for old in fuller:
+        _absorb(con, old, doc_id, deferred)
+    order_versions(con, version.key)
     return True
+
+
+def _header(con: duckdb.DuckDBPyConnection, document_id: str) -> dict[str, Any]:
+    row = con.execute(f"SELECT {', '.join(HEADER_FIELDS)} FROM cqpm_referentiels WHERE document_id = ?",
+                      [document_id]).fetchone()
+    return dict(zip(HEADER_FIELDS, row or (None,) * len(HEADER_FIELDS), strict=True))
+
+
+def _same_body(con: duckdb.DuckDBPyConnection, document: Document) -> tuple[str | None, list[str]]:
+    """(a stored document that prints all the header ``document`` prints and says the same otherwise, or
+    None; the stored documents of the same body whose header ``document`` completes).
+
+    One référentiel rendered with its header block (number, category, Dernière modification) and without
+    it (its text) is one version: the rendering that prints more holds the rows, the other is one more
+    source.  Renderings whose headers contradict each other (two dates) stay two documents."""
+    assert document.cqpm is not None
+    mine = {f: getattr(document.cqpm, f) for f in HEADER_FIELDS}
+    ids = [str(r[0]) for r in con.execute("SELECT id FROM documents WHERE body_id = ? AND kind = 'cqpm' ORDER BY id",
+                                          [body_id(document)]).fetchall()]
+    fuller = []
+    for other in ids:
+        theirs = _header(con, other)
+        if any(mine[f] is not None and theirs[f] is not None and mine[f] != theirs[f] for f in HEADER_FIELDS):
+            continue  # contradicting headers: another version
+        if all(mine[f] is None or theirs[f] is not None for f in HEADER_FIELDS):
+            return other, []
+        if all(theirs[f] is None or mine[f] is not None for f in HEADER_FIELDS):
+            fuller.append(other)
+    return None, fuller
+
+
+def _absorb(con: duckdb.DuckDBPyConnection, old: str, new: str,
+            deferred: dict[str, tuple[tuple[str, ...], list[Row]]] | None) -> None:
+    """``new`` prints what ``old`` prints and more: ``old``'s sources become ``new``'s, ``old`` goes."""
+    delete_document_rows(con, old)
+    for columns, table_rows in (deferred or {}).values():  # rows of ``old`` loaded in this very batch
+        at = columns.index("document_id")
+        table_rows[:] = [r for r in table_rows if r[at] != old]
+    con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
+                "SELECT ?, source_sha256, reading_order, added_at FROM document_sources WHERE document_id = ?",
+                [new, old])
+    con.execute("DELETE FROM document_sources WHERE document_id = ?", [old])
+    con.execute("UPDATE documents SET previous_id = ? WHERE previous_id = ?", [new, old])
 
 
 def _held_only_by(con: duckdb.DuckDBPyConnection, sha: str) -> list[str]:
@@ -382,8 +435,8 @@ def _held_only_by(con: duckdb.DuckDBPyConnection, sha: str) -> list[str]:
         "WHERE x.document_id = d.id AND x.source_sha256 <> ?) ORDER BY d.id", [sha, sha]).fetchall()]
 
 
-def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
-    """Record that ``document`` (already stored) is also held by its source's bytes."""
+def _add_source(document: Document, con: duckdb.DuckDBPyConnection, holder: str | None = None) -> None:
+    """Record that ``document`` (already stored, or as ``holder``) is also held by its source's bytes."""
     s = document.source
     known = con.execute("SELECT status FROM sources WHERE sha256 = ?", [s.sha256]).fetchone()
     if known is None or known[0] == Status.REJECTED.value:
@@ -393,7 +446,7 @@ def _add_source(document: Document, con: duckdb.DuckDBPyConnection) -> None:
             [s.sha256, s.path, s.format, s.pages, s.size, _now(), document.status.value,
              "; ".join(document.reasons) or None, s.parent])
     con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at) "
-                "VALUES (?, ?, NULL, ?)", [document.id, s.sha256, _now()])
+                "VALUES (?, ?, NULL, ?)", [holder or document.id, s.sha256, _now()])
 
 
 def delete_document_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
@@ -485,7 +538,8 @@ def document_rows(document: Document) -> TableRows:
     rows = _Rows(document)
     rows.out["documents"] = (tables.DOCUMENTS.names, [tables.DOCUMENTS.row({
         "id": document.id, "source_sha256": document.source.sha256, "kind": document.kind.value,
-        "status": document.status.value, "reasons": list(document.reasons), "loaded_at": _now()})])
+        "status": document.status.value, "reasons": list(document.reasons), "loaded_at": _now(),
+        "body_id": body_id(document)})])
     if document.cqpm is not None:
         _cqpm_rows(rows, document.cqpm)
     if document.rncp is not None:

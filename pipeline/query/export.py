@@ -49,7 +49,7 @@ MANIFEST = "manifest.json"
 #: views mixing CQPM and RNCP rows, written hive-partitioned by kind (never NULL in these views)
 PARTITION_BY: dict[str, tuple[str, ...]] = {
     "v_documents": ("kind",), "v_capacities": ("kind",), "v_versions": ("kind",), "v_latest": ("kind",),
-    "v_quality_findings": ("kind",),
+    "v_quality_findings": ("kind",), "v_quality_finding_versions": ("kind",),
 }
 #: rows are ordered by these columns (those a view has), then by every other column in view order
 LEADING_ORDER = ("kind", "key", "version", "document_id", "capacity_ord", "block_ord", "ord")

@@ -1,16 +1,19 @@
 """``refpipe show``: the contract JSON of the document a reference designates (``pipeline.query.resolve``).
 
 Rebuilt from the warehouse tables, never by re-reading the source file.  ``current`` follows an RNCP
-fiche's successors (``pipeline.query.continuity``) to the fiche in force.
+fiche's successors (``pipeline.query.continuity``) to the fiche in force; ``as_of`` gives the version in
+force on a date (``pipeline.load.versions.version_in_force``).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import duckdb
 
 from pipeline.contract import JSON, document_to_json
+from pipeline.load.versions import version_in_force
 from pipeline.query.continuity import NoCurrentFiche, current_fiche
 from pipeline.query.read import AmbiguousReference, DocumentNotFound, read_document
 from pipeline.query.resolve import referenced_source, resolve, version_ref
@@ -18,13 +21,20 @@ from pipeline.query.resolve import referenced_source, resolve, version_ref
 __all__ = ["AmbiguousReference", "DocumentNotFound", "resolve", "show_json", "version_ref"]
 
 
-def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, current: bool = False) -> JSON:
+def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, current: bool = False,
+              as_of: date | None = None) -> JSON:
     """The contract JSON (``refpipe show REF --json``) of the document ``ref`` designates.
 
     ``current``: for a fiche, the fiche in force today instead: its successors followed to the end
     (``v_rncp_continuity``); the JSON then says which fiche was asked for and the chain walked
-    (``current_of``: ``{"reference": "RNCP24895", "chain": ["RNCP24895", "RNCP36086"]}``)."""
+    (``current_of``: ``{"reference": "RNCP24895", "chain": ["RNCP24895", "RNCP36086"]}``).
+
+    ``as_of``: the version of the same référentiel or fiche in force that day (Archéo Lex style: the
+    version whose stated date is the latest on or before it); the JSON says which (``as_of``:
+    ``{"date", "key", "version", "valid_from", "valid_to"}``)."""
     doc_id = resolve(con, ref)  # a document read from several files is shown with the one asked for
+    if as_of is not None:
+        return _in_force(con, doc_id, as_of, os.fspath(ref))
     if not current:
         return document_to_json(read_document(con, doc_id, referenced_source(con, ref, doc_id)))
     row = con.execute("SELECT code FROM rncp_fiches WHERE document_id = ?", [doc_id]).fetchone()
@@ -37,4 +47,17 @@ def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, cu
         raise DocumentNotFound(str(exc), os.fspath(ref)) from exc
     data = document_to_json(read_document(con, current_id))
     data["current_of"] = {"reference": str(row[0]), "chain": list(chain)}
+    return data
+
+
+def _in_force(con: duckdb.DuckDBPyConnection, doc_id: str, day: date, ref: str) -> JSON:
+    found = version_in_force(con, doc_id, day)
+    if found is None:
+        row = con.execute("SELECT key, min(valid_from) FROM v_versions WHERE key = (SELECT key FROM documents "
+                          "WHERE id = ?) GROUP BY key", [doc_id]).fetchone()
+        first = f"its first stated date is {row[1]}" if row and row[1] else "none of its versions states a date"
+        raise DocumentNotFound(f"{ref}: no version in force on {day.isoformat()} ({first})", ref)
+    data = document_to_json(read_document(con, found.document_id))
+    data["as_of"] = {"date": day.isoformat(), "key": found.key, "version": found.version,
+                     "valid_from": found.valid_from.isoformat(), "valid_to": found.valid_to.isoformat()}
     return data

@@ -23,7 +23,7 @@ from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.diff_store import store_diff
 from pipeline.load.publish import write_connection
-from pipeline.load.versions import dated_by, printed_date, stored_version
+from pipeline.load.versions import dated_by, stored_version
 from pipeline.query.read import read_document
 from pipeline.query.resolve import resolve
 from pipeline.records import Document, Outcome
@@ -37,11 +37,13 @@ def side(con: duckdb.DuckDBPyConnection, document: Document) -> Side:
     info = stored_version(con, document.id)
     content = document.cqpm or document.rncp
     reference = document.cqpm.number if document.cqpm else document.rncp.code if document.rncp else None
+    stated, source = (info.valid_from, dated_by(document)[1]) if info else dated_by(document)
+    if stated is not None and source == "ingested_at":
+        source = "export_date"  # the date of the open-data export that carries the fiche
     return Side(document_id=document.id, kind=document.kind.value, path=document.source.path,
                 title=content.title if content else None, reference=reference,
                 key=info.key if info else None, version=info.version if info else None,
-                valid_from=info.valid_from if info else printed_date(document),
-                valid_from_source=dated_by(document)[1], pages=document.source.pages,
+                valid_from=stated, valid_from_source=source, pages=document.source.pages,
                 sha256=document.source.sha256)
 
 

@@ -30,7 +30,8 @@ from pipeline.runtime import links_incremental
 from pipeline.runtime.links_incremental import DERIVED_TABLES
 
 __all__ = ["DERIVED_TABLES", "Derived", "RecomputeSummary", "current_links", "derive", "findings_at", "is_current",
-           "read_all", "read_links", "recompute", "recompute_warehouse", "unlinked_fiches"]
+           "latest_documents", "latest_findings", "latest_links", "read_all", "read_links", "recompute",
+           "recompute_warehouse", "unlinked_fiches"]
 
 _STATE_KEY = "links_documents"
 
@@ -143,15 +144,33 @@ def findings_at(con: duckdb.DuckDBPyConnection, day: date | None = None,
     return tuple(found), day
 
 
-def unlinked_fiches(con: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> list[tuple[str, str, str]]:
-    """(RNCP code, source path, why) for every fiche without a link."""
+def latest_documents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The ids of the latest version of each référentiel and fiche (``v_latest``)."""
+    return frozenset(str(r[0]) for r in con.execute("SELECT document_id FROM v_latest").fetchall())
+
+
+def latest_links(links: Sequence[Link], latest: frozenset[str]) -> tuple[Link, ...]:
+    """The links between latest versions: what ``refpipe links`` lists unless asked for the history (links
+    are computed between every pair of versions, so that history can be asked for)."""
+    return tuple(x for x in links if x.rncp_document_id in latest and x.cqpm_document_id in latest)
+
+
+def latest_findings(findings: Sequence[Finding], latest: frozenset[str]) -> tuple[Finding, ...]:
+    """The findings about latest versions (and, for a finding about a pair, whose other side is one too)."""
+    return tuple(f for f in findings if f.document_id in latest
+                 and (f.related_document_id is None or f.related_document_id in latest))
+
+
+def unlinked_fiches(con: duckdb.DuckDBPyConnection, links: Sequence[Link],
+                    among: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
+    """(RNCP code, source path, why) for every fiche without a link (only those in ``among`` if given)."""
     linked = {x.rncp_document_id for x in links}
     rows = con.execute(
         "SELECT f.document_id, f.code, s.path, f.history_cqpm_number FROM rncp_fiches f "
         "JOIN sources s ON s.sha256 = f.source_sha256 ORDER BY f.code, s.path").fetchall()
     out = []
     for doc_id, code, path, named in rows:
-        if doc_id in linked:
+        if doc_id in linked or (among is not None and doc_id not in among):
             continue
         why = (f"history names CQPM {named}: no ingested référentiel prints that number or matches the capacities"
                if named else "history names no CQPM number and no référentiel matches the capacities")

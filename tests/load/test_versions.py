@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,7 @@ from pipeline.load import warehouse as wh
 from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
 from pipeline.records import Document
 from pipeline.runtime.compare import compare
+from pipeline.runtime.version_diffs import diff_new_versions
 
 CQPM_PAIR = FIXTURES / "versions" / "001_1b606db1c3205ecb.s1"
 RNCP_PAIR = FIXTURES / "versions" / "003_b7becefa6c01c81b.s1"
@@ -48,15 +49,14 @@ def versions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str, date, 
 def test_unnumbered_referentiel_versions_share_a_title_key(con: duckdb.DuckDBPyConnection) -> None:
     v1, v2 = doc(CQPM_V1), doc(CQPM_V2)
     assert v1.cqpm and v1.cqpm.number is None  # neither version prints its CQPM number
-    before = datetime.now(UTC).date()
     assert wh.load(v1, con) and wh.load(v2, con)
     key = title_version_key(TITLE_001)
     assert key and key.startswith("CQPM-T")
-    ingested = versions(con)[0][3]
-    assert ingested in {before, datetime.now(UTC).date()}  # the ingestion date (UTC)
-    assert versions(con) == [(key, 1, v1.id, ingested, None), (key, 2, v2.id, date(2021, 5, 2), v1.id)]
-    sources = dict(con.execute("SELECT version, valid_from_source FROM v_versions").fetchall())
-    assert sources == {1: "ingested_at", 2: "last_modified"}
+    # v1 states no date: no valid_from (an ingestion date is never mixed in), placed by ingestion order
+    assert versions(con) == [(key, 1, v1.id, None, None), (key, 2, v2.id, date(2021, 5, 2), v1.id)]
+    sources = con.execute("SELECT version, valid_from_source, ordered_by_ingestion FROM v_versions "
+                          "ORDER BY version").fetchall()
+    assert sources == [(1, "ingested_at", True), (2, "last_modified", False)]
     assert con.execute("SELECT document_id, version FROM v_latest").fetchall() == [(v2.id, 2)]
 
 
@@ -70,17 +70,45 @@ def test_rncp_versions_are_keyed_by_code_and_dated_by_the_registration(con: duck
         ("registration.decision",)]
 
 
-def test_a_version_ingested_out_of_order_is_flagged(con: duckdb.DuckDBPyConnection) -> None:
-    """Versions follow ingestion: the 2017-04 fiche loaded after the 2017-09 one is version 2 (the latest),
-    and says that it prints an older date than an earlier version."""
+def test_versions_ingested_newest_first_are_ordered_by_their_stated_dates(con: duckdb.DuckDBPyConnection) -> None:
+    """The 2017-04 fiche loaded after the 2017-09 one becomes version 1; previous_id follows, and the
+    diff at ingest compares 1 -> 2 (the stale 2 -> 1 pair is not the chain's any more)."""
+    v1, v2 = doc(RNCP_V1), doc(RNCP_V2)
+    wh.load(v2, con)
+    assert diff_new_versions(con).stored == ()  # a chain of one
+    wh.load(v1, con)
+    rows = [(r.version, r.document_id, r.valid_from, r.previous_id, r.is_latest, r.dated_before_earlier_version)
+            for r in list_versions(con)]
+    assert rows == [(1, v1.id, date(2017, 4, 7), None, False, False),
+                    (2, v2.id, date(2017, 9, 5), v1.id, True, False)]
+    assert len(diff_new_versions(con).stored) == 1
+    assert con.execute("SELECT old_document_id, new_document_id, old_version, new_version, consecutive "
+                       "FROM v_diff_runs").fetchall() == [(v1.id, v2.id, 1, 2, True)]
+    assert con.execute("SELECT document_id FROM v_latest").fetchall() == [(v2.id,)]
+
+
+def test_an_undated_version_keeps_its_ingestion_place(con: duckdb.DuckDBPyConnection) -> None:
+    """The CQPM pair: v2 states 2021-05-02, v1 states no date.  Ingested v2 first, v1 cannot be placed by a
+    date: it follows the versions ingested before it, flagged as ordered by ingestion."""
+    v1, v2 = doc(CQPM_V1), doc(CQPM_V2)
+    wh.load(v2, con)
+    wh.load(v1, con)
+    rows = con.execute("SELECT version, document_id, valid_from, ordered_by_ingestion FROM v_versions "
+                       "ORDER BY version").fetchall()
+    assert rows == [(1, v2.id, date(2021, 5, 2), False), (2, v1.id, None, True)]
+
+
+def test_the_version_in_force_at_a_date(con: duckdb.DuckDBPyConnection) -> None:
     v1, v2 = doc(RNCP_V1), doc(RNCP_V2)
     wh.load(v2, con)
     wh.load(v1, con)
-    rows = [(r.version, r.document_id, r.valid_from, r.is_latest, r.dated_before_earlier_version)
-            for r in list_versions(con)]
-    assert rows == [(1, v2.id, date(2017, 9, 5), False, False), (2, v1.id, date(2017, 4, 7), True, True)]
-    wh.load(doc(CQPM_V1), con)  # a chain of one, and an undated first version: never flagged
-    assert con.execute("SELECT count(*) FROM v_versions WHERE dated_before_earlier_version").fetchone() == (1,)
+    periods = con.execute("SELECT version, valid_from, valid_to FROM v_versions ORDER BY version").fetchall()
+    assert periods == [(1, date(2017, 4, 7), date(2017, 9, 4)), (2, date(2017, 9, 5), date(9999, 12, 31))]
+    at = "SELECT document_id FROM v_versions WHERE DATE '{}' BETWEEN valid_from AND valid_to"
+    assert con.execute(at.format("2017-06-01")).fetchall() == [(v1.id,)]
+    assert con.execute(at.format("2017-09-05")).fetchall() == [(v2.id,)]
+    assert con.execute(at.format("2017-01-01")).fetchall() == []  # before its first stated date
+    assert con.execute("SELECT document_id FROM versions_as_of('2017-06-01')").fetchall() == [(v1.id,)]
 
 
 def test_versions_are_listed_on_views_older_than_the_flag(tmp_path: Path) -> None:
@@ -120,24 +148,53 @@ def test_replace_keeps_the_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_a_numbered_version_adopts_the_title_keyed_chain(con: duckdb.DuckDBPyConnection) -> None:
+    """The header PDF prints the number and date the v1 PDF and the seed text leave out, and otherwise says
+    the same: it is v1 with its header, so it takes v1's place (one version, three sources) under
+    CQPM-0195, dated 2007-01-09, before v2 (2021-05-02)."""
     seed, header = doc(SEED_001), doc(HEADER_001)
     for d in (doc(CQPM_V1), doc(CQPM_V2), seed):
         wh.load(d, con)
     assert header.cqpm and header.cqpm.number == "0195" and header.cqpm.title == TITLE_001
-    wh.load(header, con)
-    rows = versions(con)
-    # the seed says what the v1 PDF says: one document (content identity), so no version of its own
-    assert seed.id == doc(CQPM_V1).id
-    assert [(k, v, i) for k, v, i, _, _ in rows] == [
-        ("CQPM-0195", 1, doc(CQPM_V1).id), ("CQPM-0195", 2, doc(CQPM_V2).id), ("CQPM-0195", 3, header.id)]
-    assert [p for *_, p in rows] == [None, doc(CQPM_V1).id, doc(CQPM_V2).id]
-    assert rows[2][3] == date(2007, 1, 9)
+    assert wh.load(header, con)
+    assert seed.id == doc(CQPM_V1).id  # the seed says what the v1 PDF says: one document
+    assert versions(con) == [("CQPM-0195", 1, header.id, date(2007, 1, 9), None),
+                             ("CQPM-0195", 2, doc(CQPM_V2).id, date(2021, 5, 2), header.id)]
+    assert con.execute("SELECT count(*) FROM documents WHERE id = ?", [seed.id]).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM cqpm_capacities WHERE document_id = ?", [seed.id]).fetchone() == (0,)
+
+
+def test_one_referentiel_in_every_rendering_is_one_version(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Issue 15's Done-when: seed 001 as text, as its two PDFs, as the PDF printing its header block, and a copy
+    of the text with trailing bytes give ONE version of CQPM-0195.
+
+    What "one version" means with the header PDF: it prints what the others leave out (number 0195,
+    qualification, category, "Dernière modification : 09/01/2007") and says the same otherwise, so the
+    identity ignores the header block when one rendering lacks it: the header rendering holds the rows
+    (number and date known), the others are its sources.  Headers that contradict each other (two dates)
+    would be two versions."""
+    trailing = tmp_path / "001_copy.txt"
+    trailing.write_bytes(SEED_001.read_bytes() + b"\n\n  \n")
+    paths = [SEED_001, FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.pdf",
+             FIXTURES / "pdf" / "001_1b606db1c3205ecb.lo-landscape-hrules.pdf", trailing, HEADER_001]
+    header = doc(HEADER_001)
+    for order in (paths, list(reversed(paths))):
+        for p in order:
+            wh.load(doc(p), con)
+        rows = [(r.key, r.version, r.document_id, r.valid_from, r.valid_from_source) for r in list_versions(con)]
+        assert rows == [("CQPM-0195", 1, header.id, date(2007, 1, 9), "last_modified")]
+        held = {r[0] for r in con.execute("SELECT s.path FROM document_sources x JOIN sources s ON "
+                                          "s.sha256 = x.source_sha256 WHERE x.document_id = ?", [header.id]).fetchall()}
+        assert held == {str(p) for p in paths}  # every source kept, each with its own sources row
+        con.execute("DELETE FROM document_sources")
+        for table in wh.DOCUMENT_TABLES:
+            con.execute(f"DELETE FROM {table}")
 
 
 def test_an_unnumbered_version_joins_the_numbered_key_of_its_title(con: duckdb.DuckDBPyConnection) -> None:
     wh.load(doc(HEADER_001), con)
-    wh.load(doc(SEED_001), con)
-    assert [(k, v) for k, v, *_ in versions(con)] == [("CQPM-0195", 1), ("CQPM-0195", 2)]
+    wh.load(doc(CQPM_V2), con)  # prints no number, changes the body: a later version of CQPM-0195
+    assert [(k, v, i) for k, v, i, *_ in versions(con)] == [("CQPM-0195", 1, doc(HEADER_001).id),
+                                                           ("CQPM-0195", 2, doc(CQPM_V2).id)]
 
 
 def test_rekey_appends_a_chain_after_the_target_chain(con: duckdb.DuckDBPyConnection) -> None:

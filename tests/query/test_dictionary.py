@@ -93,11 +93,12 @@ def test_latest_views_have_one_row_per_key(seeded: duckdb.DuckDBPyConnection) ->
     for view in ("v_referentiels", "v_rncp_fiches"):
         rows = seeded.execute(f"SELECT key, count(*) FROM {view} GROUP BY key").fetchall()
         assert rows and all(n == 1 for _, n in rows), view
-    # CQPM 0195 has two versions (the seed, then the PDF that prints its number): the latest is the PDF
+    # CQPM 0195 is one version: the seed text, and the PDF that prints its header block (number, date) and
+    # says the same otherwise; the PDF holds the rows
     assert seeded.execute("SELECT version, number, source_path LIKE '%.pdf' FROM v_referentiels "
-                          "WHERE key = 'CQPM-0195'").fetchall() == [(2, "0195", True)]
+                          "WHERE key = 'CQPM-0195'").fetchall() == [(1, "0195", True)]
     assert seeded.execute("SELECT count(*) FROM v_referentiel_versions WHERE key = 'CQPM-0195'"
-                          ).fetchall() == [(2,)]
+                          ).fetchall() == [(1,)]
 
 
 def test_sources_show_rejections(seeded: duckdb.DuckDBPyConnection) -> None:

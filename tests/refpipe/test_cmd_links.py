@@ -162,3 +162,57 @@ def test_missing_warehouse_is_a_clean_error(tmp_path: Path) -> None:
 def test_help_has_an_example(command: str) -> None:
     result = refpipe(command, "--help")
     assert result.returncode == 0 and "Example" in result.stdout and f"refpipe {command}" in result.stdout
+
+
+VERSIONS = FIXTURES / "versions"
+
+
+@pytest.fixture(scope="module")
+def versioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RNCP 28242 in two versions ingested newest first (2017-09 then 2017-04), and CQPM 0195 as its
+    header PDF (2007-01-09) and the 2021-05-02 PDF, newest first too."""
+    warehouse = tmp_path_factory.mktemp("versioned") / "w.duckdb"
+    con = wh.connect(warehouse)
+    try:
+        for path in (VERSIONS / "003_b7becefa6c01c81b.s1" / "v2.lo-landscape-hrules.pdf",
+                     VERSIONS / "003_b7becefa6c01c81b.s1" / "v1.lo-landscape-hrules.pdf",
+                     VERSIONS / "001_1b606db1c3205ecb.s1" / "v2.rl-portrait-grid.pdf",
+                     FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pdf"):
+            wh.load(parsed(path), con)
+        links_store.recompute(con, as_of=date(2025, 1, 1))
+    finally:
+        con.close()
+    return warehouse
+
+
+def test_links_and_quality_show_the_latest_versions_unless_asked_for_all(versioned: Path) -> None:
+    code, output = invoke("links", "--json", "-w", str(versioned))
+    assert code == 0, output
+    latest = json.loads(output)
+    assert [(e["rncp"], e["cqpm"], len(e["documents"])) for e in latest] == [("RNCP28242", "0195", 1)]
+    code, output = invoke("links", "--json", "--all-versions", "-w", str(versioned))
+    assert code == 0, output
+    history = json.loads(output)  # 2 fiche versions x 2 référentiel versions
+    assert {(e["rncp"], e["cqpm"]) for e in history} == {("RNCP28242", "0195")}
+    assert sum(len(e["documents"]) for e in history) == 4
+    code, output = invoke("quality", "--json", "-w", str(versioned))
+    assert code == 0, output
+    expired = [r for r in json.loads(output) if r["rule"] == "registration_expired"]
+    assert len(expired) == 1  # the expired fiche once, not once per version
+    code, output = invoke("quality", "--json", "--all-versions", "-w", str(versioned))
+    assert len([r for r in json.loads(output) if r["rule"] == "registration_expired"]) == 2
+
+
+def test_show_as_of_a_date_gives_the_version_in_force(versioned: Path) -> None:
+    code, output = invoke("show", "CQPM-0195", "--as-of", "2015-01-01", "--json", "-w", str(versioned))
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["cqpm"]["last_modified"] == "2007-01-09"
+    assert data["as_of"] == {"date": "2015-01-01", "key": "CQPM-0195", "version": 1, "valid_from": "2007-01-09",
+                             "valid_to": "2021-05-01"}
+    code, output = invoke("show", "CQPM-0195", "--as-of", "2022-01-01", "--json", "-w", str(versioned))
+    assert json.loads(output)["cqpm"]["last_modified"] == "2021-05-02"
+    code, output = invoke("show", "RNCP28242", "--as-of", "2017-06-30", "-w", str(versioned))
+    assert code == 0 and "RNCP28242 version 1, in force 2017-04-07 → 2017-09-04" in output
+    code, output = invoke("show", "CQPM-0195", "--as-of", "2001-01-01", "-w", str(versioned))
+    assert code != 0 and "no version in force on 2001-01-01 (its first stated date is 2007-01-09)" in output

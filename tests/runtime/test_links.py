@@ -128,7 +128,9 @@ def test_criteria_reuse_counts_referentiels_not_renderings(con: duckdb.DuckDBPyC
         wh.load(doc(path), con)
     links_store.recompute(con, as_of=AS_OF)
     rows = con.execute("SELECT referentiels, documents FROM v_criteria_reuse").fetchall()
-    assert rows == [(2, 3)]  # 7 files, 3 distinct contents: PDFs saying what a text says are its sources
+    # 7 files, 2 documents: PDFs saying what a text says are its sources, and the PDF printing seed 001's
+    # header block (number, date) the text leaves out is that same document (it holds the rows)
+    assert rows == [(2, 2)]
 
 
 def test_text_and_pdf_renderings_give_one_row_per_document_pair_and_one_contract_link(
@@ -136,15 +138,20 @@ def test_text_and_pdf_renderings_give_one_row_per_document_pair_and_one_contract
     for path in SEEDS + PDFS:
         wh.load(doc(path), con)
     links_store.recompute(con, as_of=AS_OF)
-    pairs = con.execute("SELECT rncp, cqpm, method, count(*) FROM v_links GROUP BY ALL ORDER BY ALL").fetchall()
-    # 3 fiche files and 4 référentiel files, 2 and 2 distinct contents: 4 document pairs (were 12 file pairs)
-    assert pairs == [("RNCP28242", "0195", "capacities", 2), ("RNCP28242", "0195", "history", 2)]
+    pairs = con.execute("SELECT rncp, cqpm, method, is_latest, count(*) FROM v_link_versions "
+                        "GROUP BY ALL ORDER BY ALL").fetchall()
+    # 3 fiche files and 4 référentiel files, 2 and 1 distinct contents (the header PDF of seed 001 is the
+    # référentiel with its header; the fiche's text reads no "Accessible en Nouvelle Calédonie" where its PDFs
+    # read False: two documents, two versions of RNCP28242 with one date): 2 document pairs (were 12 file pairs)
+    assert pairs == [("RNCP28242", "0195", "history", False, 1), ("RNCP28242", "0195", "history", True, 1)]
+    assert con.execute("SELECT rncp, cqpm, count(*) FROM v_links GROUP BY ALL").fetchall() == [
+        ("RNCP28242", "0195", 1)]  # the latest versions only
     entries = contract_links(links_store.read_links(con))
-    assert [(e["rncp"], e["cqpm"], len(e["documents"])) for e in entries] == [("RNCP28242", "0195", 4)]
+    assert [(e["rncp"], e["cqpm"], len(e["documents"])) for e in entries] == [("RNCP28242", "0195", 2)]
     assert [(m["rncp"], m["cqpm"]) for m in entries[0]["capacity_map"]] == GOLD_MAP
     crosswalk = con.execute("SELECT count(*), count(DISTINCT rncp_document_id || cqpm_document_id) "
                             "FROM v_capacity_crosswalk").fetchone()
-    assert crosswalk == (4 * 8, 4)
+    assert crosswalk == (8, 1)
 
 
 def test_read_links_round_trips_the_computed_links(con: duckdb.DuckDBPyConnection) -> None:

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import RejectedInput
 from pipeline.extract.pdf.layout import PageData, build_layout
@@ -183,7 +184,7 @@ def _plumber_pages(data: bytes, where: str) -> Generator[tuple[int, PageObjects]
             yield number, objects
 
 
-def plumber_page_objects(page) -> PageObjects:  # noqa: ANN001 - pdfplumber Page
+def plumber_page_objects(page: Any) -> PageObjects:  # a pdfplumber Page
     """What the front end takes from an open pdfplumber page, in one pass over its objects."""
     raw_words = page.extract_words(extra_attrs=WORD_ATTRS)
     descents = _descents(page)
@@ -209,7 +210,7 @@ def plumber_page_objects(page) -> PageObjects:  # noqa: ANN001 - pdfplumber Page
                        images=images, raw_words=len(raw_words), bad_words=bad)
 
 
-def _descents(page) -> dict[str, float]:  # noqa: ANN001 - pdfplumber Page
+def _descents(page: Any) -> dict[str, float]:  # a pdfplumber Page
     """Per font, how far below the baseline pdfminer put its char boxes (a fraction of the size).
 
     pdfminer takes the font's declared descent; the baseline is the char matrix's origin (text rise

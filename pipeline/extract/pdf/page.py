@@ -21,7 +21,7 @@ from typing import Any
 
 from pdfplumber.container import Container
 from pdfplumber.table import Table, TableFinder, TableSettings
-from pdfplumber.utils import crop_to_bbox
+from pdfplumber.utils.geometry import crop_to_bbox
 
 from pipeline.extract.pdf.lines import Word
 

@@ -32,9 +32,10 @@ read one at a time per process (the executor's extraction processes).
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -177,7 +178,7 @@ def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
     return out
 
 
-def _font(obj: Any, buf: ctypes.Array, matrix: raw.FS_MATRIX, textpage: pdfium.PdfTextPage, idx: int,
+def _font(obj: Any, buf: ctypes.Array[ctypes.c_char], matrix: raw.FS_MATRIX, textpage: pdfium.PdfTextPage, idx: int,
           font_size: float, unmapped: bool) -> tuple[str, bool, dict[str, float] | None, float, bool, _Run]:
     """A text object's font name, whether it is upright, the standard widths of a base-14 font, its size
     and whether its first char has no Unicode mapping (pdfminer's ``(cid:…)``: only then is every char
@@ -301,9 +302,14 @@ def _split(line: list[_Char], upright: bool) -> Iterator[list[_Char]]:
 # ---------------------------------------------------------------------------------------------- graphics
 
 
+def _form_object(form: Any, k: int) -> Any:
+    return raw.FPDFFormObj_GetObject(form, k)
+
+
 def _objects(page: pdfium.PdfPage) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[float, ...]]]:
     """Page objects, form XObjects opened, each with its matrix to page space."""
-    def walk(count: int, get, parent: tuple[float, ...]) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[float, ...]]]:  # noqa: ANN001
+    def walk(count: int, get: Callable[[int], Any], parent: tuple[float, ...]
+             ) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[float, ...]]]:
         m = raw.FS_MATRIX()
         for i in range(count):
             obj = get(i)
@@ -311,8 +317,7 @@ def _objects(page: pdfium.PdfPage) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[
                 continue
             if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
                 own = _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent) if raw.FPDFPageObj_GetMatrix(obj, m) else parent
-                yield from walk(raw.FPDFFormObj_CountObjects(obj),
-                                lambda k, o=obj: raw.FPDFFormObj_GetObject(o, k), own)
+                yield from walk(raw.FPDFFormObj_CountObjects(obj), functools.partial(_form_object, obj), own)
             else:
                 yield obj, parent
     yield from walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k),
