@@ -18,7 +18,9 @@ protocol under test is the same, without a server's round trips per task); the r
 reports to a real Prefect server, as a scheduled run does.
 
 The corpus is CQPM référentiels only (RNCP fiches would make every rerun load spaCy to link them,
-seconds that test nothing here): 3 byte-variants of each text seed, a PDF and a bad file.
+seconds that test nothing here): 3 content variants of each text seed (a document is its content, so
+byte variants would be one document), the same bytes resaved (``unchanged``: one more source of a
+document), a PDF (the original content of a seed: one more version) and a bad file.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import duckdb
 import pytest
 from golden import FIXTURES
 from procs import REFPIPE, quiet_env, stop
+from variants import content_variant
 
 from pipeline.load.warehouse import DOCUMENT_TABLES
 
@@ -44,14 +47,17 @@ PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.pdf"
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """9 texts (3 byte-variants of each seed: 3 versions of each document), a PDF and a bad file."""
+    """9 texts (3 content variants of each seed: 3 versions of each document), a resaved text (new bytes,
+    same content), a PDF (a 4th version of one référentiel) and a bad file."""
     root = tmp_path_factory.mktemp("crash") / "inbox"
     root.mkdir()
     for i in range(3):
         for seed in SEEDS:
-            (root / f"{i}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * i)
-    shutil.copy(PDF, root / "3_referentiel.pdf")
-    shutil.copy(FIXTURES / "bad" / "png_named.pdf", root / "4_png_named.pdf")
+            (root / f"{i}_{seed.name}").write_text(content_variant(seed.read_text(encoding="utf-8"), i),
+                                                  encoding="utf-8")
+    (root / "3_resaved.txt").write_bytes((root / f"0_{SEEDS[0].name}").read_bytes() + b"\n")
+    shutil.copy(PDF, root / "4_referentiel.pdf")
+    shutil.copy(FIXTURES / "bad" / "png_named.pdf", root / "5_png_named.pdf")
     return root
 
 
@@ -102,7 +108,10 @@ def clean(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = tmp_path_factory.mktemp("clean") / "w.duckdb"
     result = ingest(inbox, warehouse)
     assert result.returncode == 1, result.stderr  # the bad file
-    assert "10 loaded" in result.stdout and "1 rejected" in result.stdout, result.stdout
+    assert "10 loaded" in result.stdout and "1 unchanged" in result.stdout and "1 rejected" in result.stdout, \
+        result.stdout
+    rows = counts(warehouse)
+    assert rows["document_sources"] == rows["documents"] + 1  # the resaved text: one more source, no document
     return warehouse
 
 

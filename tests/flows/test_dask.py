@@ -16,6 +16,7 @@ import distributed
 import duckdb
 import pytest
 from golden import FIXTURES
+from variants import content_variant
 
 from flows.ingest import run_ingest
 from pipeline.limits import Limits
@@ -42,7 +43,9 @@ def test_the_flow_runs_its_extractions_on_a_dask_cluster(cluster: str, prefect_h
     pdfs = sorted((FIXTURES / "pdf").glob("00[0-3]_*.rl-portrait-grid.pdf"))
     for pdf in pdfs:
         shutil.copy(pdf, inbox / pdf.name)
-    shutil.copy(FIXTURES / "seeds" / "002_59b883e404a36628.txt", inbox / "seed.txt")
+    # a version of the 002 référentiel whose content differs from its PDF's (same content would be unchanged)
+    seed = (FIXTURES / "seeds" / "002_59b883e404a36628.txt").read_text(encoding="utf-8")
+    (inbox / "seed.txt").write_text(content_variant(seed, 1), encoding="utf-8")
     shutil.copy(FIXTURES / "bad" / "truncated.pdf", inbox / "truncated.pdf")
     warehouse = tmp_path / "w.duckdb"
 

@@ -3,13 +3,13 @@ in discovery order; rejections and the per-document time limit still work with s
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 from golden import FIXTURES
+from variants import content_variant
 
 from flows.ingest import run_ingest
 from pipeline.limits import Limits
@@ -36,20 +36,6 @@ def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
 def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
     assert chunk_size(1000, 2) == CHUNK_MAX
     assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [6, 2, 2, 2, 2, 1]
-
-
-#: where a seed's content is changed: its first criterion (CQPM, two layouts), else its first capacity (RNCP)
-_CONTENT = (r'(<input type="checkbox"/> )', r"(\t\t<p>)", r"(?m)^(C1[.-]? )")
-
-
-def content_variant(text: str, i: int) -> str:
-    """``text`` with ``variante i`` written into its first criterion or capacity: new content, not only new
-    bytes (a document is its content: bytes that parse to the same content are one more source of it)."""
-    for pattern in _CONTENT:
-        changed, n = re.subn(pattern, rf"\g<1>variante {i} : ", text, count=1)
-        if n:
-            return changed
-    raise AssertionError("no criterion or capacity to change")
 
 
 @pytest.mark.e2e

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from golden import FIXTURES
 from procs import REFPIPE, quiet_env, stop
+from variants import content_variant
 
 pytestmark = pytest.mark.e2e  # reader and writer processes on a real Prefect server
 
@@ -81,12 +82,15 @@ def test_readers_holding_the_warehouse_never_block_the_load_nor_see_half_a_docum
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
-    for seed in SEEDS:
-        shutil.copy(seed, first / seed.name)
-        for i in (1, 2):  # new bytes: new versions of the same référentiels
-            (second / f"{i}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * i)
-    for pdf in PDFS:
+    for seed in SEEDS:  # content variants: new versions of the same référentiels (new bytes alone are not)
+        text = seed.read_text(encoding="utf-8")
+        (first / seed.name).write_text(content_variant(text, 0), encoding="utf-8")
+        for i in (1, 2):
+            (second / f"{i}_{seed.name}").write_text(content_variant(text, i), encoding="utf-8")
+    for pdf in PDFS:  # the seeds' original content: one more version each
         shutil.copy(pdf, second / pdf.name)
+    # new bytes, content already held: unchanged, one more source of a document the readers already see
+    (second / "3_resaved.txt").write_bytes((first / SEEDS[0].name).read_bytes() + b"\n")
     warehouse = tmp_path / "w.duckdb"
     env = quiet_env(PREFECT_API_URL=prefect_api)
     setup = subprocess.run([str(REFPIPE), "ingest", str(first), "-w", str(warehouse)], env=env,
@@ -109,7 +113,7 @@ def test_readers_holding_the_warehouse_never_block_the_load_nor_see_half_a_docum
         stop(poller, grace=5)
 
     assert load.returncode == 0, load.stderr
-    assert "8 loaded" in load.stdout, load.stdout
+    assert "8 loaded" in load.stdout and "1 unchanged" in load.stdout, load.stdout
     assert held["errors"] == [] and polled["errors"] == []
     initial, final = polled["states"][0], polled["states"][-1]
     assert len(initial) == 3 and len(final) == 11
