@@ -2,8 +2,9 @@
 (extract -> normalize -> load -> links_store.recompute), not through the Prefect flow.
 
 ``SEEDS_ONLY``: the five seeds.  ``WITH_PDF``: the seeds, then the PDF of seed 001 that prints the real
-page header of CQPM 0195 (it becomes version 2 of CQPM-0195, with pages), then an empty file (a
-rejected source).  Tests only read these warehouses (``connect(path, read_only=True)``).
+page header of CQPM 0195 (the same version of CQPM-0195 as the seed's text: it adds the number,
+the date and pages), then an empty file (a rejected source).  Tests only read these warehouses
+(``connect(path, read_only=True)``).
 """
 
 from __future__ import annotations

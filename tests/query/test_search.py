@@ -8,12 +8,16 @@ from typing import Any
 
 import duckdb
 import pytest
+from golden import FIXTURES
 from seed_warehouse import SEEDS, SEEDS_ONLY, WITH_PDF, seed_warehouse
 
 from pipeline.load import warehouse as wh
 from pipeline.query import search_terms
 from pipeline.query.search import Item, SearchError, query_words, rank, search
 from pipeline.query.search_terms import fold, terms_many
+from pipeline.runtime import IngestOptions, ingest_paths
+
+VERSIONS = FIXTURES / "versions"
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +58,29 @@ def test_indicateur_finds_the_seed_001_criterion_about_indicateurs_by_lemma(seed
 def test_hits_give_document_capacity_and_page(with_pdf: duckdb.DuckDBPyConnection) -> None:
     hits = search(with_pdf, "indicateur", kind="cqpm")
     pdf = [h for h in hits if h.item.key == "CQPM-0195"]
-    assert pdf and all(h.item.version == 2 and h.item.page == 2 for h in pdf)  # the latest: the PDF
+    # the text of seed 001 and its PDF printing the header block are one version, its rows the PDF's (pages)
+    assert pdf and all(h.item.version == 1 and h.item.page == 2 for h in pdf)
     assert all(h.item.title and h.item.document_id for h in hits)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))  # one word: BM25 order
 
 
-def test_only_the_latest_versions_unless_asked(with_pdf: duckdb.DuckDBPyConnection) -> None:
-    latest = search(with_pdf, "indicateur", limit=100)
-    every = search(with_pdf, "indicateur", limit=100, all_versions=True)
-    assert {h.item.version for h in latest if h.item.key == "CQPM-0195"} == {2}
-    assert {h.item.version for h in every if h.item.key == "CQPM-0195"} == {1, 2}
+def test_only_the_latest_versions_unless_asked(tmp_path: Path) -> None:
+    pair = VERSIONS / "001_1b606db1c3205ecb.s1"
+    warehouse = tmp_path / "w.duckdb"
+    ingest_paths([pair / "v1.rl-portrait-grid.pdf", pair / "v2.rl-portrait-grid.pdf"], warehouse,
+                 IngestOptions(workers=1, links=False))
+    con = wh.connect(warehouse, read_only=True)
+    try:
+        latest = search(con, "indicateur", limit=100)
+        every = search(con, "indicateur", limit=100, all_versions=True)
+    finally:
+        con.close()
+    assert latest and {h.item.version for h in latest} == {2}
+    assert {h.item.version for h in every} == {1, 2}
+
+
+def test_search_by_kind(with_pdf: duckdb.DuckDBPyConnection) -> None:
     assert {h.item.kind for h in search(with_pdf, "indicateur", kind="rncp")} == {"rncp"}
 
 

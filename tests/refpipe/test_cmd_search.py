@@ -38,7 +38,7 @@ def test_search_json_finds_the_seed_001_criterion() -> None:
 def test_search_prints_document_capacity_and_page() -> None:
     code, output = invoke("search", "mesurer indicateurs", "-n", "3", "-w", str(seed_warehouse(WITH_PDF)))
     assert code == 0, output
-    assert "1. CQPM-0195 v2" in output and "page " in output and "criterion " in output
+    assert "1. CQPM-0195 v1" in output and "page " in output and "criterion " in output
     assert "3 hit(s) for 'mesurer indicateurs'" in output
 
 
