@@ -4,6 +4,7 @@ versions), the run's log lines, and an end state a dashboard shows red when a fi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from uuid import UUID
@@ -28,7 +29,6 @@ from flows.report import ARTIFACT_KEY, TABLE_KEY
 pytestmark = pytest.mark.e2e  # a Prefect server (the test harness)
 
 SEED_001 = FIXTURES / "seeds" / "001_1b606db1c3205ecb.txt"
-HEADER_PDF = FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.header.pdf"
 
 
 def _artifacts(flow_run_id: UUID) -> dict[str, object]:
@@ -91,8 +91,9 @@ def test_a_run_with_a_rejected_file_ends_failed_with_its_report(prefect_harness,
 def test_a_clean_run_is_completed_and_reports_its_new_versions(prefect_harness, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    shutil.copy(SEED_001, inbox / "a_seed.txt")
-    shutil.copy(HEADER_PDF, inbox / "b_header.pdf")  # prints CQPM 0195: version 2 of the same référentiel
+    pair = FIXTURES / "versions" / "001_1b606db1c3205ecb.s1"  # a référentiel and its revision
+    shutil.copy(pair / "v1.rl-portrait-grid.pdf", inbox / "a_v1.pdf")
+    shutil.copy(pair / "v2.rl-portrait-grid.pdf", inbox / "b_v2.pdf")
 
     state = ingest_flow([str(inbox)], str(tmp_path / "w.duckdb"), return_state=True)
 
@@ -100,4 +101,5 @@ def test_a_clean_run_is_completed_and_reports_its_new_versions(prefect_harness, 
     assert [o.status for o in outcomes_of(state)] == ["loaded", "loaded"]
     report = str(_artifacts(state.state_details.flow_run_id)[ARTIFACT_KEY])  # type: ignore[arg-type]
     assert "## Rejected (0)" in report and "## New versions (1)" in report
-    assert "| CQPM-0195 | 2 | 1 |" in report and "`refpipe diff CQPM-0195@1 CQPM-0195@2 --format html`" in report
+    key = re.search(r"`refpipe diff (\S+)@1 (\S+)@2 --format html`", report)
+    assert key and key.group(1) == key.group(2) and f"| {key.group(1)} | 2 | 1 |" in report
