@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.errors import RejectedInput
+from pipeline.normalize.dates import find_french_date
 from pipeline.normalize.text import fold_aligned as fold
 from pipeline.parse.rncp.stream import clean, strip_end
 from pipeline.records import (
@@ -228,7 +229,6 @@ _CODE_RE = re.compile(r"\bn\s*[°o]\s*de\s+fiche\s*:?\s*(rncp\s*\d{3,6})\b")
 _RNCP_RE = re.compile(r"^rncp\s*(\d{3,6})$")
 _ANY_RNCP_RE = re.compile(r"\bRNCP\s*(\d{3,6})\b(?!\s*BC)", re.I)
 _STATE_RE = re.compile(r"^(?:etat\s*:?\s*)?(active|inactive)$|\betat\s*:\s*(active|inactive)\b")
-_DATE_RE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
 _LEVEL_RE = re.compile(r"\bniveau\s+([1-8])\b")
 _CCN_RE = re.compile(r"^(\d{1,5})\s*[-–:]\s*(.+)$")
 _CODE_LABEL_RE = re.compile(r"(?:^|(?<=\s))([0-9]{3}[a-z]?|[0-9]{5})\s+:\s+")
@@ -254,13 +254,7 @@ _STAT_RE = re.compile(r"^((?:19|20)\d{2})((?:\s+(?:\d{1,6}|-)){1,4})\s*$")
 
 
 def _date(text: str) -> date | None:
-    m = _DATE_RE.search(text)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    except ValueError:
-        return None
+    return find_french_date(text)  # the one date grammar (dd/MM/yyyy, dd-MM-yyyy, "1er mars 2024", …)
 
 
 def _item(text: str) -> str:
