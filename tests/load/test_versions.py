@@ -197,6 +197,34 @@ def test_one_referentiel_in_every_rendering_is_one_version(con: duckdb.DuckDBPyC
             con.execute(f"DELETE FROM {table}")
 
 
+def test_sources_of_stored_content_loaded_together_are_those_loaded_one_at_a_time(tmp_path: Path) -> None:
+    """``load_together`` adds the sources of stored content in one statement per table, after the documents
+    stored before them in the batch: the same rows as ``load`` file by file, including a batch where the
+    header rendering absorbs a stored rendering and a later copy of that rendering must go to the header."""
+
+    def copy(d: Document, n: int) -> Document:  # other bytes, same content
+        return dataclasses.replace(d, source=dataclasses.replace(d.source, sha256=f"{n:064x}", path=f"copy-{n}.txt"))
+
+    seed, header = doc(SEED_001), doc(HEADER_001)
+    pdf = doc(FIXTURES / "pdf" / "001_1b606db1c3205ecb.rl-portrait-grid.pdf")
+    assert pdf.id == seed.id != header.id
+    before = [seed]  # stored first, in a batch of its own
+    batch = [copy(seed, 1), pdf, copy(seed, 2), header, copy(seed, 3), copy(header, 4), doc(RNCP_V1), copy(seed, 5)]
+    one, together = wh.connect(tmp_path / "one.duckdb"), wh.connect(tmp_path / "together.duckdb")
+    try:
+        assert [wh.load(d, one) for d in before] == wh.load_together(before, together) == [True]
+        assert [wh.load(d, one) for d in batch] == wh.load_together(batch, together)
+        for sql in ("SELECT id, key, version FROM documents ORDER BY id",
+                    "SELECT document_id, source_sha256 FROM document_sources ORDER BY ALL",
+                    "SELECT sha256, path, status FROM sources ORDER BY sha256"):
+            assert one.execute(sql).fetchall() == together.execute(sql).fetchall(), sql
+        held = together.execute("SELECT count(*) FROM document_sources WHERE document_id = ?", [header.id]).fetchone()
+        assert held == (8,)  # seed, its 4 copies, the PDF, the header and its copy
+    finally:
+        one.close()
+        together.close()
+
+
 def test_an_unnumbered_version_joins_the_numbered_key_of_its_title(con: duckdb.DuckDBPyConnection) -> None:
     wh.load(doc(HEADER_001), con)
     wh.load(doc(CQPM_V2), con)  # prints no number, changes the body: a later version of CQPM-0195
