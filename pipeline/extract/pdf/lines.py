@@ -10,7 +10,9 @@ indentation.  Nothing here knows about tables or page furniture.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+from operator import attrgetter, itemgetter
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -65,18 +67,26 @@ def word_from_parts(text: str, x0: float, top: float, x1: float, bottom: float, 
     text = text.replace("\u00a0", " ").replace("\u00ad", "").strip()
     if not text:
         return None
+    bold, dingbat_font = _font_traits(font)
     glyph: Marker | None = None
-    dingbat = len(text) == 1 and bool(_DINGBAT_FONT_RE.search(font))
-    if text in _PUA_CHECKBOX or (dingbat and text in _DINGBAT_CHECKBOX):
-        text, glyph = "☐", Marker.CHECKBOX
-    elif text in _PUA_BULLET or (dingbat and text in _DINGBAT_BULLET):
-        text, glyph = "•", Marker.BULLET
-    if glyph is None and text in CHECKBOX_GLYPHS:
-        glyph = Marker.CHECKBOX
-    elif glyph is None and text in BULLET_GLYPHS:
-        glyph = Marker.BULLET
-    return Word(text=text, x0=round(x0, 3), top=round(top, 3), x1=round(x1, 3), bottom=round(bottom, 3),
-                size=round(size or (bottom - top), 3), bold=bool(_BOLD_RE.search(font.split("+")[-1])), glyph=glyph)
+    if len(text) == 1:
+        dingbat = dingbat_font
+        if text in _PUA_CHECKBOX or (dingbat and text in _DINGBAT_CHECKBOX):
+            text, glyph = "☐", Marker.CHECKBOX
+        elif text in _PUA_BULLET or (dingbat and text in _DINGBAT_BULLET):
+            text, glyph = "•", Marker.BULLET
+        if glyph is None and text in CHECKBOX_GLYPHS:
+            glyph = Marker.CHECKBOX
+        elif glyph is None and text in BULLET_GLYPHS:
+            glyph = Marker.BULLET
+    return Word(text, round(x0, 3), round(top, 3), round(x1, 3), round(bottom, 3),
+                round(size or (bottom - top), 3), bold, glyph)
+
+
+@functools.lru_cache(maxsize=4096)  # font names repeat within and across documents
+def _font_traits(font: str) -> tuple[bool, bool]:
+    """(bold, a symbol/dingbat font) from a font name."""
+    return bool(_BOLD_RE.search(font.split("+")[-1])), bool(_DINGBAT_FONT_RE.search(font))
 
 
 def drop_superscripts(words: list[Word]) -> list[Word]:
@@ -114,6 +124,9 @@ def drop_superscripts(words: list[Word]) -> list[Word]:
 
 # ---------------------------------------------------------------------------------------------- lines
 
+_X0 = attrgetter("x0")
+_COUNT = itemgetter(1)
+
 
 @dataclass(slots=True)
 class Line:
@@ -128,26 +141,36 @@ class Line:
     text: str = ""
 
     def finish(self) -> Line:
-        ws = sorted(self.words, key=lambda w: w.x0)
+        ws = sorted(self.words, key=_X0)
         self.words = ws
-        self.x0 = min(w.x0 for w in ws)
-        self.x1 = max(w.x1 for w in ws)
-        self.top = min(w.top for w in ws)
-        self.bottom = max(w.bottom for w in ws)
-        weights: Counter[float] = Counter()
-        sizes: Counter[float] = Counter()
+        first = ws[0]
+        x1, top, bottom = first.x1, first.top, first.bottom
+        # per baseline and per size, how many chars: the line's baseline and size are the most common
+        # (the first seen on a tie, as ``Counter.most_common``)
+        weights: dict[float, int] = {}
+        sizes: dict[float, int] = {}
         bold = 0
         total = 0
         for w in ws:
-            n = len(w.text)
+            if w.x1 > x1:
+                x1 = w.x1
+            if w.top < top:
+                top = w.top
+            if w.bottom > bottom:
+                bottom = w.bottom
             if w.glyph is None:
-                weights[round(w.bottom, 1)] += n
-                sizes[round(w.size, 1)] += n
-                bold += n if w.bold else 0
+                n = len(w.text)
+                key = round(w.bottom, 1)
+                weights[key] = weights.get(key, 0) + n
+                key = round(w.size, 1)
+                sizes[key] = sizes.get(key, 0) + n
+                if w.bold:
+                    bold += n
                 total += n
+        self.x0, self.x1, self.top, self.bottom = first.x0, x1, top, bottom
         if total:
-            self.baseline = weights.most_common(1)[0][0]
-            self.size = sizes.most_common(1)[0][0]
+            self.baseline = max(weights.items(), key=_COUNT)[0]
+            self.size = max(sizes.items(), key=_COUNT)[0]
             self.bold = bold * 2 > total
         else:
             self.baseline = self.bottom
