@@ -218,9 +218,9 @@ def _assign_words(p: PageData) -> tuple[list[Word], CellLines]:
         b = t.bbox
         rows = []
         for ri, row in enumerate(t.rows):
-            cells = [(ci, c) for ci, c in enumerate(row) if c is not None]
-            if cells:
-                rows.append((ri, min(c[1] for _, c in cells) - 1, max(c[3] for _, c in cells) + 1, cells))
+            spans = [(ci, c) for ci, c in enumerate(row) if c is not None]
+            if spans:
+                rows.append((ri, min(c[1] for _, c in spans) - 1, max(c[3] for _, c in spans) + 1, spans))
         grids.append(((b[0] - 1, b[1] - 1, b[2] + 1, b[3] + 1), rows))
     for w in words:
         x, y = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
@@ -228,10 +228,10 @@ def _assign_words(p: PageData) -> tuple[list[Word], CellLines]:
         for ti, ((bx0, btop, bx1, bbottom), rows) in enumerate(grids):
             if not (bx0 <= x <= bx1 and btop <= y <= bbottom):
                 continue
-            for ri, rtop, rbottom, cells in rows:
+            for ri, rtop, rbottom, spans in rows:
                 if not rtop <= y <= rbottom:
                     continue
-                for ci, c in cells:
+                for ci, c in spans:
                     if c[0] - 1 <= x <= c[2] + 1 and c[1] - 1 <= y <= c[3] + 1:
                         buckets[ti][ri][ci].append(w)
                         placed = True

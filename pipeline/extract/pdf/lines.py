@@ -12,10 +12,10 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from operator import attrgetter, itemgetter
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 from pipeline.records import BBox, Marker
 

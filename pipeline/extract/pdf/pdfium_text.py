@@ -70,6 +70,10 @@ _loose = _binding(raw.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)  # FS_RECT
 _map_error = _binding(raw.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
 _generated = _binding(raw.FPDFText_IsGenerated, _INT, _VP, _INT)
 _font_size = _binding(raw.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
+_char_matrix = _binding(raw.FPDFText_GetMatrix, _INT, _VP, _INT, _VP)  # FS_MATRIX: a, b, c, d, e, f
+_object_font = _binding(raw.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)  # 0 for none
+_font_name = _binding(raw.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
+_font_embedded = _binding(raw.FPDFFont_GetIsEmbedded, _INT, _VP)
 
 
 @functools.cache
@@ -150,11 +154,12 @@ def _read_chars(textpage: pdfium.PdfTextPage, height: float) -> _Chars | None:
     change = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     fonts: dict[int, _Font] = {}
     seg_fonts: list[_Font] = []
+    reader = _FontReader(tp)
     for c in change.tolist():
         key = int(keys[c])
         font = fonts.get(key)
         if font is None:
-            font = fonts[key] = _font(key, textpage, tp, index[c])
+            font = fonts[key] = reader.read(key, index[c])
         seg_fonts.append(font)
     lengths = np.diff(np.append(change, m))
     run_ids: dict[int, int] = {}
@@ -270,31 +275,48 @@ def _shift(newline: _Bool, drift: _Bool, step: _F64) -> _F64:
     return shift
 
 
-def _font(key: int, textpage: pdfium.PdfTextPage, tp: ctypes.c_void_p, idx: int) -> _Font:
-    """A text object's font name, whether it is upright, the standard widths of a base-14 font, its size
-    and whether its first char has no Unicode mapping (pdfminer's ``(cid:…)``: only then is every char
-    of the object checked).
+class _FontReader:
+    """Reads what the chars of a text object share, once per text object of a page.
 
     The size is pdfminer's: the font size times the vertical scale of the char's whole matrix, page
     transformations included (``FPDFText_GetFontSize`` leaves out a form's or the page's ``cm`` scale,
-    as in browser-printed PDFs drawn at 0.75)."""
-    font = raw.FPDFTextObj_GetFont(ctypes.cast(key, raw.FPDF_PAGEOBJECT)) if key else None
-    name = ""
-    afm: dict[str, float] | None = None
-    if font:
-        buf = ctypes.create_string_buffer(256)
-        length = raw.FPDFFont_GetBaseFontName(font, buf, len(buf))
-        name = buf.raw[: max(0, length - 1)].decode("utf-8", "replace") if length else ""
-        if not raw.FPDFFont_GetIsEmbedded(font):
-            afm = _standard_widths(name)
-    upright, size = True, _font_size(tp, idx)
-    matrix = raw.FS_MATRIX()
-    if raw.FPDFText_GetMatrix(textpage, idx, matrix):
-        upright = matrix.a * matrix.d > 0 and matrix.b * matrix.c <= 0  # pdfminer's LTChar.upright
-        size = size * (abs(matrix.d) if matrix.c == 0 else (matrix.c ** 2 + matrix.d ** 2) ** 0.5)
-    size = round(size, 3)
-    run = _RUNS.setdefault((upright, name, size), (upright, name, size))
-    return _Font(run, afm, bool(_map_error(tp, idx)))
+    as in browser-printed PDFs drawn at 0.75).  A font's name and standard widths are read once per
+    font handle of the page (the page's text objects share a few fonts)."""
+
+    def __init__(self, tp: ctypes.c_void_p) -> None:
+        self.tp = tp
+        self.matrix = raw.FS_MATRIX()
+        self.matrix_at = ctypes.addressof(self.matrix)
+        self.names: dict[int, tuple[str, dict[str, float] | None]] = {}
+        self.buf = ctypes.create_string_buffer(256)
+
+    def read(self, key: int, idx: int) -> _Font:
+        """The text object ``key`` (0: none) whose first char is ``idx``: font name, upright, the
+        standard widths of a non-embedded base-14 font, size, and whether its first char has no
+        Unicode mapping (pdfminer's ``(cid:…)``: only then is every char of the object checked)."""
+        tp = self.tp
+        name, afm = self._name(_object_font(key) if key else 0)
+        upright, size = True, _font_size(tp, idx)
+        m = self.matrix
+        if _char_matrix(tp, idx, self.matrix_at):
+            upright = m.a * m.d > 0 and m.b * m.c <= 0  # pdfminer's LTChar.upright
+            size = size * (abs(m.d) if m.c == 0 else (m.c ** 2 + m.d ** 2) ** 0.5)
+        size = round(size, 3)
+        run = _RUNS.setdefault((upright, name, size), (upright, name, size))
+        return _Font(run, afm, bool(_map_error(tp, idx)))
+
+    def _name(self, font: int) -> tuple[str, dict[str, float] | None]:
+        known = self.names.get(font)
+        if known is None:
+            name = ""
+            afm: dict[str, float] | None = None
+            if font:
+                length = _font_name(font, self.buf, len(self.buf))
+                name = self.buf.raw[: max(0, length - 1)].decode("utf-8", "replace") if length else ""
+                if not _font_embedded(font):
+                    afm = _standard_widths(name)
+            known = self.names[font] = (name, afm)
+        return known
 
 
 _RUNS: dict[_Run, _Run] = {}  # one tuple per (upright, font, size): runs compare by identity
