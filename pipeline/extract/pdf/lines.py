@@ -64,6 +64,12 @@ def word_from_parts(text: str, x0: float, top: float, x1: float, bottom: float, 
     Coordinates are rounded to 1/1000 pt so that float noise of one backend (pdfium computes in single
     precision, pdfminer in double) cannot tip a comparison the other would not.
     """
+    return make_word(text, round(x0, 3), round(top, 3), round(x1, 3), round(bottom, 3),
+                     round(size or (bottom - top), 3), font)
+
+
+def make_word(text: str, x0: float, top: float, x1: float, bottom: float, size: float, font: str) -> Word | None:
+    """``word_from_parts`` once the coordinates and the size are rounded to 1/1000 pt."""
     text = text.replace("\u00a0", " ").replace("\u00ad", "").strip()
     if not text:
         return None
@@ -79,8 +85,7 @@ def word_from_parts(text: str, x0: float, top: float, x1: float, bottom: float, 
             glyph = Marker.CHECKBOX
         elif glyph is None and text in BULLET_GLYPHS:
             glyph = Marker.BULLET
-    return Word(text, round(x0, 3), round(top, 3), round(x1, 3), round(bottom, 3),
-                round(size or (bottom - top), 3), bold, glyph)
+    return Word(text, x0, top, x1, bottom, size, bold, glyph)
 
 
 @functools.lru_cache(maxsize=4096)  # font names repeat within and across documents

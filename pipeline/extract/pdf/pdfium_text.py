@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from itertools import accumulate, repeat
 from operator import itemgetter
@@ -40,7 +41,7 @@ import numpy.typing as npt
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from pipeline.extract.pdf.lines import Word, word_from_parts
+from pipeline.extract.pdf.lines import Word, make_word, word_from_parts
 from pipeline.extract.pdf.page import DESCENT
 
 X_TOLERANCE = 3.0  # pdfplumber's extract_words defaults
@@ -65,8 +66,9 @@ def _binding(function: Any, restype: Any, *argtypes: Any) -> Any:
 
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
 _text_object = _binding(raw.FPDFText_GetTextObject, ctypes.c_size_t, _VP, _INT)  # 0 for none
-_origin = _binding(raw.FPDFText_GetCharOrigin, _INT, _VP, _INT, _VP, _VP)  # two doubles
-_loose = _binding(raw.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)  # FS_RECTF: left, top, right, bottom
+# no result: these only fail for an index out of range (the out-parameters then stay 0)
+_origin = _binding(raw.FPDFText_GetCharOrigin, None, _VP, _INT, _VP, _VP)  # two doubles
+_loose = _binding(raw.FPDFText_GetLooseCharBox, None, _VP, _INT, _VP)  # FS_RECTF: left, top, right, bottom
 _map_error = _binding(raw.FPDFText_HasUnicodeMapError, _INT, _VP, _INT)
 _generated = _binding(raw.FPDFText_IsGenerated, _INT, _VP, _INT)
 _font_size = _binding(raw.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
@@ -142,12 +144,12 @@ def _read_chars(textpage: pdfium.PdfTextPage, height: float) -> _Chars | None:
     index = idx.tolist()
 
     # the three per-char calls, straight into arrays
-    xy = np.empty((m, 2), dtype=np.float64)
+    xy = np.zeros((m, 2), dtype=np.float64)
     a = xy.ctypes.data
-    list(map(_origin, repeat(tp), index, range(a, a + 16 * m, 16), range(a + 8, a + 16 * m, 16)))
-    box = np.empty((m, 4), dtype=np.float32)
+    deque(map(_origin, repeat(tp), index, range(a, a + 16 * m, 16), range(a + 8, a + 16 * m, 16)), maxlen=0)
+    box = np.zeros((m, 4), dtype=np.float32)
     b = box.ctypes.data
-    list(map(_loose, repeat(tp), index, range(b, b + 16 * m, 16)))
+    deque(map(_loose, repeat(tp), index, range(b, b + 16 * m, 16)), maxlen=0)
     keys = np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
 
     # one font record per text object, spread over its chars
@@ -376,11 +378,11 @@ def _words(chars: _Chars) -> tuple[list[Word], int, int]:
     w_run = run_of[order[body][starts]].tolist()
     if len(body):
         b = order[body]
-        w_x0 = x0[b][starts].tolist()
-        w_x1 = np.maximum.reduceat(x1[b], starts).tolist()
-        w_top = np.minimum.reduceat(top[b], starts).tolist()
-        w_bottom = np.maximum.reduceat(chars.bottom[b], starts).tolist()
+        boxes = (x0[b][starts], np.maximum.reduceat(x1[b], starts), np.minimum.reduceat(top[b], starts),
+                 np.maximum.reduceat(chars.bottom[b], starts))
+        w_x0, w_x1, w_top, w_bottom = (_round3(v) for v in boxes)
     else:
+        boxes = (x0[:0],) * 4
         w_x0 = w_x1 = w_top = w_bottom = []
 
     words: list[Word] = []
@@ -394,8 +396,13 @@ def _words(chars: _Chars) -> tuple[list[Word], int, int]:
                 raw_count += 1
                 if "\ufffd" in text:
                     bad += 1
-                elif (word := word_from_parts(text, w_x0[k], w_top[k], w_x1[k], w_bottom[k], size, font)) is not None:
-                    words.append(word)
+                else:
+                    # the run's size is rounded already; without one, word_from_parts takes the box's height
+                    word = (make_word(text, w_x0[k], w_top[k], w_x1[k], w_bottom[k], size, font) if size else
+                            word_from_parts(text, float(boxes[0][k]), float(boxes[2][k]), float(boxes[1][k]),
+                                            float(boxes[3][k]), size, font))
+                    if word is not None:
+                        words.append(word)
                 k += 1
             continue
         for group in _run_words(chars, s, s + int(run_length[r]), upright):
@@ -410,6 +417,19 @@ def _words(chars: _Chars) -> tuple[list[Word], int, int]:
             if word is not None:
                 words.append(word)
     return words, raw_count, bad
+
+
+def _round3(values: _F64) -> list[float]:
+    """``[round(v, 3) for v in values]``, bit for bit: ``rint(v * 1000) / 1000`` is Python's correctly
+    rounded result unless ``v * 1000`` lies within its rounding error of a half (or ``v`` is huge);
+    those few go through ``round``."""
+    scaled = values * 1000.0
+    whole = np.rint(scaled)
+    out: list[float] = (whole / 1000.0).tolist()
+    risky = (np.abs(np.abs(scaled - whole) - 0.5) < 1e-6) | ~(np.abs(values) < 1e9)
+    for i in np.flatnonzero(risky).tolist():
+        out[i] = round(float(values[i]), 3)
+    return out
 
 
 def _run_words(chars: _Chars, s: int, e: int, upright: bool) -> Iterator[list[_Char]]:
