@@ -58,14 +58,14 @@ def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
     rects: list[T_obj] = []
     curves: list[T_obj] = []
     images: list[tuple[float, float, float, float]] = []
-    for obj, matrix in _objects(page):
-        kind = raw.FPDFPageObj_GetType(obj)
+    out = _Out()
+    for obj, matrix in _objects(ctypes.cast(page.raw, ctypes.c_void_p).value or 0, out):
+        kind = _object_type(obj)
         if kind == raw.FPDF_PAGEOBJ_PATH:
-            _path(obj, matrix, height, lines, rects, curves)
-        elif kind == raw.FPDF_PAGEOBJ_IMAGE:
-            left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-            if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-                images.append((left.value, height - top.value, right.value, height - bottom.value))
+            _path(obj, matrix, height, lines, rects, curves, out)
+        elif kind == raw.FPDF_PAGEOBJ_IMAGE and _object_bounds(obj, out.f0, out.f1, out.f2, out.f3):
+            left, bottom, right, top = out.v0.value, out.v1.value, out.v2.value, out.v3.value
+            images.append((left, height - top, right, height - bottom))
     graphics = PageGraphics((0.0, 0.0, width, height), lines, rects, curves)
     return PageObjects(width=width, height=height, words=words, graphics=graphics, images=images,
                        raw_words=raw_count, bad_words=bad)
@@ -74,26 +74,61 @@ def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
 # ---------------------------------------------------------------------------------------------- graphics
 
 
-def _form_object(form: Any, k: int) -> Any:
-    return raw.FPDFFormObj_GetObject(form, k)
+def _binding(function: Any, restype: Any, *argtypes: Any) -> Any:
+    """A pdfium function over plain handles (ints) and out-parameter pointers: no typed-pointer conversions."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    assert address is not None
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
-def _objects(page: pdfium.PdfPage) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[float, ...]]]:
+_H, _INT, _VP = ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p  # a handle (0: none), an int, an out-pointer
+_page_count = _binding(raw.FPDFPage_CountObjects, _INT, _H)
+_page_object = _binding(raw.FPDFPage_GetObject, _H, _H, _INT)
+_form_count = _binding(raw.FPDFFormObj_CountObjects, _INT, _H)
+_form_object = _binding(raw.FPDFFormObj_GetObject, _H, _H, ctypes.c_ulong)
+_object_type = _binding(raw.FPDFPageObj_GetType, _INT, _H)
+_object_matrix = _binding(raw.FPDFPageObj_GetMatrix, _INT, _H, _VP)
+_object_bounds = _binding(raw.FPDFPageObj_GetBounds, _INT, _H, _VP, _VP, _VP, _VP)
+_stroke_width = _binding(raw.FPDFPageObj_GetStrokeWidth, _INT, _H, _VP)
+_draw_mode = _binding(raw.FPDFPath_GetDrawMode, _INT, _H, _VP, _VP)
+_segment_count = _binding(raw.FPDFPath_CountSegments, _INT, _H)
+_segment = _binding(raw.FPDFPath_GetPathSegment, _H, _H, _INT)
+_segment_point = _binding(raw.FPDFPathSegment_GetPoint, _INT, _H, _VP, _VP)
+_segment_type = _binding(raw.FPDFPathSegment_GetType, _INT, _H)
+_segment_close = _binding(raw.FPDFPathSegment_GetClose, _INT, _H)
+
+
+class _Out:
+    """Out-parameters reused for every call of a page (their addresses given as plain pointers)."""
+
+    def __init__(self) -> None:
+        self.matrix = raw.FS_MATRIX()
+        self.pm = ctypes.addressof(self.matrix)
+        self.v0, self.v1, self.v2, self.v3 = (ctypes.c_float() for _ in range(4))
+        self.f0, self.f1, self.f2, self.f3 = (ctypes.addressof(v) for v in (self.v0, self.v1, self.v2, self.v3))
+        self.i0, self.i1 = ctypes.c_int(), ctypes.c_int()
+        self.n0, self.n1 = ctypes.addressof(self.i0), ctypes.addressof(self.i1)
+
+    def object_matrix(self, obj: int) -> tuple[float, ...] | None:
+        m = self.matrix
+        return (m.a, m.b, m.c, m.d, m.e, m.f) if _object_matrix(obj, self.pm) else None
+
+
+def _objects(page: int, out: _Out) -> Iterator[tuple[int, tuple[float, ...]]]:
     """Page objects, form XObjects opened, each with its matrix to page space."""
-    def walk(count: int, get: Callable[[int], Any], parent: tuple[float, ...]
-             ) -> Iterator[tuple[raw.FPDF_PAGEOBJECT, tuple[float, ...]]]:
-        m = raw.FS_MATRIX()
+    def walk(count: int, get: Callable[[int], int], parent: tuple[float, ...]
+             ) -> Iterator[tuple[int, tuple[float, ...]]]:
         for i in range(count):
             obj = get(i)
             if not obj:
                 continue
-            if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
-                own = _mul((m.a, m.b, m.c, m.d, m.e, m.f), parent) if raw.FPDFPageObj_GetMatrix(obj, m) else parent
-                yield from walk(raw.FPDFFormObj_CountObjects(obj), functools.partial(_form_object, obj), own)
+            if _object_type(obj) == raw.FPDF_PAGEOBJ_FORM:
+                own = out.object_matrix(obj)
+                yield from walk(_form_count(obj), functools.partial(_form_object, obj),
+                                _mul(own, parent) if own is not None else parent)
             else:
                 yield obj, parent
-    yield from walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k),
-                    (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
+    yield from walk(_page_count(page), functools.partial(_page_object, page), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
 
 
 def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
@@ -103,27 +138,25 @@ def _mul(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
             a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
 
 
-def _path(obj: raw.FPDF_PAGEOBJECT, parent: tuple[float, ...], height: float,
-          lines: list[T_obj], rects: list[T_obj], curves: list[T_obj]) -> None:
+def _path(obj: int, parent: tuple[float, ...], height: float,
+          lines: list[T_obj], rects: list[T_obj], curves: list[T_obj], out: _Out) -> None:
     """One path object as pdfminer's ``paint_path`` would add it: lines, rects and curves."""
-    fillmode, stroke = ctypes.c_int(), ctypes.c_int()
-    raw.FPDFPath_GetDrawMode(obj, fillmode, stroke)
-    fill, stroked = fillmode.value != 0, bool(stroke.value)
-    m = raw.FS_MATRIX()
-    own = (m.a, m.b, m.c, m.d, m.e, m.f) if raw.FPDFPageObj_GetMatrix(obj, m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    mat = _mul(own, parent)
-    width = ctypes.c_float()
-    linewidth = width.value if raw.FPDFPageObj_GetStrokeWidth(obj, width) else 1.0
+    _draw_mode(obj, out.n0, out.n1)
+    fill, stroked = out.i0.value != 0, bool(out.i1.value)
+    mat = _mul(out.object_matrix(obj) or (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), parent)
+    linewidth = out.v0.value if _stroke_width(obj, out.f0) else 1.0
     ops: list[str] = []
     pts: list[tuple[float, float]] = []
-    x, y = ctypes.c_float(), ctypes.c_float()
     bezier = 0
     start: tuple[float, float] | None = None
-    for i in range(raw.FPDFPath_CountSegments(obj)):
-        seg = raw.FPDFPath_GetPathSegment(obj, i)
-        raw.FPDFPathSegment_GetPoint(seg, x, y)
-        pt = (mat[0] * x.value + mat[2] * y.value + mat[4], mat[1] * x.value + mat[3] * y.value + mat[5])
-        kind = raw.FPDFPathSegment_GetType(seg)
+    px, py = out.f0, out.f1
+    vx, vy = out.v0, out.v1
+    for i in range(_segment_count(obj)):
+        seg = _segment(obj, i)
+        _segment_point(seg, px, py)
+        x, y = vx.value, vy.value
+        pt = (mat[0] * x + mat[2] * y + mat[4], mat[1] * x + mat[3] * y + mat[5])
+        kind = _segment_type(seg)
         if kind == raw.FPDF_SEGMENT_MOVETO:
             ops.append("m")
             pts.append(pt)
@@ -138,7 +171,7 @@ def _path(obj: raw.FPDF_PAGEOBJECT, parent: tuple[float, ...], height: float,
         else:
             ops.append("l")
             pts.append(pt)
-        if raw.FPDFPathSegment_GetClose(seg) and start is not None:
+        if _segment_close(seg) and start is not None:
             ops.append("h")
             pts.append(start)
     shape = "".join(ops)
