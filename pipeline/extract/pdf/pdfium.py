@@ -51,7 +51,7 @@ def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
     width, height = float(page.get_width()), float(page.get_height())
     textpage = page.get_textpage()
     try:
-        words, raw_count, bad = read_words(textpage, height)
+        words, raw_count, bad = read_words(textpage, height, _right_to_left(page.pdf))
     finally:
         textpage.close()
     lines: list[T_obj] = []
@@ -69,6 +69,13 @@ def read_pdfium_page(page: pdfium.PdfPage) -> PageObjects:
     graphics = PageGraphics((0.0, 0.0, width, height), lines, rects, curves)
     return PageObjects(width=width, height=height, words=words, graphics=graphics, images=images,
                        raw_words=raw_count, bad_words=bad)
+
+
+def _right_to_left(pdf: pdfium.PdfDocument) -> bool:
+    """Do the document's viewer preferences say ``/Direction /R2L``?"""
+    buf = ctypes.create_string_buffer(8)
+    length = raw.FPDF_VIEWERREF_GetName(pdf.raw, b"Direction", buf, len(buf))
+    return bool(length) and buf.value == b"R2L"
 
 
 # ---------------------------------------------------------------------------------------------- graphics

@@ -94,9 +94,13 @@ class _Font:
         self.upright, self.size = run[0], run[2]
 
 
-def read_words(textpage: pdfium.PdfTextPage, height: float) -> tuple[list[Word], int, int]:
-    """The page's readable words, how many words there were, how many were unreadable (U+FFFD)."""
-    chars = _read_chars(textpage, height)
+def read_words(textpage: pdfium.PdfTextPage, height: float, right_to_left: bool = False
+               ) -> tuple[list[Word], int, int]:
+    """The page's readable words, how many words there were, how many were unreadable (U+FFFD).
+
+    ``right_to_left``: the document's viewer preferences say ``/Direction /R2L`` (pdfium then reorders
+    the neutral chars opening a line)."""
+    chars = _read_chars(textpage, height, right_to_left)
     if chars is None:
         return [], 0, 0
     return _words(chars)
@@ -113,7 +117,7 @@ class _Chars:
         self.rid, self.runs = rid, runs  # run index per char; the runs
 
 
-def _read_chars(textpage: pdfium.PdfTextPage, height: float) -> _Chars | None:
+def _read_chars(textpage: pdfium.PdfTextPage, height: float, right_to_left: bool = False) -> _Chars | None:
     n = raw.FPDFText_CountChars(textpage)
     if n <= 0:
         return None
@@ -150,7 +154,7 @@ def _read_chars(textpage: pdfium.PdfTextPage, height: float) -> _Chars | None:
     box = np.zeros((m, 4), dtype=np.float32)
     b = box.ctypes.data
     deque(map(_loose, repeat(tp), index, range(b, b + 16 * m, 16)), maxlen=0)
-    keys = np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+    keys = _object_keys(tp, index, not right_to_left and not _bidi(units))
 
     # one font record per text object, spread over its chars
     change = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -208,6 +212,68 @@ def _read_chars(textpage: pdfium.PdfTextPage, height: float) -> _Chars | None:
         closer = at < x1[nxt - 1] - 1e-4
         x1[nxt[closer] - 1] = at[closer]
     return _Chars(texts, space, x0, x1, top, bottom, rid, runs)
+
+
+_SAMPLE = 8  # one char in 8 asked for its text object when objects are contiguous
+_BIDI_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
+
+
+def _bidi(units: _Int) -> bool:
+    """Does the page's text hold right-to-left chars (or astral ones, not checked), which pdfium reorders?"""
+    return any(0xD800 <= u < 0xE000 or unicodedata.bidirectional(chr(u)) in _BIDI_CLASSES
+               for u in np.unique(units).tolist())
+
+
+def _object_keys(tp: ctypes.c_void_p, index: list[int], contiguous: bool) -> npt.NDArray[np.uint64]:
+    """The text object (handle, 0 for none) of each char.
+
+    pdfium lists a text object's chars together (it appends them object by object; only its bidi pass
+    reorders a line, for right-to-left text or in a document read right to left: ``contiguous`` is
+    False then).  So when two sampled chars ``_SAMPLE`` apart belong to one object, so does every char
+    between them; where they differ, the boundaries are found by bisection.  A char without an object
+    (not expected among the chars kept) makes the page ask every char."""
+    m = len(index)
+    if not contiguous or m <= 4 * _SAMPLE:
+        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+    at = list(range(0, m, _SAMPLE))
+    if at[-1] != m - 1:
+        at.append(m - 1)
+    sampled = list(map(_text_object, repeat(tp), [index[i] for i in at]))
+    if 0 in sampled:
+        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+    keys = np.empty(m, dtype=np.uint64)
+    keys[:-1] = np.repeat(np.array(sampled[:-1], dtype=np.uint64), np.diff(at))
+    keys[-1] = sampled[-1]
+
+    def split(a: int, ka: int, b: int, kb: int) -> None:  # keys[a] = ka != kb = keys[b]
+        while b - a > 1:
+            mid = (a + b) // 2
+            km = _text_object(tp, index[mid])
+            if km == ka:
+                a = mid  # keys[a..mid] are ka already
+            elif km == kb:
+                keys[mid:b] = kb
+                b = mid
+            else:  # a third object between them
+                if km == 0:
+                    raise _NotContiguous
+                keys[mid] = km
+                split(a, ka, mid, km)
+                keys[mid:b] = km
+                split(mid, km, b, kb)
+                return
+
+    try:
+        for k in range(len(at) - 1):
+            if sampled[k] != sampled[k + 1]:
+                split(at[k], sampled[k], at[k + 1], sampled[k + 1])
+    except _NotContiguous:
+        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+    return keys
+
+
+class _NotContiguous(Exception):
+    """A char without a text object turned up while bisecting: ask every char instead."""
 
 
 def _char_starts(units: _Int) -> tuple[_Int, dict[int, str]]:
