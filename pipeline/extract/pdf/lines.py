@@ -139,6 +139,8 @@ def drop_superscripts(words: list[Word]) -> list[Word]:
 
 _X0 = attrgetter("x0")
 _X1 = attrgetter("x1")
+_TOP_X0 = attrgetter("top", "x0")
+_BASELINE_X0 = attrgetter("baseline", "x0")
 _COUNT = itemgetter(1)
 
 
@@ -206,32 +208,40 @@ def join_words(words: Sequence[Word]) -> str:
     out: list[str] = []
     prev: Word | None = None
     for w in words:
-        if prev is not None and w.x0 - prev.x1 > 0.12 * min(w.size, prev.size):
-            out.append(" ")
+        if prev is not None:
+            smaller = prev.size if prev.size < w.size else w.size  # min(w.size, prev.size)
+            if w.x0 - prev.x1 > 0.12 * smaller:
+                out.append(" ")
         out.append(w.text)
         prev = w
     return "".join(out)
 
 
 def group_lines(words: Iterable[Word]) -> list[Line]:
-    """Words into lines: a word joins the line whose vertical extent it mostly shares."""
+    """Words into lines: a word joins the line whose vertical extent it mostly shares.
+
+    (The conditional expressions are ``min``/``max`` of two floats, written out: this runs for every
+    word of every cell.)"""
     lines: list[Line] = []
     current: list[Word] = []
     c_top = c_bottom = 0.0
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+    for w in sorted(words, key=_TOP_X0):
+        top, bottom = w.top, w.bottom
         if current:
-            overlap = min(c_bottom, w.bottom) - max(c_top, w.top)
-            if overlap >= 0.5 * min(c_bottom - c_top, w.bottom - w.top):
+            overlap = (bottom if bottom < c_bottom else c_bottom) - (top if top > c_top else c_top)
+            line_h, word_h = c_bottom - c_top, bottom - top
+            if overlap >= 0.5 * (word_h if word_h < line_h else line_h):
                 current.append(w)
                 if w.glyph is None:  # a tall glyph must not stretch the line over the next one
-                    c_top, c_bottom = min(c_top, w.top), max(c_bottom, w.bottom)
+                    c_top = top if top < c_top else c_top
+                    c_bottom = bottom if bottom > c_bottom else c_bottom
                 continue
             lines.append(Line(current).finish())
         current = [w]
-        c_top, c_bottom = w.top, w.bottom
+        c_top, c_bottom = top, bottom
     if current:
         lines.append(Line(current).finish())
-    lines.sort(key=lambda ln: (ln.baseline, ln.x0))
+    lines.sort(key=_BASELINE_X0)
     return lines
 
 
