@@ -66,7 +66,7 @@ def test_text_objects_by_sampling_are_those_of_every_char(rel: str) -> None:
                 handle = ctypes.c_void_p(ctypes.cast(textpage.raw, ctypes.c_void_p).value)
                 index = _kept_chars(textpage)
                 every = np.array(list(map(pdfium_text._text_object, repeat(handle), index)), dtype=np.uint64)
-                assert pdfium_text._object_keys(handle, index, contiguous=True).tolist() == every.tolist()
+                assert pdfium_text._object_keys(handle, np.array(index), contiguous=True).tolist() == every.tolist()
                 sampled_pages += len(index) > 4 * pdfium_text._SAMPLE
             finally:
                 textpage.close()
@@ -88,9 +88,9 @@ def test_right_to_left_text_or_documents_ask_every_char(monkeypatch: pytest.Monk
     asked: list[bool] = []
     real = pdfium_text._object_keys
 
-    def spy(tp: ctypes.c_void_p, index: list[int], contiguous: bool) -> np.ndarray:
+    def spy(tp: ctypes.c_void_p, chars: np.ndarray, contiguous: bool) -> np.ndarray:
         asked.append(contiguous)
-        return real(tp, index, contiguous)
+        return real(tp, chars, contiguous)
 
     monkeypatch.setattr(pdfium_text, "_object_keys", spy)
     words = []

@@ -154,7 +154,7 @@ def _read_chars(textpage: pdfium.PdfTextPage, height: float, right_to_left: bool
     box = np.zeros((m, 4), dtype=np.float32)
     b = box.ctypes.data
     deque(map(_loose, repeat(tp), index, range(b, b + 16 * m, 16)), maxlen=0)
-    keys = _object_keys(tp, index, not right_to_left and not _bidi(units))
+    keys = _object_keys(tp, idx, not right_to_left and not _bidi(units))
 
     # one font record per text object, spread over its chars
     change = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -218,62 +218,45 @@ _SAMPLE = 8  # one char in 8 asked for its text object when objects are contiguo
 _BIDI_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
 
 
+@functools.cache
+def _rtl_table() -> _Bool:
+    """For every UTF-16 code unit: a right-to-left char (or a surrogate: astral chars are not checked)."""
+    return np.array([0xD800 <= u < 0xE000 or unicodedata.bidirectional(chr(u)) in _BIDI_CLASSES
+                     for u in range(0x10000)], dtype=np.bool_)
+
+
 def _bidi(units: _Int) -> bool:
-    """Does the page's text hold right-to-left chars (or astral ones, not checked), which pdfium reorders?"""
-    return any(0xD800 <= u < 0xE000 or unicodedata.bidirectional(chr(u)) in _BIDI_CLASSES
-               for u in np.unique(units).tolist())
+    """Does the page's text hold right-to-left chars, which pdfium's bidi pass reorders?"""
+    return bool(_rtl_table()[units].any())
 
 
-def _object_keys(tp: ctypes.c_void_p, index: list[int], contiguous: bool) -> npt.NDArray[np.uint64]:
-    """The text object (handle, 0 for none) of each char.
+def _object_keys(tp: ctypes.c_void_p, chars: _Int, contiguous: bool) -> npt.NDArray[np.uint64]:
+    """The text object (handle, 0 for none) of each char (``chars``: their indices in the text page).
 
     pdfium lists a text object's chars together (it appends them object by object; only its bidi pass
     reorders a line, for right-to-left text or in a document read right to left: ``contiguous`` is
     False then).  So when two sampled chars ``_SAMPLE`` apart belong to one object, so does every char
-    between them; where they differ, the boundaries are found by bisection.  A char without an object
+    between them; where they differ, the chars between are asked.  A sampled char without an object
     (not expected among the chars kept) makes the page ask every char."""
-    m = len(index)
+    m = len(chars)
     if not contiguous or m <= 4 * _SAMPLE:
-        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
-    at = list(range(0, m, _SAMPLE))
+        return np.array(list(map(_text_object, repeat(tp), chars.tolist())), dtype=np.uint64)
+    at = np.arange(0, m, _SAMPLE)
     if at[-1] != m - 1:
-        at.append(m - 1)
-    sampled = list(map(_text_object, repeat(tp), [index[i] for i in at]))
-    if 0 in sampled:
-        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+        at = np.append(at, m - 1)
+    sampled = np.array(list(map(_text_object, repeat(tp), chars[at].tolist())), dtype=np.uint64)
+    if not sampled.all():
+        return np.array(list(map(_text_object, repeat(tp), chars.tolist())), dtype=np.uint64)
     keys = np.empty(m, dtype=np.uint64)
-    keys[:-1] = np.repeat(np.array(sampled[:-1], dtype=np.uint64), np.diff(at))
+    keys[:-1] = np.repeat(sampled[:-1], np.diff(at))
     keys[-1] = sampled[-1]
-
-    def split(a: int, ka: int, b: int, kb: int) -> None:  # keys[a] = ka != kb = keys[b]
-        while b - a > 1:
-            mid = (a + b) // 2
-            km = _text_object(tp, index[mid])
-            if km == ka:
-                a = mid  # keys[a..mid] are ka already
-            elif km == kb:
-                keys[mid:b] = kb
-                b = mid
-            else:  # a third object between them
-                if km == 0:
-                    raise _NotContiguous
-                keys[mid] = km
-                split(a, ka, mid, km)
-                keys[mid:b] = km
-                split(mid, km, b, kb)
-                return
-
-    try:
-        for k in range(len(at) - 1):
-            if sampled[k] != sampled[k + 1]:
-                split(at[k], sampled[k], at[k + 1], sampled[k + 1])
-    except _NotContiguous:
-        return np.array(list(map(_text_object, repeat(tp), index)), dtype=np.uint64)
+    differ = np.flatnonzero(sampled[1:] != sampled[:-1])
+    first, end = at[differ] + 1, at[differ + 1]  # the chars strictly between two differing samples
+    lengths = end - first
+    if lengths.sum():
+        between = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        keys[between] = list(map(_text_object, repeat(tp), chars[between].tolist()))
     return keys
-
-
-class _NotContiguous(Exception):
-    """A char without a text object turned up while bisecting: ask every char instead."""
 
 
 def _char_starts(units: _Int) -> tuple[_Int, dict[int, str]]:
