@@ -427,7 +427,8 @@ def _table_rows(p: PageData, t: RawTable, cells: list[list[list[Line]]], leading
                 room = box[2] - max(0.0, min(ln.x0 for ln in lines) - box[0])  # same padding both sides
             paras = [_Para(para_text(pl), pl.marker, p.number, rounded(pl.bbox), _wrap(pl, room))
                      for pl in paragraphs(lines, leading, style_breaks=True)]
-            out_cells.append(_Cell([q for q in paras if q.text], BBox(*(round(v, 2) for v in box))))
+            out_cells.append(_Cell([q for q in paras if q.text],
+                                   BBox(round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))))
         present = [c.bbox for c in out_cells if c.bbox is not None]
         bbox = BBox.around(present) or BBox(*(round(v, 2) for v in t.bbox))
         rows.append(_Row(cells=out_cells, page=p.number, bbox=bbox, bold_cells=bold))

@@ -311,8 +311,18 @@ class ParaLines:
 
     @property
     def bbox(self) -> BBox:
-        return BBox(min(ln.x0 for ln in self.lines), min(ln.top for ln in self.lines),
-                    max(ln.x1 for ln in self.lines), max(ln.bottom for ln in self.lines))
+        first = self.lines[0]
+        x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+        for ln in self.lines:  # min and max of each side (the first one on a tie, as min/max)
+            if ln.x0 < x0:
+                x0 = ln.x0
+            if ln.top < top:
+                top = ln.top
+            if ln.x1 > x1:
+                x1 = ln.x1
+            if ln.bottom > bottom:
+                bottom = ln.bottom
+        return BBox(x0, top, x1, bottom)
 
     @property
     def size(self) -> float:
@@ -406,7 +416,8 @@ def para_text(pl: ParaLines, *, strip_marker: bool = True) -> str:
                 rest = first.text[1:].strip()
                 words = ([Word(rest, first.x0, first.top, first.x1, first.bottom, first.size, first.bold)]
                          if rest else []) + list(words[1:])
-        text = join_words(words).strip()
+        # a finished line's text is its words joined already
+        text = (line.text if words is line.words and line.text else join_words(words)).strip()
         if not text:
             continue
         if parts and parts[-1].endswith("-") and len(parts[-1]) > 1 and parts[-1][-2].isalpha() \
