@@ -8,24 +8,28 @@ pdfplumber is involved, and on generated values otherwise.
 * ``pdfium_text._object_keys``: a char's text object found by sampling one char in 8 and bisecting,
   which relies on pdfium listing an object's chars together (not so under its bidi pass, which the
   right-to-left checks switch off);
-* ``page._cells``: pdfplumber's ``intersections_to_cells`` with edge sets built once.
+* ``page._cells``: pdfplumber's ``intersections_to_cells`` with edge sets built once;
+* chars beyond the BMP (a surrogate pair in pdfium's UTF-16), which the corpus lacks, read as pdfplumber
+  reads them.
 """
 
 from __future__ import annotations
 
 import ctypes
+import io
 import random
 from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import pytest
 from pdfplumber.table import TableFinder, TableSettings, edges_to_intersections, intersections_to_cells
 from test_pdf import Page, build
 
-from pipeline.extract.pdf import pdfium_text
+from pipeline.extract.pdf import pdfium_text, plumber_page_objects
 from pipeline.extract.pdf.page import PageGraphics, _cells
 from pipeline.extract.pdf.pdfium import _right_to_left, read_pdfium_page
 from pipeline.extract.pdf.tables import GRID_SETTINGS
@@ -157,3 +161,42 @@ def test_cells_are_pdfplumbers_on_broken_grids() -> None:
         assert found == intersections_to_cells(intersections)
         cells += len(found)
     assert cells > 1000
+
+
+def _astral_pdf() -> bytes:
+    """Helvetica whose ToUnicode map reads "A" as U+1D400 (a surrogate pair in pdfium's UTF-16) and "B" as a space."""
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def 1 begincodespacerange "
+            b"<00> <FF> endcodespacerange 2 beginbfchar <41> <D835DC00> <42> <0020> endbfchar endcmap "
+            b"CMapName currentdict /CMap defineresource pop end end")
+    content = b"BT /F1 12 Tf 60 700 Td (Math ABA libre A B fin) Tj ET"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap)]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def test_surrogate_pairs_read_as_one_char_as_pdfplumber_reads_them() -> None:
+    data = _astral_pdf()
+    with pdfplumber.open(io.BytesIO(data), unicode_norm="NFC") as plumber:
+        reference = [w.text for w in plumber_page_objects(plumber.pages[0]).words]
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        try:
+            words = [w.text for w in read_pdfium_page(page).words]
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    assert words == reference == ["Math", "\U0001d400", "\U0001d400", "libre", "\U0001d400", "fin"]
