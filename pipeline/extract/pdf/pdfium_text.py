@@ -14,15 +14,16 @@ What is read (the rules; ``pdf.pdfium`` says why each holds):
 * vertical geometry from the baseline and the font size (``page.DESCENT``).
 
 Why it is written this way: a page holds ~2,500 chars and a per-char Python loop making three ctypes
-calls and building a tuple cost ~3.4 µs a char, half of the front end.  Here the three per-char pdfium
-calls (origin, loose box, text object) run from ``map`` over index ranges, writing straight into numpy
-arrays (no Python frame, no out-parameter objects per char); font, size and orientation are read once
-per text object; the geometry rules above are numpy expressions over the whole page (the base-14
-drift, a running sum that resets at each line, loops over its few events only); and the words of a
-run that lies on one line in x order (nearly all of them) are cut with array operations.  A run that
-spans several lines or steps back in x goes through the literal transcription of pdfplumber's
-clustering (``_lines``, ``_split``).  Every float is computed with the same IEEE operations in the same
-order as the per-char loop it replaces, so the words are bit-identical.
+calls and building a tuple cost ~3.4 µs a char, half of the front end.  Here the per-char pdfium calls
+(origin, loose box) run from ``map`` over index ranges, writing straight into numpy arrays (no Python
+frame, no out-parameter objects per char); a char's text object is asked for one char in 8 only
+(``_object_keys``: pdfium lists an object's chars together); font, size and orientation are read once
+per text object; the geometry rules above are numpy expressions over the whole page (the base-14 drift, a
+running sum that resets at each line, loops over its few events only); and pdfplumber's word grouping
+of upright runs is one stable sort (run, line, x0, position) and array cuts.  Rotated runs go through the
+literal transcription of pdfplumber's clustering (``_lines``, ``_split``).  Every float is computed with
+the same IEEE operations in the same order as the per-char loop it replaces, so the words are
+bit-identical (tests/extract/test_pdf_shortcuts.py checks the shortcuts that rest on a property).
 """
 
 from __future__ import annotations
