@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -334,21 +335,29 @@ def load_together(documents: Sequence[Document], con: duckdb.DuckDBPyConnection)
             _check_text(document, rows)
         prepared.append((document, rows))
     deferred: dict[str, tuple[tuple[str, ...], list[Row]]] = {}
-    sources: list[tuple[Document, str]] = []  # (document, its holder): one more source of stored content
+    batch = _Batch()
     added = []
     with transaction(con):
         for document, rows in prepared:
-            if rows is None and _holds(con, document.id):
-                sources.append((document, document.id))
+            if rows is None and document.id not in batch.gone:  # stored before, still stored
+                batch.sources.append((document, document.id))
                 added.append(False)
                 continue
-            _add_sources(con, sources)  # before anything else: a later document may absorb their holder
-            sources.clear()
-            added.append(_store(document, rows, con, replace=False, deferred=deferred, more_sources=sources))
-        _add_sources(con, sources)
+            added.append(_store(document, rows, con, replace=False, deferred=deferred, batch=batch))
+        _add_sources(con, batch.sources)
         for table, (columns, table_rows) in deferred.items():
             _insert(con, table, columns, table_rows)
     return added
+
+
+@dataclass
+class _Batch:
+    """What ``load_together`` holds until the end of its transaction: the sources of stored content, as
+    (document, holder), and the documents absorbed meanwhile by a rendering that prints more (``_absorb``
+    moves their pending sources to it)."""
+
+    sources: list[tuple[Document, str]] = _field(default_factory=list)
+    gone: set[str] = _field(default_factory=set)
 
 
 def _stored_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
@@ -357,28 +366,24 @@ def _stored_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
                                            [list(dict.fromkeys(ids))]).fetchall()}
 
 
-def _holds(con: duckdb.DuckDBPyConnection, document_id: str) -> bool:
-    return con.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is not None
-
-
 def _store(document: Document, rows: TableRows | None,
            con: duckdb.DuckDBPyConnection, *, replace: bool,
            deferred: dict[str, tuple[tuple[str, ...], list[Row]]] | None = None,
-           more_sources: list[tuple[Document, str]] | None = None) -> bool:
+           batch: _Batch | None = None) -> bool:
     """Write one document's rows (the caller owns the transaction); list rows go to ``deferred`` if given.
 
-    ``rows`` None: built here when needed (a stored content needs none).  ``more_sources`` given: a
-    source of stored content is appended there (document, holder) for the caller to add, not added."""
+    ``rows`` None: built here when needed (a stored content needs none).  ``batch`` given: a source of
+    stored content is added to ``batch.sources`` for the caller to write, not written."""
     doc_id, sha = document.id, document.source.sha256
     found = con.execute("SELECT source_sha256 FROM documents WHERE id = ?", [doc_id]).fetchone()
     if found is not None and not replace:
-        _one_more_source(con, document, doc_id, more_sources)  # the same content from another file
+        _one_more_source(con, document, doc_id, batch)  # the same content from another file
         return False
     fuller: list[str] = []  # stored renderings of this document that print less of the header block
     if found is None and not replace and document.kind is Kind.CQPM:
         holder, fuller = _same_body(con, document)
         if holder is not None:
-            _one_more_source(con, document, holder, more_sources)  # the text of a référentiel stored with its header
+            _one_more_source(con, document, holder, batch)  # the text of a référentiel stored with its header
             return False
     if rows is None:
         rows = document_rows(document)
@@ -412,7 +417,7 @@ def _store(document: Document, rows: TableRows | None,
         elif table_rows:
             deferred.setdefault(table, (columns, []))[1].extend(table_rows)
     for old in fuller:
-        _absorb(con, old, doc_id, deferred)
+        _absorb(con, old, doc_id, deferred, batch)
     order_versions(con, version.key)
     return True
 
@@ -447,12 +452,15 @@ def _same_body(con: duckdb.DuckDBPyConnection, document: Document) -> tuple[str 
 
 
 def _absorb(con: duckdb.DuckDBPyConnection, old: str, new: str,
-            deferred: dict[str, tuple[tuple[str, ...], list[Row]]] | None) -> None:
+            deferred: dict[str, tuple[tuple[str, ...], list[Row]]] | None, batch: _Batch | None = None) -> None:
     """``new`` prints what ``old`` prints and more: ``old``'s sources become ``new``'s, ``old`` goes."""
     delete_document_rows(con, old)
     for columns, table_rows in (deferred or {}).values():  # rows of ``old`` loaded in this very batch
         at = columns.index("document_id")
         table_rows[:] = [r for r in table_rows if r[at] != old]
+    if batch is not None:  # sources of ``old`` met in this very batch, not written yet
+        batch.sources[:] = [(d, new if holder == old else holder) for d, holder in batch.sources]
+        batch.gone.add(old)
     con.execute("INSERT OR IGNORE INTO document_sources (document_id, source_sha256, reading_order, added_at, "
                 "unprinted) SELECT ?, source_sha256, reading_order, added_at, unprinted FROM document_sources "
                 "WHERE document_id = ?", [new, old])
@@ -473,11 +481,11 @@ def _add_source(document: Document, con: duckdb.DuckDBPyConnection, holder: str 
 
 
 def _one_more_source(con: duckdb.DuckDBPyConnection, document: Document, holder: str,
-                     pending: list[tuple[Document, str]] | None) -> None:
-    if pending is None:
+                     batch: _Batch | None) -> None:
+    if batch is None:
         _add_source(document, con, holder)
     else:
-        pending.append((document, holder))
+        batch.sources.append((document, holder))
 
 
 def _add_sources(con: duckdb.DuckDBPyConnection, held: Sequence[tuple[Document, str]]) -> None:
