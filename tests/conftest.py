@@ -3,11 +3,22 @@ helpers that sit beside it (``from golden import norm``).
 
 ``prefect_harness``: one Prefect test harness (a temporary database and server) for the whole session,
 shared by every test that runs a flow in this process: starting one costs ~10-20 s, so it is started at
-most once, and only when an (``e2e``) test asks for it."""
+most once, and only when an (``e2e``) test asks for it.
+
+The make targets run the tests on two pytest-xdist workers (``-n 2 --dist loadfile``).  Each worker is
+its own session: a session or module fixture is built once per worker that runs one of its tests.  So the
+tests go to the workers a file at a time (a module fixture is built once), and every file that names a
+Prefect server fixture (``prefect_harness``, ``prefect_api``) goes with the others to one worker (one
+harness and one server started, ~10 s of CPU each, not two).  Workers run the files with ``e2e`` tests
+first: they are the long ones, and the many short files then even out the end of the run.  (xdist's
+``--dist loadgroup`` would say this with marks, but it does not group under pytest 9.2: pytest-xdist
+issue 1386.)"""
 
 import os
 import tempfile
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -21,6 +32,12 @@ for _name in ("NO_PROXY", "no_proxy"):
 # them must not change what they see, in any fixture scope.
 for _name in [n for n in os.environ if n.startswith("REFPIPE_")]:
     del os.environ[_name]
+# Nor may the width of the terminal that runs them: tests that read a table set COLUMNS themselves (cli_runner,
+# procs.quiet_env), anything else lays it out for 200 columns (refpipe.app).  GNU readline, imported by pytest,
+# exports COLUMNS=80 into the C environment, which xdist's workers inherit as a real variable.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+    os.unsetenv(_name)
 # ... and the lemma-key cache a run leaves behind (pipeline.normalize.lemma_cache) is the session's own,
 # never the user's: a test sees spaCy's keys, computed or cached by the session.
 os.environ["REFPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="refpipe-test-cache-")
@@ -28,6 +45,45 @@ os.environ["REFPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="refpipe-test-cache-")
 # No per-example deadline: a loaded CI machine makes timings, not outcomes, vary.
 settings.register_profile("refpipe", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "refpipe"))
+
+
+PREFECT_SERVER_FIXTURES = ("prefect_harness", "prefect_api")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, with the files that use a Prefect server as one unit (in the controller, which
+    collects nothing: a file is known by its text naming a server fixture)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    root = config.rootpath
+
+    @cache
+    def names_a_server(path: str) -> bool:
+        try:
+            text = (root / path).read_text(encoding="utf-8")
+        except OSError:
+            return False
+        return any(name in text for name in PREFECT_SERVER_FIXTURES)
+
+    class FilesAndOneServer(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "prefect-server" if names_a_server(path) else path
+
+    config.option.loadscopereorder = False  # the workers' order: e2e files first (below)
+    return FilesAndOneServer(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, the files with ``e2e`` tests first (a stable sort: each file's tests stay
+    together and in order)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    long_files = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in long_files)
 
 
 @pytest.fixture(scope="session")
