@@ -9,8 +9,8 @@ The make targets run the tests on two pytest-xdist workers (``-n 2 --dist loadfi
 its own session: a session or module fixture is built once per worker that runs one of its tests.  So the
 tests go to the workers a file at a time (a module fixture is built once), and every file that names a
 Prefect server fixture (``prefect_harness``, ``prefect_api``) goes with the others to one worker (one
-harness and one server started, ~10 s of CPU each, not two).  Workers run the files with ``e2e`` tests
-first: they are the long ones, and the many short files then even out the end of the run.  (xdist's
+harness and one server started, ~10 s of CPU each, not two).  That unit goes first, then the other files
+with ``e2e`` tests: they are the long ones, and the many short files then even out the end of the run.  (xdist's
 ``--dist loadgroup`` would say this with marks, but it does not group under pytest 9.2: pytest-xdist
 issue 1386.)"""
 
@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,40 +51,40 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "refpipe"))
 PREFECT_SERVER_FIXTURES = ("prefect_harness", "prefect_api")
 
 
+@cache
+def names_a_prefect_server(path: Path) -> bool:
+    """Whether a test file asks for a Prefect server fixture (by its text: xdist's controller, which
+    schedules the files, collects no test)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(name in text for name in PREFECT_SERVER_FIXTURES)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile``, with the files that use a Prefect server as one unit (in the controller, which
-    collects nothing: a file is known by its text naming a server fixture)."""
+    """``--dist loadfile``, with the files that use a Prefect server as one unit."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    root = config.rootpath
-
-    @cache
-    def names_a_server(path: str) -> bool:
-        try:
-            text = (root / path).read_text(encoding="utf-8")
-        except OSError:
-            return False
-        return any(name in text for name in PREFECT_SERVER_FIXTURES)
-
     class FilesAndOneServer(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = super()._split_scope(nodeid)
-            return "prefect-server" if names_a_server(path) else path
+            return "prefect-server" if names_a_prefect_server(config.rootpath / path) else path
 
-    config.option.loadscopereorder = False  # the workers' order: e2e files first (below)
+    config.option.loadscopereorder = False  # the units in the workers' order (below), not by size
     return FilesAndOneServer(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker, the files with ``e2e`` tests first (a stable sort: each file's tests stay
-    together and in order)."""
+    """On an xdist worker, the longest units first: the Prefect server files, then the other files with
+    ``e2e`` tests, then the rest (a stable sort: each file's tests stay together and in order)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     long_files = {item.path for item in items if item.get_closest_marker("e2e")}
-    items.sort(key=lambda item: item.path not in long_files)
+    items.sort(key=lambda item: (not names_a_prefect_server(item.path), item.path not in long_files))
 
 
 @pytest.fixture(scope="session")
