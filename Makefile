@@ -17,9 +17,10 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/refpipe ingest raw/ --warehouse $(WAREHOUSE)
 
-# pytest-xdist: one worker per CPU (2 on the 2-core CI machine; at most 4: past that the one unit of Prefect
-# server tests is the critical path), tests sent a file at a time (tests/conftest.py says why)
-XDIST ?= -n auto --maxprocesses 4 --dist loadfile
+# pytest-xdist: one worker per CPU the OS shows ("logical": "auto" counts physical cores, 1 on a 2-vCPU VM
+# with hyperthreads), 2 on the 2-core CI machine, at most 4 (past that the one unit of Prefect server tests is
+# the critical path); tests sent a file at a time (tests/conftest.py says why).  `make test XDIST=` runs serially.
+XDIST ?= -n logical --maxprocesses 4 --dist loadfile
 
 # everything CI runs: linters, import contracts, types, every test tier
 test: lint
