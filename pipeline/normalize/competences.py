@@ -151,6 +151,17 @@ def split_items(text: str | None) -> Split:
     else:
         levels = [1] * len(marked)
         marking = "bullets" if bullets else "plain"
+    if max(levels) == 1:  # a flat list (most of them): every item top-level, no parent to track
+        items = [Item(text=body, marker=marker, code=code, level=1, parent=None) for marker, code, body, _ in marked]
+    else:
+        items = _nest(marked, levels)
+    if len(items) == 1:
+        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
+    return Split(tuple(items), f"{how}+{marking}")
+
+
+def _nest(marked: list[tuple[str | None, str | None, str, str | None]], levels: list[int]) -> list[Item]:
+    """The items of a list with nested levels, each with the index of the item it belongs to."""
     items: list[Item] = []
     parents: dict[int, int] = {}  # level -> index of the last item at that level
     for (marker, code, body, _), level in zip(marked, levels, strict=True):
@@ -161,14 +172,14 @@ def split_items(text: str | None) -> Split:
         parents[level] = len(items) - 1
         for deeper in [lv for lv in parents if lv > level]:
             del parents[deeper]
-    if len(items) == 1:
-        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
-    return Split(tuple(items), f"{how}+{marking}")
+    return items
 
 
 def top_level(split: Split) -> tuple[Competence, ...]:
     """The contract's list: each top-level item with its nested items inside its text (one per line, with
     their markers as printed)."""
+    if all(item.parent is None for item in split.items):  # a flat list: each item as it is
+        return tuple(Competence(text=item.text, code=item.code) for item in split.items)
     out: list[Competence] = []
     children: dict[int, list[int]] = {}
     for k, item in enumerate(split.items):
