@@ -49,11 +49,14 @@ from pipeline.normalize import competences, fiche_lists
 from pipeline.normalize.fiche_lists import split_lists
 from pipeline.records import Document, Source
 
-#: fiches per INSERT batch and commit: the process' peak memory is about one batch's rows as Python lists
-#: and DuckDB vectors (measured on 3,000 fiches: 1,000 → 359 MB peak RSS, 250 → 202 MB)
-FLUSH = 250
-#: DuckDB's memory during an import (its buffer pool; the rows beyond it go to the database file)
-MEMORY_LIMIT = "128MB"
+#: new fiches per batch: one INSERT per table and one commit (a statement and a commit cost about the same
+#: for 250 fiches' rows as for 1,000's; the batch's rows are held as Python lists meanwhile: ~20 MB)
+FLUSH = 1000
+#: DuckDB settings during an import, restored after: its buffer pool (the rows beyond it go to the database
+#: file); the WAL size that triggers a checkpoint — at DuckDB's 16 MB every batch's commit checkpointed, and a
+#: checkpoint rewrites the primary-key indexes, whose size grows with the warehouse (30,000 fiches: 28.6 s of
+#: CPU in commits; at 256 MB: 8.7 s).  Figures: benchmarks/README.md, issue 13.
+SETTINGS = {"memory_limit": "128MB", "checkpoint_threshold": "256MB"}
 
 
 
@@ -120,8 +123,9 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
     # before the end deletes what the batches wrote, so the export still lands whole or not at all.  The
     # runtime writes into a staging copy published after the outcome: readers never see the batches, and a
     # crash discards them with the staging copy
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    before = {name: con.execute(f"SELECT current_setting('{name}')").fetchone() for name in SETTINGS}
+    for name, value in SETTINGS.items():
+        con.execute(f"SET {name} = '{value}'")
     written: list[str] = []
     # the import allocates millions of short-lived objects (records, rows) and few cycles: the collector's
     # default thresholds spent ~8 % of it walking them (measured at 3,000 fiches); restored after
@@ -139,8 +143,9 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
         return ExportSummary(str(path), sha, "rejected", reason=str(exc), seconds=time.perf_counter() - started)
     finally:
         gc.set_threshold(*thresholds)
-        if limit:
-            con.execute(f"SET memory_limit = '{limit[0]}'")
+        for name, row in before.items():
+            if row is not None:
+                con.execute(f"SET {name} = '{row[0]}'")
     return ExportSummary(**{**summary.__dict__, "seconds": time.perf_counter() - started})
 
 
