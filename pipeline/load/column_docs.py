@@ -25,7 +25,8 @@ COMMON_COLUMNS: dict[str, str] = {
     "capacity_codes": "Codes of the RNCP capacities of the block, in the fiche's order.",
     "code": "The code as printed.",
     "label": "The label of the code as printed.",
-    "document_id": "The document the row belongs to: the first 16 hex digits of its source file's sha256.",
+    "document_id": "The document the row belongs to (documents.id: the first 16 hex digits of the sha256 of "
+                   "its canonical content; one document may come from many source files).",
     "source_sha256": "sha256 of the source file's bytes (v_sources has the file).",
     "key": "Which référentiel or fiche the document is a version of: CQPM-<number>, RNCP<code>, or "
            "CQPM-T<hash of the title> for a référentiel that prints no number.",

@@ -44,7 +44,7 @@ from pipeline.extract.export_xml import ExportInfo, ExportReader, Known, KnownFi
 from pipeline.load import rncp_rows, tables
 from pipeline.load import warehouse as wh
 from pipeline.load.columns import ColumnBatch, insert_columns
-from pipeline.load.versions import VersionInfo, number_key, valid_from
+from pipeline.load.versions import VersionInfo, number_key, order_versions, valid_from
 from pipeline.normalize import competences, fiche_lists
 from pipeline.normalize.fiche_lists import split_lists
 from pipeline.records import Document, Source
@@ -273,6 +273,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
     withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now)
+    reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
     con.execute(
@@ -281,11 +282,22 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [sha, source.path, info.member, source.format, info.flux_version, info.series, info.export_date,
          len(seen), len(added) + len(new_versions), unchanged, len(withdrawn), reader.skipped_rs, notes, now])
+    if reorder:  # numbered last + 1 above, but an export older than one imported before brings older versions
+        for key in new_versions:
+            order_versions(con, key)
     con.commit()
     return ExportSummary(source.path, sha, "loaded", info=info, fiches=len(seen),
                          added=len(added) + len(new_versions), new_versions=len(new_versions), unchanged=unchanged,
                          withdrawn=withdrawn, reinstated=back, skipped_rs=reader.skipped_rs, notes=tuple(notes),
                          changed_codes=tuple(new_versions), added_codes=tuple(added))
+
+
+def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo) -> bool:
+    if info.export_date is None:
+        return False
+    row = con.execute("SELECT count(*) FROM rncp_exports WHERE export_date > ? AND source_sha256 <> ?",
+                      [info.export_date, source.sha256]).fetchone()
+    return bool(row and row[0])
 
 
 def _undecodable(text: str, doc: Document) -> str | None:
@@ -325,22 +337,29 @@ def _today(info: ExportInfo) -> date | None:
 def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo, seen: dict[str, str],
                  latest: dict[str, tuple[int, str]], now: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Record the fiches of the previous export of this series missing from this one (withdrawn) and those
-    withdrawn earlier that are back.  An export older than the previous one withdraws nothing."""
+    withdrawn earlier that are back.  An export older than the newest one, imported late, reinstates nothing;
+    its fiches missing from the newest export are withdrawn as of that export."""
     prev = con.execute(
         "SELECT source_sha256, export_date FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
         "AND source_sha256 <> ? ORDER BY export_date DESC NULLS LAST, imported_at DESC LIMIT 1",
         [info.series, source.sha256]).fetchone()
-    withdrawn: list[str] = []
-    if prev is not None and not (info.export_date and prev[1] and info.export_date < prev[1]):
-        before = {str(r[0]) for r in con.execute(
-            "SELECT DISTINCT d.key FROM document_sources x JOIN documents d ON d.id = x.document_id "
-            "WHERE x.source_sha256 = ?", [prev[0]]).fetchall()}
-        withdrawn = sorted(before - set(seen))
     state = {str(c): str(e) for c, e in con.execute(
         "SELECT code, arg_max(event, recorded_at) FROM rncp_withdrawals GROUP BY code").fetchall()}
-    back = sorted(code for code in seen if state.get(code) == "withdrawn")
-    rows = [(c, latest[c][1] if c in latest else "", source.sha256, info.export_date, "withdrawn", now)
-            for c in withdrawn] + [(c, seen[c], source.sha256, info.export_date, "reinstated", now) for c in back]
+    if prev is None:
+        return (), ()
+    newest = {str(r[0]) for r in con.execute(
+        "SELECT DISTINCT d.key FROM document_sources x JOIN documents d ON d.id = x.document_id "
+        "WHERE x.source_sha256 = ?", [prev[0]]).fetchall()}
+    if info.export_date and prev[1] and info.export_date < prev[1]:
+        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn")
+        rows = [(c, latest[c][1] if c in latest else seen[c], prev[0], prev[1], "withdrawn", now) for c in late]
+        back: list[str] = []
+        withdrawn = late
+    else:
+        withdrawn = sorted(newest - set(seen))
+        back = sorted(code for code in seen if state.get(code) == "withdrawn")
+        rows = [(c, latest[c][1] if c in latest else "", source.sha256, info.export_date, "withdrawn", now)
+                for c in withdrawn] + [(c, seen[c], source.sha256, info.export_date, "reinstated", now) for c in back]
     if rows:
         wh.insert_rows(con, "rncp_withdrawals",
                        ("code", "document_id", "source_sha256", "export_date", "event", "recorded_at"), rows,

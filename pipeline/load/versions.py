@@ -101,11 +101,15 @@ def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
     """Number the versions of ``key`` by (stated date, ingestion order); True when something changed.
 
     Ingestion order is when the document's first source was recorded (``document_sources.added_at``,
-    kept by a replace), then its load time.  An undated version sorts at the latest date stated by the
-    versions ingested before it.  The caller owns the transaction."""
+    kept by a replace) or, for a fiche of an open-data export, the date of that export (an older export
+    imported after a newer one brings older versions, not newer ones), then its load time.  An undated
+    version sorts at the latest date stated by the versions ingested before it.  The caller owns the
+    transaction."""
     rows = con.execute(
         "SELECT d.id, d.valid_from, TRY_CAST(d.version AS INTEGER), d.previous_id, "
-        "(SELECT min(x.added_at) FROM document_sources x WHERE x.document_id = d.id) AS first_seen, d.loaded_at "
+        "(SELECT min(COALESCE(CAST(e.export_date AS TIMESTAMP), x.added_at)) FROM document_sources x "
+        " LEFT JOIN rncp_exports e ON e.source_sha256 = x.source_sha256 "
+        " WHERE x.document_id = d.id) AS first_seen, d.loaded_at "
         "FROM documents d WHERE d.key = ? "
         "ORDER BY first_seen NULLS LAST, d.loaded_at, TRY_CAST(d.version AS INTEGER), d.id", [key]).fetchall()
     latest_stated = date.min

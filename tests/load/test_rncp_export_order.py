@@ -1,0 +1,50 @@
+"""Exports imported out of order: an older export brought in after a newer one gives older versions and
+withdrawals as of the newer export — the warehouse ends as if they had come in date order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from golden import FIXTURES
+
+from pipeline.load import warehouse as wh
+from pipeline.load.rncp_export import import_export
+
+EXPORTS = FIXTURES / "rncp-export"
+WEEK1 = EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip"
+WEEK2 = EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.zip"
+CHANGES = json.loads((EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.changes.json").read_text(encoding="utf-8"))
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """What a user sees: per key its versions' content in order and which is current; who is withdrawn."""
+    versions = con.execute(
+        "SELECT key, list(document_id ORDER BY version), arg_max(document_id, version) FILTER (WHERE is_latest) "
+        "FROM v_versions WHERE kind = 'rncp' GROUP BY key").fetchall()
+    withdrawn = con.execute(
+        "SELECT code, arg_max(event, recorded_at), arg_max(export_date, recorded_at) FROM rncp_withdrawals "
+        "GROUP BY code ORDER BY code").fetchall()
+    return {"versions": sorted(versions), "withdrawn": withdrawn}
+
+
+def _import(tmp: Path, name: str, *exports: Path) -> dict[str, object]:
+    con = wh.connect(tmp / f"{name}.duckdb")
+    try:
+        summaries = [import_export(e, con) for e in exports]
+        assert [s.status for s in summaries] == ["loaded"] * len(exports)
+        return _state(con)
+    finally:
+        con.close()
+
+
+def test_an_older_export_imported_late_ends_as_in_date_order(tmp_path: Path) -> None:
+    in_order = _import(tmp_path, "in_order", WEEK1, WEEK2)
+    late = _import(tmp_path, "late", WEEK2, WEEK1)
+    assert late["versions"] == in_order["versions"]
+    assert late["withdrawn"] == in_order["withdrawn"]
+    # and that state is the one the changes file describes
+    assert [c for c, event, _ in late["withdrawn"] if event == "withdrawn"] == sorted(CHANGES["removed"])  # type: ignore[union-attr]
+    two = {key for key, ids, _ in late["versions"] if len(ids) == 2}  # type: ignore[union-attr]
+    assert two == set(CHANGES["modified"])
