@@ -143,6 +143,13 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
         return ExportSummary(str(path), sha, "rejected", reason=str(exc), seconds=time.perf_counter() - started)
     finally:
         gc.set_threshold(*thresholds)
+        # write what the WAL holds (up to 256 MB) now, under the import's memory limit, rather than at close or
+        # at publish with the limit restored (the same work, moved; peak RSS at 30,000 fiches 392 MB against
+        # 408 MB without: within the noise of one run each)
+        with contextlib.suppress(duckdb.Error):  # another transaction open: the WAL is written later
+            con.execute("CHECKPOINT")
+        with contextlib.suppress(duckdb.Error):  # a transaction a failed undo left aborted
+            con.rollback()
         for name, row in before.items():
             if row is not None:
                 con.execute(f"SET {name} = '{row[0]}'")
