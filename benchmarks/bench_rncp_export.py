@@ -224,9 +224,13 @@ def main() -> None:
               f"{cell['links_s']:>8} {cell['show_s']:>7} {cell['links_read_s']:>12}")
     last = results[-1]
     full = next((r for r in reversed(results) if r["again_x"] is not None), last)
-    checks = {"import ≤ 3× bare": last["import_x"] <= 3,
-              f"re-import ≤ 1.3× bare ({full['fiches']} fiches)": (full["again_x"] or 99) <= 1.3,
-              f"next week ≤ 1.5× bare ({full['fiches']} fiches)": (full["next_x"] or 99) <= 1.5,
+    # the ratios in CPU time: on a shared machine the wall ratios flatter (other jobs slow the bare pass down more
+    # than the import, whose DuckDB work also waits on I/O)
+    checks = {f"import ≤ 3× bare (CPU {last['import_cpu_x']}×)": last["import_cpu_x"] <= 3,
+              f"re-import ≤ 1.3× bare ({full['fiches']} fiches, CPU {full.get('again_cpu_x')}×)":
+                  (full.get("again_cpu_x") or 99) <= 1.3,
+              f"next week ≤ 1.5× bare ({full['fiches']} fiches, CPU {full.get('next_cpu_x')}×)":
+                  (full.get("next_cpu_x") or 99) <= 1.5,
               "peak RSS ≤ 500 MB": last["import_rss_mb"] <= 500,
               "show < 1 s": last["show_s"] < 1, "links < 1 s": last["links_read_s"] < 1}
     if len(results) > 1:
