@@ -13,7 +13,17 @@ after the other (interleaved A/B rounds; the median of the rounds is reported), 
 * ``bare pypdfium2``: ``pypdfium2.PdfDocument`` + every page's text (``get_textpage().get_text_range()``).
 
 Printed: pages per CPU-second of each, and the ratios front end pdfplumber / front end pdfium (issue 16's
-target: >= 8) and document / bare pdfplumber.  ``bench_user.py`` measures what a user runs end to end.
+target: >= 8) and document / bare pdfplumber.  Then where the pdfium front end's CPU goes, per page (median
+of the rounds, timers around the front end's steps; the pdfplumber front end shares tables and layout):
+
+* ``chars``: pdfium's per-char calls (origin, loose box, text object) into arrays and the char geometry
+  (``pdf.pdfium_text._read_chars``); ``words``: pdfplumber's word grouping over them (``_words``);
+* ``tables``: tables, rules and image cover of each page (``pdf.read_page``: the table finder);
+* ``layout``: furniture, lines, paragraphs, rows (``pdf.layout.build_layout``);
+* ``pages``: the rest: opening the document, loading each page and its text page (pdfium's own
+  parsing), reading lines, rects and images, closing.
+
+``bench_user.py`` measures what a user runs end to end.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -77,6 +88,41 @@ def document(path: Path) -> int:
         return 0
 
 
+STAGES = ("pages", "chars", "words", "tables", "layout")
+
+
+def pdfium_stages(paths: list[Path]) -> tuple[dict[str, float], int]:
+    """CPU seconds of each step of the pdfium front end over the PDFs (timers around its functions)."""
+    import pipeline.extract.pdf as front
+    import pipeline.extract.pdf.pdfium_text as text
+
+    spent = dict.fromkeys(STAGES, 0.0)
+    patched = [(text, "_read_chars", "chars"), (text, "_words", "words"), (front, "read_page", "tables"),
+               (front, "build_layout", "layout")]
+    originals = [getattr(module, name) for module, name, _ in patched]
+
+    def timed(function: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[stage] += time.process_time() - start
+        return call
+
+    for (module, name, stage), original in zip(patched, originals, strict=True):
+        setattr(module, name, timed(original, stage))
+    try:
+        start = time.process_time()
+        pages = sum(front_end("pdfium")(p) for p in paths)
+        total = time.process_time() - start
+    finally:
+        for (module, name, _), original in zip(patched, originals, strict=True):
+            setattr(module, name, original)
+    spent["pages"] = total - sum(spent[s] for s in STAGES[1:])
+    return spent, pages
+
+
 PASSES: dict[str, Callable[[Path], int]] = {
     "front end pdfium": front_end("pdfium"), "front end pdfplumber": front_end("pdfplumber"),
     "document (default backend)": document, "bare pdfplumber": bare_plumber, "bare pypdfium2": bare_pdfium}
@@ -107,6 +153,14 @@ def main(argv: list[str]) -> int:
     print(f"front end pdfplumber / front end pdfium: {ratio:.2f}x (target >= 8)")
     print(f"document (default backend) / bare pdfplumber extract_words: "
           f"{med['document (default backend)'] / med['bare pdfplumber']:.2f}")
+    stages: dict[str, list[float]] = {s: [] for s in STAGES}
+    for _ in range(args.rounds):
+        spent, pages = pdfium_stages(paths)
+        for stage in STAGES:
+            stages[stage].append(spent[stage])
+    parts = {stage: 1000 * statistics.median(ts) / pages for stage, ts in stages.items()}
+    print(f"front end pdfium per page (median of {args.rounds} rounds, with timers): "
+          + ", ".join(f"{stage} {ms:.2f}" for stage, ms in parts.items()) + f" = {sum(parts.values()):.2f} ms")
     return 0
 
 

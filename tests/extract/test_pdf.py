@@ -537,7 +537,8 @@ class Page:
         return self
 
 
-def build(pages: list[Page]) -> bytes:
+def build(pages: list[Page], catalog: bytes = b"") -> bytes:
+    """A PDF of the pages; ``catalog``: more entries for the document catalog."""
     objs: list[bytes] = []
     fonts = []
     for name, base in FONTS.items():
@@ -560,7 +561,7 @@ def build(pages: list[Page]) -> bytes:
         kids.append(len(objs))
     objs[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    objs.append(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    objs.append(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (pages_id, catalog))
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objs, start=1):

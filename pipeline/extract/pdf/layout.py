@@ -40,7 +40,7 @@ from pipeline.extract.pdf.lines import (
     rounded,
     split_segments,
 )
-from pipeline.extract.pdf.tables import RawTable
+from pipeline.extract.pdf.tables import RawTable, T_box
 from pipeline.records import BBox, Block, BlockKind, Cell, Layout, Marker, PageFurniture, Para, Source
 
 HEAD_BAND = 0.17  # page furniture lives in the top 17% ...
@@ -211,16 +211,28 @@ def _assign_words(p: PageData) -> tuple[list[Word], CellLines]:
     words = drop_superscripts(p.words)
     buckets: list[list[list[list[Word]]]] = [[[[] for _ in row] for row in t.rows] for t in p.tables]
     free: list[Word] = []
+    # per table, its rows' cells with the vertical span they cover: a word is tested against the cells
+    # of the rows its centre can fall in only (the first cell that holds it in row order wins)
+    grids: list[tuple[T_box, list[tuple[int, float, float, list[tuple[int, T_box]]]]]] = []
+    for t in p.tables:
+        b = t.bbox
+        rows = []
+        for ri, row in enumerate(t.rows):
+            spans = [(ci, c) for ci, c in enumerate(row) if c is not None]
+            if spans:
+                rows.append((ri, min(c[1] for _, c in spans) - 1, max(c[3] for _, c in spans) + 1, spans))
+        grids.append(((b[0] - 1, b[1] - 1, b[2] + 1, b[3] + 1), rows))
     for w in words:
-        x, y = w.xc, w.yc
+        x, y = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
         placed = False
-        for ti, t in enumerate(p.tables):
-            b = t.bbox
-            if not (b[0] - 1 <= x <= b[2] + 1 and b[1] - 1 <= y <= b[3] + 1):
+        for ti, ((bx0, btop, bx1, bbottom), rows) in enumerate(grids):
+            if not (bx0 <= x <= bx1 and btop <= y <= bbottom):
                 continue
-            for ri, row in enumerate(t.rows):
-                for ci, c in enumerate(row):
-                    if c is not None and c[0] - 1 <= x <= c[2] + 1 and c[1] - 1 <= y <= c[3] + 1:
+            for ri, rtop, rbottom, spans in rows:
+                if not rtop <= y <= rbottom:
+                    continue
+                for ci, c in spans:
+                    if c[0] - 1 <= x <= c[2] + 1 and c[1] - 1 <= y <= c[3] + 1:
                         buckets[ti][ri][ci].append(w)
                         placed = True
                         break
@@ -415,7 +427,8 @@ def _table_rows(p: PageData, t: RawTable, cells: list[list[list[Line]]], leading
                 room = box[2] - max(0.0, min(ln.x0 for ln in lines) - box[0])  # same padding both sides
             paras = [_Para(para_text(pl), pl.marker, p.number, rounded(pl.bbox), _wrap(pl, room))
                      for pl in paragraphs(lines, leading, style_breaks=True)]
-            out_cells.append(_Cell([q for q in paras if q.text], BBox(*(round(v, 2) for v in box))))
+            out_cells.append(_Cell([q for q in paras if q.text],
+                                   BBox(round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))))
         present = [c.bbox for c in out_cells if c.bbox is not None]
         bbox = BBox.around(present) or BBox(*(round(v, 2) for v in t.bbox))
         rows.append(_Row(cells=out_cells, page=p.number, bbox=bbox, bold_cells=bold))

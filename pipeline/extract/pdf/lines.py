@@ -9,11 +9,14 @@ indentation.  Nothing here knows about tables or page furniture.
 
 from __future__ import annotations
 
-import bisect
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+
+import numpy as np
 
 from pipeline.records import BBox, Marker
 
@@ -62,21 +65,34 @@ def word_from_parts(text: str, x0: float, top: float, x1: float, bottom: float, 
     Coordinates are rounded to 1/1000 pt so that float noise of one backend (pdfium computes in single
     precision, pdfminer in double) cannot tip a comparison the other would not.
     """
+    return make_word(text, round(x0, 3), round(top, 3), round(x1, 3), round(bottom, 3),
+                     round(size or (bottom - top), 3), font)
+
+
+def make_word(text: str, x0: float, top: float, x1: float, bottom: float, size: float, font: str) -> Word | None:
+    """``word_from_parts`` once the coordinates and the size are rounded to 1/1000 pt."""
     text = text.replace("\u00a0", " ").replace("\u00ad", "").strip()
     if not text:
         return None
+    bold, dingbat_font = _font_traits(font)
     glyph: Marker | None = None
-    dingbat = len(text) == 1 and bool(_DINGBAT_FONT_RE.search(font))
-    if text in _PUA_CHECKBOX or (dingbat and text in _DINGBAT_CHECKBOX):
-        text, glyph = "☐", Marker.CHECKBOX
-    elif text in _PUA_BULLET or (dingbat and text in _DINGBAT_BULLET):
-        text, glyph = "•", Marker.BULLET
-    if glyph is None and text in CHECKBOX_GLYPHS:
-        glyph = Marker.CHECKBOX
-    elif glyph is None and text in BULLET_GLYPHS:
-        glyph = Marker.BULLET
-    return Word(text=text, x0=round(x0, 3), top=round(top, 3), x1=round(x1, 3), bottom=round(bottom, 3),
-                size=round(size or (bottom - top), 3), bold=bool(_BOLD_RE.search(font.split("+")[-1])), glyph=glyph)
+    if len(text) == 1:
+        dingbat = dingbat_font
+        if text in _PUA_CHECKBOX or (dingbat and text in _DINGBAT_CHECKBOX):
+            text, glyph = "☐", Marker.CHECKBOX
+        elif text in _PUA_BULLET or (dingbat and text in _DINGBAT_BULLET):
+            text, glyph = "•", Marker.BULLET
+        if glyph is None and text in CHECKBOX_GLYPHS:
+            glyph = Marker.CHECKBOX
+        elif glyph is None and text in BULLET_GLYPHS:
+            glyph = Marker.BULLET
+    return Word(text, x0, top, x1, bottom, size, bold, glyph)
+
+
+@functools.lru_cache(maxsize=4096)  # font names repeat within and across documents
+def _font_traits(font: str) -> tuple[bool, bool]:
+    """(bold, a symbol/dingbat font) from a font name."""
+    return bool(_BOLD_RE.search(font.split("+")[-1])), bool(_DINGBAT_FONT_RE.search(font))
 
 
 def drop_superscripts(words: list[Word]) -> list[Word]:
@@ -86,12 +102,19 @@ def drop_superscripts(words: list[Word]) -> list[Word]:
     """
     if not words:
         return words
-    by_right = sorted(words, key=lambda w: w.x1)
+    by_right = sorted(words, key=_X1)
     rights = [w.x1 for w in by_right]
+    # the words ending 1.5 pt before to 0.8 pt after each word's start: most words have none
+    lefts = np.array([w.x0 for w in words])
+    ends = np.array(rights)
+    first = np.searchsorted(ends, lefts - 1.5, side="left").tolist()
+    last = np.searchsorted(ends, lefts + 0.8, side="right").tolist()
     keep: list[Word] = []
     glue: list[tuple[Word, Word]] = []
-    for w in words:
-        i = bisect.bisect_left(rights, w.x0 - 1.5)
+    for w, i, end in zip(words, first, last, strict=True):
+        if i == end:
+            keep.append(w)
+            continue
         base = None
         while i < len(by_right) and by_right[i].x1 <= w.x0 + 0.8:
             v = by_right[i]
@@ -114,6 +137,12 @@ def drop_superscripts(words: list[Word]) -> list[Word]:
 
 # ---------------------------------------------------------------------------------------------- lines
 
+_X0 = attrgetter("x0")
+_X1 = attrgetter("x1")
+_TOP_X0 = attrgetter("top", "x0")
+_BASELINE_X0 = attrgetter("baseline", "x0")
+_COUNT = itemgetter(1)
+
 
 @dataclass(slots=True)
 class Line:
@@ -128,26 +157,36 @@ class Line:
     text: str = ""
 
     def finish(self) -> Line:
-        ws = sorted(self.words, key=lambda w: w.x0)
+        ws = sorted(self.words, key=_X0)
         self.words = ws
-        self.x0 = min(w.x0 for w in ws)
-        self.x1 = max(w.x1 for w in ws)
-        self.top = min(w.top for w in ws)
-        self.bottom = max(w.bottom for w in ws)
-        weights: Counter[float] = Counter()
-        sizes: Counter[float] = Counter()
+        first = ws[0]
+        x1, top, bottom = first.x1, first.top, first.bottom
+        # per baseline and per size, how many chars: the line's baseline and size are the most common
+        # (the first seen on a tie, as ``Counter.most_common``)
+        weights: dict[float, int] = {}
+        sizes: dict[float, int] = {}
         bold = 0
         total = 0
         for w in ws:
-            n = len(w.text)
+            if w.x1 > x1:
+                x1 = w.x1
+            if w.top < top:
+                top = w.top
+            if w.bottom > bottom:
+                bottom = w.bottom
             if w.glyph is None:
-                weights[round(w.bottom, 1)] += n
-                sizes[round(w.size, 1)] += n
-                bold += n if w.bold else 0
+                n = len(w.text)
+                key = round(w.bottom, 1)
+                weights[key] = weights.get(key, 0) + n
+                key = round(w.size, 1)
+                sizes[key] = sizes.get(key, 0) + n
+                if w.bold:
+                    bold += n
                 total += n
+        self.x0, self.x1, self.top, self.bottom = first.x0, x1, top, bottom
         if total:
-            self.baseline = weights.most_common(1)[0][0]
-            self.size = sizes.most_common(1)[0][0]
+            self.baseline = max(weights.items(), key=_COUNT)[0]
+            self.size = max(sizes.items(), key=_COUNT)[0]
             self.bold = bold * 2 > total
         else:
             self.baseline = self.bottom
@@ -169,32 +208,40 @@ def join_words(words: Sequence[Word]) -> str:
     out: list[str] = []
     prev: Word | None = None
     for w in words:
-        if prev is not None and w.x0 - prev.x1 > 0.12 * min(w.size, prev.size):
-            out.append(" ")
+        if prev is not None:
+            smaller = prev.size if prev.size < w.size else w.size  # min(w.size, prev.size)
+            if w.x0 - prev.x1 > 0.12 * smaller:
+                out.append(" ")
         out.append(w.text)
         prev = w
     return "".join(out)
 
 
 def group_lines(words: Iterable[Word]) -> list[Line]:
-    """Words into lines: a word joins the line whose vertical extent it mostly shares."""
+    """Words into lines: a word joins the line whose vertical extent it mostly shares.
+
+    (The conditional expressions are ``min``/``max`` of two floats, written out: this runs for every
+    word of every cell.)"""
     lines: list[Line] = []
     current: list[Word] = []
     c_top = c_bottom = 0.0
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+    for w in sorted(words, key=_TOP_X0):
+        top, bottom = w.top, w.bottom
         if current:
-            overlap = min(c_bottom, w.bottom) - max(c_top, w.top)
-            if overlap >= 0.5 * min(c_bottom - c_top, w.bottom - w.top):
+            overlap = (bottom if bottom < c_bottom else c_bottom) - (top if top > c_top else c_top)
+            line_h, word_h = c_bottom - c_top, bottom - top
+            if overlap >= 0.5 * (word_h if word_h < line_h else line_h):
                 current.append(w)
                 if w.glyph is None:  # a tall glyph must not stretch the line over the next one
-                    c_top, c_bottom = min(c_top, w.top), max(c_bottom, w.bottom)
+                    c_top = top if top < c_top else c_top
+                    c_bottom = bottom if bottom > c_bottom else c_bottom
                 continue
             lines.append(Line(current).finish())
         current = [w]
-        c_top, c_bottom = w.top, w.bottom
+        c_top, c_bottom = top, bottom
     if current:
         lines.append(Line(current).finish())
-    lines.sort(key=lambda ln: (ln.baseline, ln.x0))
+    lines.sort(key=_BASELINE_X0)
     return lines
 
 
@@ -264,8 +311,18 @@ class ParaLines:
 
     @property
     def bbox(self) -> BBox:
-        return BBox(min(ln.x0 for ln in self.lines), min(ln.top for ln in self.lines),
-                    max(ln.x1 for ln in self.lines), max(ln.bottom for ln in self.lines))
+        first = self.lines[0]
+        x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+        for ln in self.lines:  # min and max of each side (the first one on a tie, as min/max)
+            if ln.x0 < x0:
+                x0 = ln.x0
+            if ln.top < top:
+                top = ln.top
+            if ln.x1 > x1:
+                x1 = ln.x1
+            if ln.bottom > bottom:
+                bottom = ln.bottom
+        return BBox(x0, top, x1, bottom)
 
     @property
     def size(self) -> float:
@@ -359,7 +416,8 @@ def para_text(pl: ParaLines, *, strip_marker: bool = True) -> str:
                 rest = first.text[1:].strip()
                 words = ([Word(rest, first.x0, first.top, first.x1, first.bottom, first.size, first.bold)]
                          if rest else []) + list(words[1:])
-        text = join_words(words).strip()
+        # a finished line's text is its words joined already
+        text = (line.text if words is line.words and line.text else join_words(words)).strip()
         if not text:
             continue
         if parts and parts[-1].endswith("-") and len(parts[-1]) > 1 and parts[-1][-2].isalpha() \

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pdfplumber.container import Container
-from pdfplumber.table import Table, TableFinder, TableSettings
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
 from pdfplumber.utils.geometry import crop_to_bbox
 
 from pipeline.extract.pdf.lines import Word
@@ -55,7 +55,71 @@ class PageGraphics(Container):
         return PageGraphics(bbox, *(crop_to_bbox(self._objs[k], bbox) for k in ("line", "rect", "curve")))
 
     def find_tables(self, settings: dict[str, object]) -> list[Table]:
-        return TableFinder(self, TableSettings.resolve(settings)).tables  # type: ignore[arg-type]
+        return _TableFinder(self, TableSettings.resolve(settings)).tables
+
+
+class _TableFinder(TableFinder):
+    """pdfplumber's ``TableFinder`` (0.11.10) with its cell search done once per intersection.
+
+    The steps are pdfplumber's own (edges, intersections, cells, tables); only
+    ``intersections_to_cells`` is replaced by ``_cells``, the same search with each intersection's
+    edge sets built once instead of at every comparison (it was half of the finder's time)."""
+
+    def __init__(self, page: PageGraphics, settings: TableSettings) -> None:
+        self.page = page  # type: ignore[assignment]  # a Container with pdfplumber's Page interface
+        self.settings = settings
+        self.edges = self.get_edges()
+        self.intersections = edges_to_intersections(self.edges, settings.intersection_x_tolerance,
+                                                    settings.intersection_y_tolerance)
+        self.cells = _cells(self.intersections)
+        self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]
+
+
+Point = tuple[float, float]
+
+
+def _cells(intersections: dict[Point, dict[str, list[T_obj]]]) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells``: for each intersection (x, top) in sorted order, the
+    smallest cell whose corners are intersections joined by shared edges: the first point below it
+    (same x, by top) joined by a vertical edge, the first point right of it (same top, by x) joined by a
+    horizontal edge, whose bottom-right corner joins both."""
+    def bboxes(edges: list[T_obj]) -> frozenset[tuple[float, float, float, float]]:
+        return frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges)
+
+    vertical = {p: bboxes(v["v"]) for p, v in intersections.items()}
+    horizontal = {p: bboxes(v["h"]) for p, v in intersections.items()}
+    points = sorted(intersections)
+    by_x: dict[float, list[Point]] = {}
+    by_top: dict[float, list[Point]] = {}
+    for p in points:
+        by_x.setdefault(p[0], []).append(p)
+        by_top.setdefault(p[1], []).append(p)
+    cells: list[tuple[float, float, float, float]] = []
+    for pt in points:
+        column, row = by_x[pt[0]], by_top[pt[1]]
+        below = column[column.index(pt) + 1:]
+        right = row[row.index(pt) + 1:]
+        cell = _smallest_cell(pt, below, right, vertical, horizontal)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(pt: Point, below: list[Point], right: list[Point],
+                   vertical: dict[Point, frozenset[tuple[float, float, float, float]]],
+                   horizontal: dict[Point, frozenset[tuple[float, float, float, float]]],
+                   ) -> tuple[float, float, float, float] | None:
+    for below_pt in below:
+        if vertical[pt].isdisjoint(vertical[below_pt]):
+            continue
+        for right_pt in right:
+            if horizontal[pt].isdisjoint(horizontal[right_pt]):
+                continue
+            corner = (right_pt[0], below_pt[1])
+            if (corner in vertical and not vertical[corner].isdisjoint(vertical[right_pt])
+                    and not horizontal[corner].isdisjoint(horizontal[below_pt])):
+                return (pt[0], pt[1], corner[0], corner[1])
+    return None
 
 
 @dataclass

@@ -18,6 +18,7 @@ the text front end's continuation rows.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,7 @@ def _hrule_regions(rules: list[tuple[float, float, float]], words: Sequence[Word
     """
     frames = [_Frame(y, x0, x1) for y, x0, x1 in rules if x1 - x0 >= 0.4 * width]
     regions: list[tuple[T_box, list[float]]] = []
+    centres = _Centres(words) if len(frames) > 1 else None
     used: set[int] = set()
     for i, f in enumerate(frames):
         if i in used:
@@ -178,7 +180,8 @@ def _hrule_regions(rules: list[tuple[float, float, float]], words: Sequence[Word
             if abs(g.x0 - f.x0) > 5 or abs(g.x1 - f.x1) > 5:
                 continue
             top = run[-1].y
-            band = [w for w in words if top < w.yc < g.y and f.x0 - 2 <= w.xc <= f.x1 + 2]
+            assert centres is not None
+            band = centres.within(top, g.y, f.x0 - 2, f.x1 + 2)
             if not band:
                 if g.y - top < 10:
                     break  # a thin empty band: the gap between two tables
@@ -195,7 +198,8 @@ def _hrule_regions(rules: list[tuple[float, float, float]], words: Sequence[Word
             continue
         x0, x1 = min(r.x0 for r in run), max(r.x1 for r in run)
         top, bottom = run[0].y, run[-1].y
-        inside = [w for w in words if top < w.yc < bottom and x0 - 2 <= w.xc <= x1 + 2]
+        assert centres is not None
+        inside = centres.within(top, bottom, x0 - 2, x1 + 2)
         continues = (prev is not None and not prev.ruled and not regions and abs(prev.bbox[0] - x0) <= 5
                      and abs(prev.bbox[2] - x1) <= 5 and not any(head < w.bottom <= top for w in words))
         if not multi and not continues:
@@ -209,6 +213,23 @@ def _hrule_regions(rules: list[tuple[float, float, float]], words: Sequence[Word
         regions.append(((x0, top, x1, bottom), bounds))
     # partial rules inside a table (sub-rows of one column) can look like a table of their own
     return [r for r in regions if not any(o is not r and _contains(o[0], r[0]) for o in regions)]
+
+
+class _Centres:
+    """Words by their vertical centre, to pick those whose centre lies in a box without scanning them all."""
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        placed = sorted(((w.top + w.bottom) / 2, i) for i, w in enumerate(words))
+        self.ys = [y for y, _ in placed]
+        self.order = [i for _, i in placed]
+        self.words = words
+        self.xs = [(w.x0 + w.x1) / 2 for w in words]
+
+    def within(self, top: float, bottom: float, x0: float, x1: float) -> list[Word]:
+        """The words with ``top < yc < bottom`` and ``x0 <= xc <= x1``, in their order."""
+        lo, hi = bisect.bisect_right(self.ys, top), bisect.bisect_left(self.ys, bottom)
+        xs = self.xs
+        return [self.words[i] for i in sorted(self.order[lo:hi]) if x0 <= xs[i] <= x1]
 
 
 def _contains(outer: T_box, inner: T_box, tol: float = 2.0) -> bool:
@@ -227,6 +248,13 @@ def _boundaries(words: Sequence[Word], x0: float, x1: float, partial: list[tuple
         if all(abs(e - o) > 6 for o in out):
             out.append(e)
     return sorted(out)
+
+
+def _in_any(boxes: list[T_box], x: float, y: float) -> bool:
+    for b in boxes:  # noqa: SIM110 - a loop: no generator per word
+        if b[0] <= x <= b[2] and b[1] <= y <= b[3]:
+            return True
+    return False
 
 
 def find_page_tables(page: PageGraphics, words: Sequence[Word], prev: RawTable | None) -> list[RawTable]:
@@ -261,7 +289,8 @@ def find_page_tables(page: PageGraphics, words: Sequence[Word], prev: RawTable |
     thin = [ln for ln in page.lines if abs(ln["bottom"] - ln["top"]) <= 1 and ln["x1"] - ln["x0"] >= 3]
     thin += [r for r in page.rects if r["bottom"] - r["top"] <= 2.5 and r["x1"] - r["x0"] >= 3]
     rules = [r for r in _merge_rules(thin) if not in_grid(*r)]
-    free_words = [w for w in words if not any(b[0] <= w.xc <= b[2] and b[1] <= w.yc <= b[3] for b in inside_grid)]
+    free_words = list(words) if not inside_grid else [
+        w for w in words if not _in_any(inside_grid, (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2)]
     last_prev = prev
     for bbox, bounds in _hrule_regions(rules, free_words, float(page.width), last_prev, 0.17 * float(page.height)):
         x0, top, x1, bottom = bbox
