@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT.parent / "shared" / "tools" / "make_rncp_export.py"
@@ -139,7 +140,7 @@ def make(work: Path, fiches: int) -> tuple[Path, Path]:
     return zip1, zip2
 
 
-def run(work: Path, fiches: int, repeat: int, quick: bool = False, links: bool = True) -> dict[str, float]:
+def run(work: Path, fiches: int, repeat: int, quick: bool = False, links: bool = True) -> dict[str, Any]:
     zip1, zip2 = make(work, fiches)
     warehouse = work / f"w{fiches}.duckdb"
     bare = best(repeat, BARE, str(zip1))
