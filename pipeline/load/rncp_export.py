@@ -13,12 +13,14 @@ new fiches, one INSERT per table with a list per column, one commit per batch), 
 fiche, and the fiches are parsed one at a time, so memory holds one batch, not the export (plus a short row
 per fiche: its source link and fingerprint, inserted at the end in one statement each).
 
-Skipping before reading: each XML fiche's bytes are fingerprinted during the parse (``export_xml.fingerprint``,
-salted with ``reader_digest()``) and ``rncp_fiche_fingerprints`` maps a fingerprint to the document those bytes
-gave.  A fiche whose fingerprint is known is neither turned into a record nor split, hashed or inserted: only its
-``document_sources`` row is written.  So re-reading an export, or next week's (2 % changed), costs about one
-parse of the file.  A fiche with new bytes is read as before (its content may still be known: a re-ordered
-attribute, another export's spacing), and its fingerprint is recorded.
+Skipping before reading: each XML fiche's raw bytes are fingerprinted as they are cut from the stream
+(``export_xml._pieces``; salted with ``reader_digest()`` and the file's prolog) and ``rncp_fiche_fingerprints``
+maps a fingerprint to the document those bytes gave.  A fiche whose fingerprint is known is neither parsed (the
+parser gets an empty placeholder on as many lines) nor turned into a record, split, hashed or inserted: only
+its ``document_sources`` row is written, at the line its recorded offset gives.  So re-reading an export, or
+next week's (2 % changed), costs less than one parse of the file.  A fiche with new bytes is read as before
+(its content may still be known: a re-ordered attribute, another export's spacing), and its fingerprint is
+recorded.
 """
 
 from __future__ import annotations
@@ -180,9 +182,9 @@ def reader_digest() -> bytes:
 
 
 def _known(con: duckdb.DuckDBPyConnection) -> Known:
-    """Fingerprint -> (document id, code) for the fingerprints whose document the warehouse still holds."""
-    return {str(f): (str(d), str(c)) for f, d, c in con.execute(
-        "SELECT f.fingerprint, f.document_id, f.code FROM rncp_fiche_fingerprints f "
+    """Fingerprint -> (document id, code, line offset) for the fingerprints whose document the warehouse still holds."""
+    return {str(f): (str(d), str(c), None if o is None else int(o)) for f, d, c, o in con.execute(
+        "SELECT f.fingerprint, f.document_id, f.code, f.line_offset FROM rncp_fiche_fingerprints f "
         "JOIN documents d ON d.id = f.document_id").fetchall()}
 
 
@@ -203,7 +205,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     # code), as columns: a few bytes a fiche, inserted at the end in one statement each
     link_ids: list[str] = []
     link_lines: list[int | None] = []
-    prints: tuple[list[str], list[str], list[str]] = ([], [], [])
+    prints: tuple[list[str], list[str], list[str], list[int | None]] = ([], [], [], [])
     seen: dict[str, str] = {}  # code -> document id in this export
     added: list[str] = []
     new_versions: list[str] = []
@@ -255,6 +257,8 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
             prints[0].append(item.fingerprint)
             prints[1].append(doc_id)
             prints[2].append(key)
+            line = link_lines[-1]
+            prints[3].append(None if line is None or item.start_line is None else line - item.start_line)
         if pending >= FLUSH:  # one transaction and one statement per table for FLUSH new fiches
             with wh.transaction(con):
                 batch.insert(con)
@@ -273,7 +277,8 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     insert_columns(con, links, or_else="IGNORE")
     fingerprints = ColumnBatch()[tables.RNCP_FICHE_FINGERPRINTS]
     n = len(prints[0])
-    fingerprints.values.update(fingerprint=prints[0], document_id=prints[1], code=prints[2], source_sha256=[sha] * n)
+    fingerprints.values.update(fingerprint=prints[0], document_id=prints[1], code=prints[2], source_sha256=[sha] * n,
+                               line_offset=prints[3])
     fingerprints.count = n
     insert_columns(con, fingerprints, or_else="REPLACE")
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "

@@ -57,13 +57,14 @@ def test_a_forgotten_column_fails_instead_of_shifting_values(con: duckdb.DuckDBP
 def test_a_table_whose_every_column_is_constant_still_gets_each_row(con: duckdb.DuckDBPyConnection) -> None:
     columns = Columns(tables.RNCP_FICHE_FINGERPRINTS)
     columns.values.update(fingerprint=["f1", "f2", "f3"], document_id=["d"] * 3, code=["RNCP1"] * 3,
-                          source_sha256=[SHA] * 3)
+                          source_sha256=[SHA] * 3, line_offset=[None] * 3)
     columns.count = 3
     with wh.transaction(con):
         insert_columns(con, columns)
     assert con.execute("SELECT count(*), count(DISTINCT fingerprint) FROM rncp_fiche_fingerprints").fetchone() == (3, 3)
     same = Columns(tables.RNCP_FICHE_FINGERPRINTS)
-    same.values.update(fingerprint=["f1"] * 2, document_id=["e"] * 2, code=["RNCP1"] * 2, source_sha256=[SHA] * 2)
+    same.values.update(fingerprint=["f1"] * 2, document_id=["e"] * 2, code=["RNCP1"] * 2, source_sha256=[SHA] * 2,
+                        line_offset=[None] * 2)
     same.count = 2
     with wh.transaction(con):
         insert_columns(con, same, or_else="REPLACE")
