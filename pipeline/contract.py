@@ -7,9 +7,10 @@ the one place where the contract's shape is written down in code.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 from typing import Any
+
+import orjson
 
 from pipeline.records import CodedText, CqpmDocument, Document, RncpFiche, TextItem
 
@@ -130,9 +131,16 @@ def content_json(doc: Document) -> JSON:
     }
 
 
+def canonical_json(content: JSON) -> bytes:
+    """The canonical bytes of a JSON value: keys sorted, no spaces, UTF-8 unescaped — the bytes of
+    ``json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``, written by orjson in C
+    (~10× faster; the ids of existing warehouses stay the same: tests/test_contract_ids.py)."""
+    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
+
 def content_id(doc: Document) -> str:
     """The document's identity: sha256 of its canonical content JSON, first 16 hex digits."""
-    return content_hash(json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    return content_hash(canonical_json(content_json(doc)))
 
 
 #: the CQPM header block ("Qualification :", "Catégorie :", "Dernière modification :" and the number in the
@@ -147,12 +155,12 @@ def body_id(doc: Document) -> str:
     content = content_json(doc)
     if isinstance(content.get("cqpm"), dict):
         content = {**content, "cqpm": {**content["cqpm"], **dict.fromkeys(HEADER_FIELDS)}}
-    return content_hash(json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    return content_hash(canonical_json(content))
 
 
-def content_hash(text: str) -> str:
+def content_hash(text: str | bytes) -> str:
     """``content_id`` of a document whose canonical content JSON (sorted keys, no spaces) is ``text``."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()[:16]
 
 
 def document_to_json(doc: Document) -> JSON:

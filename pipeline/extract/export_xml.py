@@ -19,10 +19,13 @@ Lists (LISTE_COMPETENCES, ACTIVITES_VISEES, CAPACITES_ATTESTEES) are kept as the
 (truncated zip, malformed XML) raises ``RejectedInput`` with the line and column: the caller must
 publish nothing of it, or its missing fiches would look withdrawn.
 
-``ExportReader.read(known=...)`` also fingerprints each ``FICHE`` (a hash of its serialised bytes, salted by
-the caller with the digest of the code that turns bytes into a document): a fiche whose fingerprint an
-earlier import recorded comes out as a ``KnownFiche`` (its document id and code) without being turned into
-a record, so re-reading an export, or next week's with 2 % changed, costs little more than the parse.
+``ExportReader.read(known=...)`` also fingerprints each ``FICHE`` (a hash of its raw bytes, cut from the stream
+before the parser sees them, salted by the caller with the digest of the code that turns bytes into a document
+and by the file's prolog): a fiche whose fingerprint an earlier import recorded comes out as a ``KnownFiche``
+(its document id and code) without being parsed — the parser gets an empty placeholder on as many lines, so
+the whole file is still checked well-formed and every line and column it reports is the file's.  Where bytes
+cannot be cut safely (a comment, CDATA or processing instruction, as V2 exports have), every byte from there
+on is parsed and each fiche fingerprinted as serialised, as before.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,6 +89,7 @@ class ReadFiche:
 
     fingerprint: str
     document: Document
+    start_line: int | None = None  # the line of its <FICHE> tag
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,9 @@ class KnownFiche:
     line: int | None
 
 
-#: fingerprint -> (document id, code) of the fiches an earlier import read
-Known = Mapping[str, tuple[str, str]]
+#: fingerprint -> (document id, code, line of its reading order relative to its <FICHE> tag) of the fiches an
+#: earlier import read
+Known = Mapping[str, tuple[str, str, int | None]]
 
 
 def fingerprint(fiche: etree._Element, salt: bytes = b"") -> str:
@@ -114,8 +120,8 @@ def first_line(fiche: etree._Element) -> int | None:
     ``document_sources`` row gets (``rncp_export._line``), read without building the record."""
     for wrapper, item, default in (("CERTIFICATEURS", "CERTIFICATEUR", 0),
                                    ("BLOCS_COMPETENCES", "BLOC_COMPETENCES", 1)):
-        w = fiche.find(wrapper)
-        e = None if w is None else w.find(item)
+        w = next(fiche.iterchildren(wrapper), None)  # not find(): ElementPath costs ~2 µs a call
+        e = None if w is None else next(w.iterchildren(item), None)
         if e is not None:
             return e.sourceline or default
     return None
@@ -221,7 +227,12 @@ def _text(e: etree._Element | None) -> str | None:
 
 
 def _ctext(ix: Index, tag: str) -> str | None:
-    return _text(_child(ix, tag))
+    """``_text`` of the first ``tag`` child (inlined: ~90 fields a fiche)."""
+    found = ix.get(tag)
+    if not found:
+        return None
+    text = (found[0].text or "").strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _items(ix: Index, wrapper: str, item: str) -> list[etree._Element]:
@@ -472,40 +483,160 @@ class ExportReader:
                                            "rejected whole (nothing of it is loaded)") from exc
 
     def _fiches(self, stream: IO[bytes], known: Known | None, salt: bytes) -> Iterator[ReadFiche | KnownFiche]:
-        root_seen = False
-        for event, e in etree.iterparse(stream, events=("start", "end"), tag=("FICHES", "FICHE", "VERSION_FLUX"),
-                                        huge_tree=True, resolve_entities=False, no_network=True):
+        """Every byte goes through one pull parser (so the whole file is checked well-formed, with lines and
+        columns as in the file), but a ``FICHE`` whose raw bytes are known is fed as an empty placeholder of
+        the same lines: neither parsed nor serialised again (see ``_pieces``)."""
+        parser = etree.XMLPullParser(events=("start", "end"), tag=("FICHES", "FICHE", "VERSION_FLUX"),
+                                     huge_tree=True, resolve_entities=False, no_network=True)
+        fed: deque[tuple[str, int, tuple[str, str, int | None] | None]] = deque()  # the fiches fed whole
+        state = _RawState(salt)
+        for data, whole in _pieces(stream):
+            if whole and state.raw and _plain(data):
+                fp = state.fingerprint(data) if known is not None else ""
+                hit = known.get(fp) if known is not None else None
+                fed.append((fp, state.line, hit))
+                parser.feed(_placeholder(data) if hit is not None else data)
+            else:
+                state.skeleton(data, whole)
+                parser.feed(data)
+            state.line += data.count(b"\n")
+            yield from self._events(parser, fed, known, salt, state)
+        parser.close()
+        yield from self._events(parser, fed, known, salt, state)
+        if not state.root_seen:
+            raise RejectedInput(str(self.path), "not an open-data export: no <FICHES> root element")
+
+    def _events(self, parser: etree.XMLPullParser, fed: deque[tuple[str, int, tuple[str, str, int | None] | None]],
+                known: Known | None, salt: bytes, state: _RawState) -> Iterator[ReadFiche | KnownFiche]:
+        for event, e in parser.read_events():
             if event == "start":
-                root_seen = root_seen or (e.tag == "FICHES" and e.getparent() is None)
+                state.root_seen = state.root_seen or (e.tag == "FICHES" and e.getparent() is None)
                 continue
             parent = e.getparent()
             if parent is None or parent.getparent() is not None:
                 continue  # only the children of the root
             if e.tag == "VERSION_FLUX":
                 self.info = ExportInfo(self.info.member, _text(e), self.info.series, self.info.export_date)
+            elif e.tag == "FICHE" and fed:
+                fp, start, hit = fed.popleft()
+                if hit is not None:
+                    yield from self._known(fp, hit, None if hit[2] is None else start + hit[2])
+                else:
+                    yield from self._read_fiche(e, fp)
             elif e.tag == "FICHE":
                 yield from self._fiche(e, known, salt)
             e.clear()
             while e.getprevious() is not None:
                 del parent[0]
-        if not root_seen:
-            raise RejectedInput(str(self.path), "not an open-data export: no <FICHES> root element")
 
-    def _fiche(self, e: etree._Element, known: Known | None, salt: bytes) -> Iterator[ReadFiche | KnownFiche]:
-        fp = ""
-        if known is not None:
-            fp = fingerprint(e, salt)
-            hit = known.get(fp)
-            if hit is not None:
-                if hit[1].startswith("RS") and not self.include_rs:
-                    self.skipped_rs += 1
-                else:
-                    self.fiches += 1
-                    yield KnownFiche(fp, hit[0], hit[1], first_line(e))
-                return
+    def _known(self, fp: str, hit: tuple[str, str, int | None], line: int | None) -> Iterator[KnownFiche]:
+        if hit[1].startswith("RS") and not self.include_rs:
+            self.skipped_rs += 1
+        else:
+            self.fiches += 1
+            yield KnownFiche(fp, hit[0], hit[1], line)
+
+    def _read_fiche(self, e: etree._Element, fp: str) -> Iterator[ReadFiche]:
         fiche = fiche_record(e)
         if fiche.code.startswith("RS") and not self.include_rs:
             self.skipped_rs += 1
         elif fiche.code:
             self.fiches += 1
-            yield ReadFiche(fp, Document(source=self.source, kind=Kind.RNCP, rncp=fiche))
+            yield ReadFiche(fp, Document(source=self.source, kind=Kind.RNCP, rncp=fiche), e.sourceline)
+
+    def _fiche(self, e: etree._Element, known: Known | None, salt: bytes) -> Iterator[ReadFiche | KnownFiche]:
+        """A fiche that could not be cut from the bytes safely (see ``_plain``): fingerprinted as serialised."""
+        fp = ""
+        if known is not None:
+            fp = fingerprint(e, salt)
+            hit = known.get(fp)
+            if hit is not None:
+                yield from self._known(fp, hit, first_line(e))
+                return
+        yield from self._read_fiche(e, fp)
+
+
+# ---------------------------------------------------------------------------------------------- raw fiches
+
+_FICHE_OPEN = re.compile(rb"<FICHE[\s>]")
+_FICHE_CLOSE = b"</FICHE>"
+_CHUNK = 1 << 20
+
+
+def _pieces(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """The stream's bytes in order, as ``(bytes, whole)``: ``whole`` for the bytes from a ``<FICHE>`` tag to the
+    first ``</FICHE>`` after it, the rest (prolog, ``VERSION_FLUX``, blanks, the end) as it comes.  A cut is
+    only trusted for bytes ``_plain`` passes: outside comments, CDATA and processing instructions, ``</FICHE>``
+    can only be the end tag (``<`` is escaped in text and attributes)."""
+    buf = b""
+    eof = False
+    while True:
+        if not eof:
+            chunk = stream.read(_CHUNK)
+            eof = not chunk
+            buf += chunk
+        pos = 0
+        while (m := _FICHE_OPEN.search(buf, pos)) is not None:
+            end = buf.find(_FICHE_CLOSE, m.end())
+            if end < 0:
+                break
+            if m.start() > pos:
+                yield buf[pos:m.start()], False
+            stop = end + len(_FICHE_CLOSE)
+            yield buf[m.start():stop], True
+            pos = stop
+        if eof:
+            if pos < len(buf):
+                yield buf[pos:], False
+            return
+        m = _FICHE_OPEN.search(buf, pos)
+        keep = m.start() if m else max(pos, len(buf) - len(b"<FICHE "))  # a tag the chunk cut in two
+        if keep > pos:
+            yield buf[pos:keep], False
+        buf = buf[keep:]
+
+
+def _plain(data: bytes) -> bool:
+    """No comment, CDATA, DOCTYPE or processing instruction inside: where a ``</FICHE>`` could hide."""
+    return b"<!" not in data and b"<?" not in data
+
+
+def _placeholder(data: bytes) -> bytes:
+    """An empty ``FICHE`` on as many lines as ``data``, its last line as long: later lines and columns stay
+    those of the file (whitespace between the root's children is insignificant)."""
+    lines = data.count(b"\n")
+    if lines == 0:
+        return b"<FICHE/>" + b" " * max(0, len(data) - 8)
+    last = len(data) - data.rfind(b"\n") - 1
+    return b"<FICHE/>" + b"\n" * lines + b" " * last
+
+
+class _RawState:
+    """Where the cut is (line), whether raw fiches are trusted yet, and the salt of their fingerprints: the
+    caller's salt and the file's prolog (its encoding, DOCTYPE and root change what the same bytes mean)."""
+
+    def __init__(self, salt: bytes) -> None:
+        self.line = 1
+        self.raw = True
+        self.root_seen = False
+        self._prolog: list[bytes] | None = [salt]
+        self._salted: hashlib._Hash | None = None
+
+    def skeleton(self, data: bytes, whole: bool) -> None:
+        """Bytes fed as they are: the prolog (kept until the first fiche), blanks between fiches, or a fiche that
+        is not plain, which ends raw mode for the rest of the file, as would anything unusual between fiches."""
+        rest = data
+        if self._prolog is not None:
+            self._prolog.append(data)
+            if self.line == 1 and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml"):
+                rest = data[data.find(b"?>") + 2:]
+        if whole or not _plain(rest):
+            self.raw = False
+
+    def fingerprint(self, data: bytes) -> str:
+        if self._salted is None:
+            self._salted = hashlib.sha256(b"raw\0" + b"".join(self._prolog or ()))
+            self._prolog = None
+        h = self._salted.copy()
+        h.update(data)
+        return h.hexdigest()[:32]

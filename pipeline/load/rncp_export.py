@@ -13,12 +13,14 @@ new fiches, one INSERT per table with a list per column, one commit per batch), 
 fiche, and the fiches are parsed one at a time, so memory holds one batch, not the export (plus a short row
 per fiche: its source link and fingerprint, inserted at the end in one statement each).
 
-Skipping before reading: each XML fiche's bytes are fingerprinted during the parse (``export_xml.fingerprint``,
-salted with ``reader_digest()``) and ``rncp_fiche_fingerprints`` maps a fingerprint to the document those bytes
-gave.  A fiche whose fingerprint is known is neither turned into a record nor split, hashed or inserted: only its
-``document_sources`` row is written.  So re-reading an export, or next week's (2 % changed), costs about one
-parse of the file.  A fiche with new bytes is read as before (its content may still be known: a re-ordered
-attribute, another export's spacing), and its fingerprint is recorded.
+Skipping before reading: each XML fiche's raw bytes are fingerprinted as they are cut from the stream
+(``export_xml._pieces``; salted with ``reader_digest()`` and the file's prolog) and ``rncp_fiche_fingerprints``
+maps a fingerprint to the document those bytes gave.  A fiche whose fingerprint is known is neither parsed (the
+parser gets an empty placeholder on as many lines) nor turned into a record, split, hashed or inserted: only
+its ``document_sources`` row is written, at the line its recorded offset gives.  So re-reading an export, or
+next week's (2 % changed), costs less than one parse of the file.  A fiche with new bytes is read as before
+(its content may still be known: a re-ordered attribute, another export's spacing), and its fingerprint is
+recorded.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,26 +38,28 @@ from pathlib import Path
 import duckdb
 
 from pipeline import contract, records
-from pipeline.contract import content_hash, content_json
+from pipeline.contract import canonical_json, content_hash, content_json
 from pipeline.errors import RejectedInput
 from pipeline.extract import export_xml
 from pipeline.extract.export_csv import CsvExportReader, is_csv_export
 from pipeline.extract.export_xml import ExportInfo, ExportReader, Known, KnownFiche, ReadFiche
+from pipeline.load import rncp_rows, tables
 from pipeline.load import warehouse as wh
-from pipeline.load.versions import VersionInfo, number_key, order_versions, valid_from, with_version
+from pipeline.load.columns import ColumnBatch, insert_columns
+from pipeline.load.versions import VersionInfo, number_key, order_versions, valid_from
 from pipeline.normalize import competences, fiche_lists
 from pipeline.normalize.fiche_lists import split_lists
 from pipeline.records import Document, Source
 
-#: fiches per INSERT batch and commit: the process' peak memory is about one batch's rows as Python lists
-#: and DuckDB vectors (measured on 3,000 fiches: 1,000 → 359 MB peak RSS, 250 → 202 MB)
-FLUSH = 250
-#: DuckDB's memory during an import (its buffer pool; the rows beyond it go to the database file)
-MEMORY_LIMIT = "128MB"
+#: new fiches per batch: one INSERT per table and one commit (a statement and a commit cost about the same
+#: for 250 fiches' rows as for 1,000's; the batch's rows are held as Python lists meanwhile: ~20 MB)
+FLUSH = 1000
+#: DuckDB settings during an import, restored after: its buffer pool (the rows beyond it go to the database
+#: file); the WAL size that triggers a checkpoint — at DuckDB's 16 MB every batch's commit checkpointed, and a
+#: checkpoint rewrites the primary-key indexes, whose size grows with the warehouse (30,000 fiches: 28.6 s of
+#: CPU in commits; at 256 MB: 8.7 s).  Figures: benchmarks/README.md, issue 13.
+SETTINGS = {"memory_limit": "128MB", "checkpoint_threshold": "256MB"}
 
-_LINK_COLUMNS = ("document_id", "source_sha256", "reading_order", "added_at")
-_FINGERPRINT_COLUMNS = ("fingerprint", "document_id", "code", "source_sha256")
-Rows = dict[str, tuple[tuple[str, ...], list[tuple[object, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,9 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
     # before the end deletes what the batches wrote, so the export still lands whole or not at all.  The
     # runtime writes into a staging copy published after the outcome: readers never see the batches, and a
     # crash discards them with the staging copy
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    before = {name: con.execute(f"SELECT current_setting('{name}')").fetchone() for name in SETTINGS}
+    for name, value in SETTINGS.items():
+        con.execute(f"SET {name} = '{value}'")
     written: list[str] = []
     # the import allocates millions of short-lived objects (records, rows) and few cycles: the collector's
     # default thresholds spent ~8 % of it walking them (measured at 3,000 fiches); restored after
@@ -141,8 +145,16 @@ def import_export(path: Path | str, con: duckdb.DuckDBPyConnection, *, sha256: s
         return ExportSummary(str(path), sha, "rejected", reason=str(exc), seconds=time.perf_counter() - started)
     finally:
         gc.set_threshold(*thresholds)
-        if limit:
-            con.execute(f"SET memory_limit = '{limit[0]}'")
+        # write what the WAL holds (up to 256 MB) now, under the import's memory limit, rather than at close or
+        # at publish with the limit restored (the same work, moved; peak RSS at 30,000 fiches 392 MB against
+        # 408 MB without: within the noise of one run each)
+        with contextlib.suppress(duckdb.Error):  # another transaction open: the WAL is written later
+            con.execute("CHECKPOINT")
+        with contextlib.suppress(duckdb.Error):  # a transaction a failed undo left aborted
+            con.rollback()
+        for name, row in before.items():
+            if row is not None:
+                con.execute(f"SET {name} = '{row[0]}'")
     return ExportSummary(**{**summary.__dict__, "seconds": time.perf_counter() - started})
 
 
@@ -170,29 +182,10 @@ def reader_digest() -> bytes:
 
 
 def _known(con: duckdb.DuckDBPyConnection) -> Known:
-    """Fingerprint -> (document id, code) for the fingerprints whose document the warehouse still holds."""
-    return {str(f): (str(d), str(c)) for f, d, c in con.execute(
-        "SELECT f.fingerprint, f.document_id, f.code FROM rncp_fiche_fingerprints f "
+    """Fingerprint -> (document id, code, line offset) for the fingerprints whose document the warehouse still holds."""
+    return {str(f): (str(d), str(c), None if o is None else int(o)) for f, d, c, o in con.execute(
+        "SELECT f.fingerprint, f.document_id, f.code, f.line_offset FROM rncp_fiche_fingerprints f "
         "JOIN documents d ON d.id = f.document_id").fetchall()}
-
-
-class _Batch:
-    """Rows of the fiches read since the last flush, by table."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con, self.fiches = con, 0
-        self.rows_by_table: Rows = {}
-
-    def add(self, rows: Rows) -> None:
-        for table, (columns, table_rows) in rows.items():
-            if table_rows:
-                self.rows_by_table.setdefault(table, (columns, []))[1].extend(table_rows)
-        self.fiches += 1
-
-    def flush(self) -> None:
-        for table, (columns, table_rows) in self.rows_by_table.items():
-            wh.insert_rows(self.con, table, columns, table_rows)
-        self.rows_by_table, self.fiches = {}, 0
 
 
 def _latest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
@@ -204,73 +197,93 @@ def _latest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
 def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.DuckDBPyConnection,
             progress: Callable[[int], None] | None, written: list[str]) -> ExportSummary:
     now = wh._now()
+    sha = source.sha256
     latest = _latest(con)
     known_ids = {str(r[0]) for r in con.execute("SELECT id FROM documents WHERE kind = 'rncp'").fetchall()}
-    batch = _Batch(con)
-    links: list[tuple[object, ...]] = []
+    batch = ColumnBatch(tables.DOCUMENTS, *tables.RNCP_TABLES)  # the new fiches' rows since the last flush
+    # every fiche's source link (document, line) and each fiche read's fingerprint (fingerprint, document,
+    # code), as columns: a few bytes a fiche, inserted at the end in one statement each
+    link_ids: list[str] = []
+    link_lines: list[int | None] = []
+    prints: tuple[list[str], list[str], list[str], list[int | None]] = ([], [], [], [])
     seen: dict[str, str] = {}  # code -> document id in this export
     added: list[str] = []
     new_versions: list[str] = []
     unchanged = 0
     notes: list[str] = []
-    # fingerprints of the fiches read (REPLACE below: a fingerprint read again is one whose document is gone)
-    new_prints: list[tuple[object, ...]] = []
+    pending = 0  # new fiches in ``batch``
+    today = _today(reader.info)
     for item in _read(reader, con):
         if isinstance(item, KnownFiche):  # these bytes gave this document before: nothing to read or write
             if item.code in seen:
                 notes.append(f"{item.code} appears twice in the export (the first is kept)")
                 continue
             seen[item.code] = item.document_id
-            links.append((item.document_id, source.sha256, item.line, now))
+            link_ids.append(item.document_id)
+            link_lines.append(item.line)
             unchanged += 1
-            if progress and len(links) % FLUSH == 0:
-                progress(len(links))
+            if progress and len(link_ids) % FLUSH == 0:
+                progress(len(link_ids))
             continue
         doc = split_lists(item.document)
-        assert doc.rncp is not None
+        fiche = doc.rncp
+        assert fiche is not None
         key = number_key(doc) or f"DOC-{doc.id}"
         if key in seen:
             notes.append(f"{key} appears twice in the export (the first is kept)")
             continue
-        text = json.dumps(content_json(doc), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = canonical_json(content_json(doc))
         doc_id = content_hash(text)
-        doc.__dict__["id"] = doc_id  # Document.id, computed once from the text already serialised here
-        seen[key] = doc_id
-        links.append((doc_id, source.sha256, _line(doc), now))
+        doc.__dict__["id"] = doc_id  # Document.id, computed once from the bytes already serialised here
         if doc_id in known_ids:
             unchanged += 1
         else:
-            if bad := _undecodable(text, doc):  # U+FFFD or mojibake: this fiche is left out, the export goes on
+            if bad := _undecodable(text.decode("utf-8"), doc):  # U+FFFD or mojibake: left out, the export goes on
                 notes.append(f"{key} skipped: undecodable text ({bad!r})")
-                del seen[key]
-                links.pop()
                 continue
-            rows = wh.document_rows(doc)
             last, previous = latest.get(key, (0, None))
-            version = VersionInfo(key=key, version=last + 1, valid_from=valid_from(doc, _today(reader.info)),
-                                  previous_id=previous)
-            rows["documents"] = with_version(rows["documents"], version)
-            batch.add(rows)
+            version = VersionInfo(key=key, version=last + 1, valid_from=valid_from(doc, today), previous_id=previous)
+            rncp_rows.document_row(batch, doc, version, now)
+            rncp_rows.fiche_rows(batch, doc_id, sha, fiche)
+            pending += 1
             written.append(doc_id)
             latest[key] = (last + 1, doc_id)
             known_ids.add(doc_id)
             (new_versions if previous else added).append(key)
+        seen[key] = doc_id
+        link_ids.append(doc_id)
+        link_lines.append(_line(doc))
         if item.fingerprint:
-            new_prints.append((item.fingerprint, doc_id, key, source.sha256))
-        if batch.fiches >= FLUSH:  # a statement costs ~10 ms on tables of 30,000 fiches: per batch, not per fiche
+            prints[0].append(item.fingerprint)
+            prints[1].append(doc_id)
+            prints[2].append(key)
+            line = link_lines[-1]
+            prints[3].append(None if line is None or item.start_line is None else line - item.start_line)
+        if pending >= FLUSH:  # one transaction and one statement per table for FLUSH new fiches
             with wh.transaction(con):
-                batch.flush()
-        if progress and len(links) % FLUSH == 0:
-            progress(len(links))
-    # the last batch, every fiche's source link and fingerprint (one statement each: a few bytes a fiche, held
-    # in memory meanwhile), the source, its withdrawals and its export row: committed together
+                batch.insert(con)
+            pending = 0
+        if progress and len(link_ids) % FLUSH == 0:
+            progress(len(link_ids))
+    # the last batch, every fiche's source link and fingerprint, the source, its withdrawals and its export
+    # row: committed together
     con.begin()
-    batch.flush()
-    wh.insert_rows(con, "document_sources", _LINK_COLUMNS, links, or_else="IGNORE")
-    wh.insert_rows(con, "rncp_fiche_fingerprints", _FINGERPRINT_COLUMNS, new_prints, or_else="REPLACE")
+    batch.insert(con)
+    links = ColumnBatch()[tables.DOCUMENT_SOURCES]
+    n = len(link_ids)
+    links.values.update(document_id=link_ids, source_sha256=[sha] * n, reading_order=link_lines,
+                        added_at=[now] * n, unprinted=[None] * n)
+    links.count = n
+    insert_columns(con, links, or_else="IGNORE")
+    fingerprints = ColumnBatch()[tables.RNCP_FICHE_FINGERPRINTS]
+    n = len(prints[0])
+    fingerprints.values.update(fingerprint=prints[0], document_id=prints[1], code=prints[2], source_sha256=[sha] * n,
+                               line_offset=prints[3])
+    fingerprints.count = n
+    insert_columns(con, fingerprints, or_else="REPLACE")
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
-                [source.sha256, source.path, source.format, source.size, now])
+                [sha, source.path, source.format, source.size, now])
     withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now)
     reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
     notes += list(getattr(reader, "notes", ()))
@@ -279,13 +292,13 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
         "INSERT OR REPLACE INTO rncp_exports (source_sha256, path, member, format, flux_version, series, export_date, "
         "fiches, added, unchanged, withdrawn, skipped_rs, notes, imported_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source.sha256, source.path, info.member, source.format, info.flux_version, info.series, info.export_date,
+        [sha, source.path, info.member, source.format, info.flux_version, info.series, info.export_date,
          len(seen), len(added) + len(new_versions), unchanged, len(withdrawn), reader.skipped_rs, notes, now])
     if reorder:  # numbered last + 1 above, but an export older than one imported before brings older versions
         for key in new_versions:
             order_versions(con, key)
     con.commit()
-    return ExportSummary(source.path, source.sha256, "loaded", info=info, fiches=len(seen),
+    return ExportSummary(source.path, sha, "loaded", info=info, fiches=len(seen),
                          added=len(added) + len(new_versions), new_versions=len(new_versions), unchanged=unchanged,
                          withdrawn=withdrawn, reinstated=back, skipped_rs=reader.skipped_rs, notes=tuple(notes),
                          changed_codes=tuple(new_versions), added_codes=tuple(added))

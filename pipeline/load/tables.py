@@ -414,13 +414,16 @@ RNCP_FICHE_FINGERPRINTS = Table(
     "rncp_fiche_fingerprints", "The bytes of an export's FICHE element (by fingerprint) and the document they gave: "
     "a re-import, or next week's export, skips the fiches whose fingerprint is here without re-reading them.",
     (
-        Column("fingerprint", "VARCHAR", "sha256 (32 hex digits) of the FICHE element as serialised, salted by "
-                                         "the digest of the code that reads it (a new reader version matches "
-                                         "nothing).",
+        Column("fingerprint", "VARCHAR", "sha256 (32 hex digits) of the FICHE element's raw bytes (as serialised "
+                                         "where the file has CDATA or comments), salted by the digest of the "
+                                         "code that reads it and the file's prolog (a new reader version "
+                                         "matches nothing).",
                not_null=True),
         Column("document_id", "VARCHAR", "The document (documents.id) those bytes gave.", not_null=True),
         Column("code", "VARCHAR", "RNCP/RS code of the fiche.", not_null=True),
         Column("source_sha256", "VARCHAR", "The export whose import recorded it (sources.sha256).", not_null=True),
+        Column("line_offset", "INTEGER", "Line of the fiche's reading order (its first certifier, else bloc) from "
+                                         "its <FICHE> tag: the line a known fiche's source link gets."),
     ),
     key=("fingerprint",), document_key=None,
 )
@@ -428,7 +431,8 @@ RNCP_FICHE_FINGERPRINTS = Table(
 #: columns added after schema 1 (the first of them, per table): older files get them by ALTER TABLE
 ADDED_COLUMNS = {"document_sources": "unprinted",
                  "documents": "previous_id", "cqpm_referentiels": "environment", "rncp_fiches": "active",
-                 "rncp_blocks": "code", "sources": "parent"}
+                 "rncp_blocks": "code", "sources": "parent",
+                 "rncp_fiche_fingerprints": "line_offset"}
 
 #: every table holding rows of a document, children before parents (the order deletes go in)
 DOCUMENT_TABLES = (*reversed(CQPM_TABLES[1:]), CQPM_REFERENTIELS, *reversed(RNCP_TABLES[1:]), RNCP_FICHES,

@@ -27,7 +27,8 @@ import duckdb
 
 from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.errors import PipelineError, RejectedInput, TransientError
-from pipeline.load import bulk, column_docs, tables
+from pipeline.load import bulk, column_docs, rncp_rows, tables
+from pipeline.load.columns import ColumnBatch
 from pipeline.load.versions import assign_version, order_versions, stored_version, with_version
 from pipeline.records import (
     CodedText,
@@ -668,66 +669,11 @@ def _newer_layout_rows(rows: _Rows, c: CqpmDocument) -> None:
 
 
 def _rncp_rows(rows: _Rows, r: RncpFiche) -> None:
-    reg, hist = r.registration, r.history
-    rows.add(tables.RNCP_FICHES, {
-        "code": r.code, "title": r.title, "validity": r.validity, "new_caledonia": r.new_caledonia,
-        "french_polynesia": r.french_polynesia, "registration_decision": reg.decision,
-        "registration_journal_officiel": reg.journal_officiel, "registration_effective": reg.effective,
-        "registration_end": reg.end, "awards_per_year": r.awards_per_year,
-        "history_cqpm_number": hist.cqpm_number, "history_qualification_id": hist.qualification_id,
-        "history_first_validated": hist.first_validated, "history_version_date": hist.version_date,
-        "history_category": hist.category, "active": r.active, "state": r.state, "level": r.level,
-        "objectives": r.objectives, "registration_start_of_pathways": reg.start_of_pathways,
-        "activities_raw": r.activities_raw, "capacities_raw": r.capacities_raw})
-    rows.texts(_table("rncp_certifiers"), r.certifiers)
-    for name in ("rncp_conventions", "rncp_nsf", "rncp_formacodes", "rncp_rome"):
-        rows.coded(_table(name), getattr(r, name.removeprefix("rncp_")), "label")
-    rows.coded(_table("rncp_activities"), r.activities, "text")
-    rows.coded(_table("rncp_capacities"), r.capacities, "text")
-    rows.texts(_table("rncp_jobs"), r.jobs)
-    block_capacities, competences = _table("rncp_block_capacities"), _table("rncp_block_competences")
-    for t in (tables.RNCP_BLOCKS, block_capacities, competences):
-        rows.out[t.name] = (t.names, [])
-    for k, b in enumerate(r.blocks):
-        rows.add(tables.RNCP_BLOCKS, {**_prov(k, b.prov), "number": b.number, "title": b.title, "code": b.code,
-                                      "assessment": b.assessment, "split_method": b.split_method,
-                                      "competences_raw": b.competences_raw})
-        for i, code in enumerate(b.capacities):
-            rows.add(block_capacities, {"block_ord": k, "block_number": b.number, **_prov(i, b.prov),
-                                        "capacity_code": code})
-        for i, c in enumerate(b.competences):
-            rows.add(competences, {"block_ord": k, "block_number": b.number, **_prov(i, b.prov), "code": c.code,
-                                   "text": c.text})
-    _rncp_v2_rows(rows, r)
-
-
-def _at(prov: Provenance | None, k: int) -> Provenance:
-    """A record's provenance, or its rank when the front end gave none."""
-    return prov if prov is not None else Provenance(page=None, order=k)
-
-
-def _rncp_v2_rows(rows: _Rows, r: RncpFiche) -> None:
-    """The lists of today's fiche (version 2): certifier details, access routes, statistics, continuity,
-    partners (empty on a 2017 print)."""
-    for name in ("rncp_certifier_details", "rncp_access_routes", "rncp_statistics", "rncp_continuity",
-                 "rncp_partners"):
-        rows.out[name] = (_table(name).names, [])
-    for k, c in enumerate(r.certifier_details):
-        rows.add(_table("rncp_certifier_details"), {**_prov(k, _at(c.prov, k)), "name": c.name, "siret": c.siret,
-                                                     "active": c.active})
-    for k, a in enumerate(r.access_routes):
-        rows.add(_table("rncp_access_routes"), {**_prov(k, _at(a.prov, k)), "route": a.route, "open": a.open,
-                                                 "jury": a.jury})
-    for k, st in enumerate(r.statistics):
-        rows.add(_table("rncp_statistics"), {**_prov(k, _at(st.prov, k)), "year": st.year,
-                                              "certified": st.certified, "certified_vae": st.certified_vae,
-                                              "employment_6m": st.employment_6m, "job_2y": st.job_2y})
-    links = [("replaces", c) for c in r.replaces] + [("replaced_by", c) for c in r.replaced_by]
-    for k, (direction, code) in enumerate(links):
-        rows.add(_table("rncp_continuity"), {**_prov(k, _at(None, k)), "direction": direction, "code": code})
-    for k, p in enumerate(r.partners):
-        rows.add(_table("rncp_partners"), {**_prov(k, _at(p.prov, k)), "name": p.name, "siret": p.siret,
-                                            "habilitation": p.habilitation, "state": p.state})
+    """The fiche's rows, by the one mapping of a fiche (``rncp_rows``, column by column, as the export import
+    writes them), as row tuples."""
+    batch = ColumnBatch(*tables.RNCP_TABLES)
+    rncp_rows.fiche_rows(batch, rows.head["document_id"], rows.head["source_sha256"], r)
+    rows.out.update(batch.rows())
 
 
 # ---------------------------------------------------------------------------------------------- rejections

@@ -37,6 +37,7 @@ _ANY_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>")
 _LINE_RE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _RUN_RE = re.compile(r"[ \t\u00a0]{2,}")
 _BULLET_RE = re.compile(r"([*•\-–—·▪►o])\s+(?=\S)")
+_BULLET_FIRST = frozenset("*•-–—·▪►o")
 _CODE_RE = re.compile(
     r"(?P<code>"
     r"[A-Z]\d+(?:[A-Z]\d+)+"         # A1C1
@@ -89,16 +90,18 @@ def _segments(text: str) -> tuple[list[str], str]:
         text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     text = text.strip()
     lines = [s for s in _LINE_RE.split(text) if s.strip()] if ("\n" in text or "\r" in text) else [text]
-    parts = [p.strip() for line in lines for p in _RUN_RE.split(line) if p.strip()]
+    # each part with its inner whitespace runs made one space (empty parts dropped)
+    parts = [joined for line in lines for p in _RUN_RE.split(line) if (joined := " ".join(p.split()))]
     how = "html" if was_html else "lines" if len(lines) > 1 else "space-runs"
     if how == "space-runs" and len(parts) > 1 and len(lines) > 1:
         how = "lines+space-runs"
-    return [" ".join(p.split()) for p in parts], how
+    return parts, how
 
 
 def _mark(segment: str) -> tuple[str | None, str | None, str, str | None]:
     """(marker as printed, code, text, kind) of one segment; kind "bullet:<char>" | "code:<shape>" | None."""
-    if m := _BULLET_RE.match(segment):
+    first = segment[:1]  # what each pattern can start with: most segments try neither or one of them
+    if first in _BULLET_FIRST and (m := _BULLET_RE.match(segment)):
         rest = segment[m.end():]
         inner = _CODE_RE.match(rest)
         if inner:  # "- 1.1 Réaliser": the code is the item's, the dash its bullet
@@ -106,7 +109,7 @@ def _mark(segment: str) -> tuple[str | None, str | None, str, str | None]:
             return (f"{m.group(1)} {rest[:inner.end()].rstrip()}", code, rest[inner.end():],
                     f"bullet:{m.group(1)}")
         return m.group(1), None, rest, f"bullet:{m.group(1)}"
-    if m := _CODE_RE.match(segment):
+    if (first.isdecimal() or "A" <= first <= "Z") and (m := _CODE_RE.match(segment)):
         code = m.group("code")
         return segment[:m.end()].rstrip(), code, segment[m.end():], f"code:{_shape(code)}"
     return None, None, segment, None
@@ -151,6 +154,17 @@ def split_items(text: str | None) -> Split:
     else:
         levels = [1] * len(marked)
         marking = "bullets" if bullets else "plain"
+    if max(levels) == 1:  # a flat list (most of them): every item top-level, no parent to track
+        items = [Item(text=body, marker=marker, code=code, level=1, parent=None) for marker, code, body, _ in marked]
+    else:
+        items = _nest(marked, levels)
+    if len(items) == 1:
+        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
+    return Split(tuple(items), f"{how}+{marking}")
+
+
+def _nest(marked: list[tuple[str | None, str | None, str, str | None]], levels: list[int]) -> list[Item]:
+    """The items of a list with nested levels, each with the index of the item it belongs to."""
     items: list[Item] = []
     parents: dict[int, int] = {}  # level -> index of the last item at that level
     for (marker, code, body, _), level in zip(marked, levels, strict=True):
@@ -161,14 +175,14 @@ def split_items(text: str | None) -> Split:
         parents[level] = len(items) - 1
         for deeper in [lv for lv in parents if lv > level]:
             del parents[deeper]
-    if len(items) == 1:
-        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
-    return Split(tuple(items), f"{how}+{marking}")
+    return items
 
 
 def top_level(split: Split) -> tuple[Competence, ...]:
     """The contract's list: each top-level item with its nested items inside its text (one per line, with
     their markers as printed)."""
+    if all(item.parent is None for item in split.items):  # a flat list: each item as it is
+        return tuple(Competence(text=item.text, code=item.code) for item in split.items)
     out: list[Competence] = []
     children: dict[int, list[int]] = {}
     for k, item in enumerate(split.items):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +16,8 @@ from pipeline.records import FileOutcome, Source
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = wh.connect(tmp_path / "w.duckdb")
+def con(tmp_path: Path, new_warehouse: Callable[[Path], Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(new_warehouse(tmp_path / "w.duckdb"))
     yield c
     c.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -37,8 +37,8 @@ RNCP_V2 = RNCP_PAIR / "v2.lo-landscape-hrules.pdf"
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = wh.connect(tmp_path / "w.duckdb")
+def con(tmp_path: Path, new_warehouse: Callable[[Path], Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(new_warehouse(tmp_path / "w.duckdb"))
     yield c
     c.close()
 

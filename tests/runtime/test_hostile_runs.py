@@ -48,7 +48,8 @@ def rows(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # tables as wide as the temporary paths they show (longer under xdist: .../popen-gw0/...)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400"}
     env.pop("PREFECT_API_URL", None)
     return subprocess.run([sys.executable, "-m", "refpipe.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)

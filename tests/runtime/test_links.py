@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ def doc(path: Path) -> Document:
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = wh.connect(tmp_path / "w.duckdb")
+def con(tmp_path: Path, new_warehouse: Callable[[Path], Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(new_warehouse(tmp_path / "w.duckdb"))
     yield c
     c.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -62,8 +62,8 @@ def documents(paths: list[Path]) -> list[Document]:
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = wh.connect(tmp_path / "w.duckdb")
+def con(tmp_path: Path, new_warehouse: Callable[[Path], Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = wh.connect(new_warehouse(tmp_path / "w.duckdb"))
     yield c
     c.close()
 
