@@ -36,11 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
-import pypdfium2 as pdfium
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bare_passes import bare_pdfium, bare_plumber  # noqa: E402
 
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.extract import source_of  # noqa: E402
@@ -49,28 +48,6 @@ from pipeline.parse import extract_document  # noqa: E402
 
 DEFAULT = sorted((ROOT / "tests/fixtures/pdf").glob("*.pdf")) + sorted(
     (ROOT / "tests/fixtures/versions").glob("*/*.pdf"))
-
-
-def bare_plumber(path: Path) -> int:
-    with pdfplumber.open(path) as pdf:
-        for page in pdf.pages:
-            page.extract_words()
-            page.close()
-        return len(pdf.pages)
-
-
-def bare_pdfium(path: Path) -> int:
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            text = page.get_textpage()
-            text.get_text_range()
-            text.close()
-            page.close()
-        return len(pdf)
-    finally:
-        pdf.close()
 
 
 def front_end(backend: str) -> Callable[[Path], int]:

@@ -85,34 +85,21 @@ def _cpu() -> float:
 
 
 def child_bare_plumber(inbox: str) -> dict[str, Any]:
-    import pdfplumber
+    from bare_passes import bare_plumber
 
-    started, cpu, pages = time.perf_counter(), _cpu(), 0
-    for path in sorted(Path(inbox).iterdir()):
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_words()
-                page.close()
-            pages += len(pdf.pages)
-    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
+    return _bare(bare_plumber, inbox)
 
 
 def child_bare_pdfium(inbox: str) -> dict[str, Any]:
-    import pypdfium2 as pdfium
+    from bare_passes import bare_pdfium
 
+    return _bare(bare_pdfium, inbox)
+
+
+def _bare(one: Callable[[Path], int], inbox: str) -> dict[str, Any]:
     started, cpu, pages = time.perf_counter(), _cpu(), 0
     for path in sorted(Path(inbox).iterdir()):
-        pdf = pdfium.PdfDocument(path)
-        try:
-            for i in range(len(pdf)):
-                page = pdf[i]
-                text = page.get_textpage()
-                text.get_text_range()
-                text.close()
-                page.close()
-                pages += 1
-        finally:
-            pdf.close()
+        pages += one(path)
     return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
 
 
