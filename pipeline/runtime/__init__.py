@@ -65,8 +65,10 @@ Discovered = Callable[[int], None]
 T_co = TypeVar("T_co", covariant=True)
 
 #: files per extraction / load call at most: fewer task runs (an orchestrator's cost per task is paid in
-#: this process, ~50 ms of CPU with Prefect), while a batch still spreads over the workers
-CHUNK_MAX = 16
+#: this process, ~50 ms of CPU with Prefect, and in the Prefect server, on the same cores as the extraction
+#: processes), while a batch still spreads over the workers (chunks shrink towards the end).  16 → 64: 1,000
+#: files on 2 workers 34 → 32 s, the speed-up over 1 worker 1.58-1.69 → 1.78 × (benchmarks/README.md)
+CHUNK_MAX = 64
 #: files per call at least (but the last): a task of one file would spend a sixth of its CPU on Prefect
 CHUNK_MIN = 2
 
