@@ -491,7 +491,7 @@ class ExportReader:
         fed: deque[tuple[str, int, tuple[str, str, int | None] | None]] = deque()  # the fiches fed whole
         state = _RawState(salt)
         for data, whole in _pieces(stream):
-            if whole and state.raw and _plain(data):
+            if whole and state.raw and _plain(data) and _FICHE_TAG.search(data, 1) is None:
                 fp = state.fingerprint(data) if known is not None else ""
                 hit = known.get(fp) if known is not None else None
                 fed.append((fp, state.line, hit))
@@ -560,6 +560,8 @@ class ExportReader:
 
 _FICHE_OPEN = re.compile(rb"<FICHE[\s>]")
 _FICHE_CLOSE = b"</FICHE>"
+#: another FICHE tag inside a cut (an end tag written ``</FICHE >`` was missed): not one fiche, read as it is
+_FICHE_TAG = re.compile(rb"<FICHE[\s>/]")
 _CHUNK = 1 << 20
 
 

@@ -97,3 +97,19 @@ def test_placeholders_keep_lines_and_columns() -> None:
         ph = export_xml._placeholder(data)
         assert ph.count(b"\n") == data.count(b"\n")
         assert len(ph) - ph.rfind(b"\n") == len(data) - data.rfind(b"\n")
+
+
+def test_an_end_tag_the_cut_misses_does_not_merge_two_fiches(tmp_path: Path) -> None:
+    """``</FICHE >`` is a legal end tag the byte cut does not see: the cut then spans two fiches, which must
+    not be taken for one (a known placeholder would hide the second)."""
+    xml = _xml(WEEK1).replace(b"</FICHE>", b"</FICHE >", 1)
+    odd = tmp_path / "export_fiches_RNCP_V4_1_2026-11-24.xml"
+    odd.write_bytes(xml)
+    con = wh.connect(tmp_path / "w.duckdb")
+    try:
+        first = import_export(odd, con)
+        again = import_export(odd, con, force=True)
+        assert first.fiches == again.fiches == 300
+        assert again.unchanged == 300 and again.added == 0
+    finally:
+        con.close()
