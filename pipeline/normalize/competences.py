@@ -158,9 +158,35 @@ def split_items(text: str | None) -> Split:
     marked, how = _marked(text)
     if not marked:
         return Split((), "empty")
+    levels, marking = _levels(marked)
+    if levels is None:  # a flat list (most of them): every item top-level, no parent to track
+        items = [Item(body, marker or None, inner or code or None, 1, None)
+                 for marker, _, inner, code, body in marked]
+    else:
+        items = _nest(marked, levels)
+    return Split(tuple(items), _method(how, marking, len(items)))
+
+
+def split_list(text: str | None) -> tuple[tuple[Competence, ...], str]:
+    """``top_level(split_items(text))`` and the split's method; a flat list's entries are made from its segments
+    directly (no ``Item`` in between: an import splits ~40 lists a fiche)."""
+    if text is None or not text.strip():
+        return (), "empty"
+    marked, how = _marked(text)
+    if not marked:
+        return (), "empty"
+    levels, marking = _levels(marked)
+    if levels is None:
+        return (tuple(Competence(body, inner or code or None) for _, _, inner, code, body in marked),
+                _method(how, marking, len(marked)))
+    items = _nest(marked, levels)
+    return top_level(Split(tuple(items), "")), _method(how, marking, len(items))
+
+
+def _levels(marked: list[Marked]) -> tuple[list[int] | None, str]:
+    """Each item's level (None: all top-level) and how the items are marked."""
     bullets = [b for _, b, _, _, _ in marked if b]
     codes = [c for _, _, _, c, _ in marked if c]  # codes of segments without a bullet
-    levels: list[int] = []
     if bullets and len(set(bullets)) > 1:
         first = next(b for b in bullets if b != "o") if any(b != "o" for b in bullets) else bullets[0]
         levels = [2 if b and b != first else 1 for _, b, _, _, _ in marked]
@@ -170,15 +196,14 @@ def split_items(text: str | None) -> Split:
         levels = [_depth(c) - top + 1 if c else 1 for _, _, _, c, _ in marked]
         marking = "nested-numbering" if max(levels) > 1 else "numbering"
     else:
-        marking = "bullets" if bullets else "plain"
-    if not levels or max(levels) == 1:  # a flat list (most of them): every item top-level, no parent to track
-        items = [Item(body, marker or None, inner or code or None, 1, None)
-                 for marker, _, inner, code, body in marked]
-    else:
-        items = _nest(marked, levels)
-    if len(items) == 1:
-        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
-    return Split(tuple(items), f"{how}+{marking}")
+        return None, "bullets" if bullets else "plain"
+    return (levels if max(levels) > 1 else None), marking
+
+
+def _method(how: str, marking: str, items: int) -> str:
+    if items == 1:
+        return "single" if how == "space-runs" else f"{how}+single"
+    return f"{how}+{marking}"
 
 
 def _nest(marked: list[Marked], levels: list[int]) -> list[Item]:

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize.competences import _SEGMENT_RE, _mark, _segments, decode_rich_text, split_items, top_level
+from pipeline.normalize.competences import (
+    _SEGMENT_RE,
+    _mark,
+    _segments,
+    decode_rich_text,
+    split_items,
+    split_list,
+    top_level,
+)
 
 SHAPES = [  # (text as the export writes it, method, top-level items, codes)
     ("* Configurer le banc      o relever les consignes            o choisir les capteurs      * Lancer l'essai"
@@ -115,3 +123,14 @@ def test_one_pattern_marks_a_plain_text_as_the_segment_by_segment_path(text: str
     plain = text.replace("\u00a0", " ").strip()
     assume(plain)
     assert _SEGMENT_RE.findall(plain) == [_mark(s) for s in _segments(text)[0]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from([s[0] for s in SHAPES]), MARKISH,
+                 st.lists(st.tuples(st.one_of(RUNS, SEP), st.one_of(MARKED, ITEM)), min_size=1, max_size=6).map(
+                     lambda parts: "".join(sep + item for sep, item in parts))))
+def test_the_contract_list_is_the_top_level_of_the_split(text: str) -> None:
+    """``split_list`` (what an import calls) builds a flat list's entries without items: the same entries and
+    method as ``top_level(split_items(text))``."""
+    split = split_items(text)
+    assert split_list(text) == (top_level(split), split.method)
