@@ -599,8 +599,9 @@ def _pieces(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 
 def _plain(data: bytes) -> bool:
-    """No comment, CDATA, DOCTYPE or processing instruction inside: where a ``</FICHE>`` could hide."""
-    return b"<!" not in data and b"<?" not in data
+    """No comment, CDATA, DOCTYPE or processing instruction inside: where a ``</FICHE>`` could hide.  The rare
+    ``!`` and ``?`` are looked for first: a search for ``<!`` stops at every ``<`` of the fiche (~20× slower)."""
+    return not ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data))
 
 
 def _placeholder(data: bytes) -> bytes:
