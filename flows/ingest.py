@@ -5,8 +5,8 @@ flow itself (one writer, in order: a task run per chunk would only add orchestra
 extractions use). Each task is a one-call wrapper around a ``pipeline.runtime`` function; the scheduling (skip
 known bytes, extract in parallel, load in order, links, run record) is ``ingest_paths``' own, the same code a
 one-off ``refpipe ingest`` runs in process. The flow is what scheduled and deployed runs use (the Prefect UI
-shows its tasks), and what ``--dask`` needs: the extract tasks then run on a Dask cluster through ``prefect-
-dask``'s ``DaskTaskRunner`` (``pip install 'refpipe[dask]'``).
+shows its tasks), and what ``--dask`` needs: the extract tasks then run on a Dask cluster through
+``prefect-dask``'s ``DaskTaskRunner`` (``pip install 'refpipe[dask]'``).
 
 ``run_ingest`` picks the task runner (``--workers``, ``--dask``) and runs the flow.
 
