@@ -113,10 +113,11 @@ PASSES: dict[str, Callable[[Path], int]] = {
     "document (default backend)": document, "bare pdfplumber": bare_plumber, "bare pypdfium2": bare_pdfium}
 
 
-def serve(repeat: int, paths: list[Path]) -> None:
-    """A front-end worker: warm up, say ready, wait for the start, run ``repeat`` passes, print wall and CPU."""
+def serve(repeat: int, warm: bool, paths: list[Path]) -> None:
+    """A front-end worker: warm up (if ``warm``), say ready, wait for the start, run ``repeat`` passes, print
+    wall and CPU."""
     run = front_end("pdfium")
-    for p in paths:
+    for p in paths if warm else ():
         run(p)
     print("ready", flush=True)
     sys.stdin.readline()
@@ -125,10 +126,11 @@ def serve(repeat: int, paths: list[Path]) -> None:
     print(time.perf_counter() - wall, time.process_time() - cpu, pages, flush=True)
 
 
-def on_workers(paths: list[Path], workers: int, repeat: int) -> tuple[float, float, int]:
-    """Wall seconds from a common start to the last of ``workers`` front-end processes' end, their CPU, pages."""
+def on_workers(paths: list[Path], workers: int, repeat: int, warm: bool = True) -> tuple[float, float, int]:
+    """Wall seconds from a common start to the last of ``workers`` front-end processes' end, their CPU, pages.
+    (``bench_user.py`` calls it too, without the warm-up pass, on its corpus.)"""
     shares = [paths[i::workers] for i in range(workers)]
-    procs = [subprocess.Popen([sys.executable, __file__, "--serve", str(repeat), *map(str, share)],
+    procs = [subprocess.Popen([sys.executable, __file__, "--serve", str(repeat), str(int(warm)), *map(str, share)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for share in shares]
     try:
         for proc in procs:
@@ -168,7 +170,7 @@ def speed_up(paths: list[Path], rounds: int, repeat: int) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--serve"]:
-        serve(int(argv[1]), [Path(p) for p in argv[2:]])
+        serve(int(argv[1]), argv[2] == "1", [Path(p) for p in argv[3:]])
         return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pdfs", nargs="*", type=Path)
