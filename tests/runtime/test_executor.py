@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.limits import Limits
-from pipeline.records import Rejection, SourceFile
+from pipeline.records import Document, Rejection, SourceFile
 from pipeline.runtime import executor
 from pipeline.runtime.batch import discover
 from pipeline.runtime.executor import Worker, extract_batch, pack
@@ -58,16 +58,21 @@ def _sources(tmp_path: Path, contents: list[bytes]) -> list[SourceFile]:
     return found
 
 
+def _rejections(results: list[Document | Rejection]) -> list[Rejection]:
+    assert all(isinstance(r, Rejection) for r in results)  # what _fake_extract answers
+    return [r for r in results if isinstance(r, Rejection)]
+
+
 def test_a_batch_sends_again_the_call_lost_with_a_child_killed_at_the_time_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
     sources = _sources(tmp_path, [b"first", b"hang", b"after the hang", b"last"])
     try:
-        got = extract_batch(sources, Limits(seconds=2))
+        got = _rejections(extract_batch(sources, Limits(seconds=2)))
     finally:
         executor.shutdown()
     assert [Path(r.path).name for r in got] == ["0.txt", "1.txt", "2.txt", "3.txt"]
-    reasons = [r.reason for r in got if isinstance(r, Rejection)]
+    reasons = [r.reason for r in got]
     assert reasons[1].endswith("over the per-document time limit (raise it with --time-limit or "
                                "REFPIPE_TIME_LIMIT)"), reasons[1]
     readers = [reason.rsplit(" ", 1)[1] for reason in (reasons[0], reasons[2], reasons[3])]
@@ -79,7 +84,7 @@ def test_a_child_dying_on_a_file_is_that_files_rejection_not_the_next_ones(
     monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
     sources = _sources(tmp_path, [b"first", b"die", b"after the crash"])
     try:
-        got = extract_batch(sources, Limits(seconds=30))
+        got = _rejections(extract_batch(sources, Limits(seconds=30)))
     finally:
         executor.shutdown()
     assert [Path(r.path).name for r in got] == ["0.txt", "1.txt", "2.txt"]
