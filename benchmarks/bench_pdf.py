@@ -1,6 +1,7 @@
 """PDF front end throughput in one process, both backends against the bare library passes (not a test).
 
-    .venv/bin/python benchmarks/bench_pdf.py [PDF ...] [--rounds N]
+    taskset -c 0 .venv/bin/python benchmarks/bench_pdf.py [PDF ...] [--rounds N]
+    .venv/bin/python benchmarks/bench_pdf.py --only-workers --rounds 5   # front end on 2 workers: 2 free cores
 
 For the same PDFs (by default tests/fixtures/pdf/*.pdf and the version pairs), each round times, one
 after the other (interleaved A/B rounds; the median of the rounds is reported), CPU time of this process:
@@ -23,6 +24,12 @@ of the rounds, timers around the front end's steps; the pdfplumber front end sha
 * ``pages``: the rest: opening the document, loading each page and its text page (pdfium's own
   parsing), reading lines, rects and images, closing.
 
+With ``--workers 2`` (run it without ``taskset``: it needs two cores) it also measures the **front end on 2
+workers**: the pdfium front end over the same PDFs (each ``--repeat`` times) in one process, then split
+between two processes (files dealt alternately, so each gets half the pages), each started, imported and
+warmed up before a common start; wall time from the start to the last process's end, interleaved rounds,
+median.  Printed: the speed-up 1 worker / 2 workers (issue 16's target: >= 1.8) and the CPU each used.
+
 ``bench_user.py`` measures what a user runs end to end.
 """
 
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -105,12 +113,77 @@ PASSES: dict[str, Callable[[Path], int]] = {
     "document (default backend)": document, "bare pdfplumber": bare_plumber, "bare pypdfium2": bare_pdfium}
 
 
+def serve(repeat: int, warm: bool, paths: list[Path]) -> None:
+    """A front-end worker: warm up (if ``warm``), say ready, wait for the start, run ``repeat`` passes, print
+    wall and CPU."""
+    run = front_end("pdfium")
+    for p in paths if warm else ():
+        run(p)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    wall, cpu = time.perf_counter(), time.process_time()
+    pages = sum(run(p) for _ in range(repeat) for p in paths)
+    print(time.perf_counter() - wall, time.process_time() - cpu, pages, flush=True)
+
+
+def on_workers(paths: list[Path], workers: int, repeat: int, warm: bool = True) -> tuple[float, float, int]:
+    """Wall seconds from a common start to the last of ``workers`` front-end processes' end, their CPU, pages.
+    (``bench_user.py`` calls it too, without the warm-up pass, on its corpus.)"""
+    shares = [paths[i::workers] for i in range(workers)]
+    procs = [subprocess.Popen([sys.executable, __file__, "--serve", str(repeat), str(int(warm)), *map(str, share)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for share in shares]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        start = time.perf_counter()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        answers = []
+        for proc in procs:
+            assert proc.stdout is not None
+            answers.append(proc.stdout.readline().split())
+        wall = time.perf_counter() - start
+    finally:
+        for proc in procs:
+            proc.wait()
+    return wall, sum(float(a[1]) for a in answers), sum(int(a[2]) for a in answers)
+
+
+def speed_up(paths: list[Path], rounds: int, repeat: int) -> None:
+    """The front end on 2 workers against 1 (wall time, interleaved rounds)."""
+    import os
+
+    one: list[tuple[float, float, int]] = []
+    two: list[tuple[float, float, int]] = []
+    for r in range(rounds):
+        one.append(on_workers(paths, 1, repeat))
+        two.append(on_workers(paths, 2, repeat))
+        print(f"  round {r + 1}/{rounds}: 1 worker {one[-1][0]:.2f} s wall ({one[-1][1]:.2f} s CPU), "
+              f"2 workers {two[-1][0]:.2f} s wall ({two[-1][1]:.2f} s CPU), load average {os.getloadavg()[0]:.1f}",
+              flush=True)
+    w1, w2 = statistics.median(w for w, _, _ in one), statistics.median(w for w, _, _ in two)
+    print(f"front end pdfium on 2 workers: {one[0][2]} pages, 1 worker {w1:.2f} s, 2 workers {w2:.2f} s wall "
+          f"(medians of {rounds}): {w1 / w2:.2f}x (target >= 1.8; meaningful only on an otherwise idle machine)")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--serve"]:
+        serve(int(argv[1]), argv[2] == "1", [Path(p) for p in argv[3:]])
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pdfs", nargs="*", type=Path)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                    help="2: also time the front end on 2 worker processes against 1 (needs two free cores)")
+    ap.add_argument("--repeat", type=int, default=10, help="passes over the PDFs in each 1-/2-worker run")
+    ap.add_argument("--only-workers", action="store_true", help="time only the front end on 1 and 2 workers")
     args = ap.parse_args(argv)
     paths = args.pdfs or DEFAULT
+    if args.only_workers:
+        speed_up(paths, args.rounds, args.repeat)
+        return 0
     for p in paths:  # warm-up: imports, caches, lazy loads
         for run in PASSES.values():
             run(p)
@@ -138,6 +211,8 @@ def main(argv: list[str]) -> int:
     parts = {stage: 1000 * statistics.median(ts) / pages for stage, ts in stages.items()}
     print(f"front end pdfium per page (median of {args.rounds} rounds, with timers): "
           + ", ".join(f"{stage} {ms:.2f}" for stage, ms in parts.items()) + f" = {sum(parts.values()):.2f} ms")
+    if args.workers == 2:
+        speed_up(paths, args.rounds, args.repeat)
     return 0
 
 

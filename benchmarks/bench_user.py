@@ -7,6 +7,8 @@ pdfplumber pass, ~8 min, for the speed-up and memory targets alone):
 
     .venv/bin/python benchmarks/bench_user.py --sizes 100 1000 --only targets --rounds 2 --rounds-large 2
 
+(``--only workers``: the pdfium front end on 1 and on 2 workers alone, ~3 min at N = 1000.)
+
 For each corpus size N (``build_corpus.py``: N distinct PDFs made from the 15 fixture PDFs) it measures,
 each in a fresh process, in interleaved rounds (one of each per round, the median reported):
 
@@ -14,6 +16,8 @@ each in a fresh process, in interleaved rounds (one of each per round, the media
 * ``bare pypdfium2``: ``pypdfium2.PdfDocument`` + the page's text (``get_textpage().get_text_range()``);
 * ``front end pdfium`` / ``front end pdfplumber``: ``pipeline.extract.pdf.extract_pdf`` (PDF bytes ->
   ``Layout``: reading, tables, furniture, paragraphs) with each backend, in one process;
+* ``front end pdfium, 2 workers``: the same pass with the files dealt alternately to two processes, each
+  imported before a common start (``bench_pdf.on_workers``): wall from that start to the last one's end;
 * ``refpipe ingest -j 1`` and ``-j 2``: the command a user types, into a fresh warehouse, with a Prefect
   server already running (``PREFECT_API_URL``, as under ``refpipe serve``; started once by this script),
   so it runs as the Prefect flow; ``refpipe ingest -j 1, one-off``: the same without ``PREFECT_API_URL``,
@@ -31,6 +35,7 @@ issue sets them on; smaller corpora are shown without a verdict) and the load av
 
 * ``refpipe ingest -j 1`` wall / bare pdfplumber wall  (target <= 0.5);
 * front end pdfplumber CPU / front end pdfium CPU       (target >= 8);
+* front end pdfium, 1 worker / 2 workers (wall of the pass)  (target >= 1.8);
 * ``refpipe ingest`` -j 1 wall / -j 2 wall              (target >= 1.8; the rounds interleave them);
 * peak RSS of the ingest process tree at the largest N / at the smallest (target within +15 %).
 
@@ -70,7 +75,8 @@ TARGET_RSS_GROWTH = 0.15
 #: ``--only`` groups: the measurements each names
 GROUPS: dict[str, tuple[str, ...]] = {
     "plumber": ("bare pdfplumber",), "pdfium": ("bare pypdfium2",),
-    "front-end": ("front end pdfium", "front end pdfplumber"),
+    "front-end": ("front end pdfium", "front end pdfplumber", "front end pdfium, 2 workers"),
+    "workers": ("front end pdfium", "front end pdfium, 2 workers"),
     "ingest": ("refpipe ingest -j 1", "refpipe ingest -j 2"), "one-off": ("refpipe ingest -j 1, one-off",),
     "targets": ("bare pdfplumber", "refpipe ingest -j 1", "refpipe ingest -j 2"),
 }
@@ -112,6 +118,16 @@ def child_front_end(backend: str, inbox: str) -> dict[str, Any]:
         data = path.read_bytes()
         pages += extract_pdf(path, data, source_of(path, data, "pdf"), backend=backend).source.pages or 0
     return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "pages": pages}
+
+
+def child_front_end_workers(workers: str, inbox: str) -> dict[str, Any]:
+    """The pdfium front end over the corpus split between ``workers`` processes (``bench_pdf.on_workers``:
+    files dealt alternately, each process imported before a common start): wall from the start to the last
+    end, and their CPU."""
+    from bench_pdf import on_workers
+
+    seconds, cpu, pages = on_workers(sorted(Path(inbox).iterdir()), int(workers), repeat=1, warm=False)
+    return {"seconds": seconds, "cpu": cpu, "pages": pages}
 
 
 def child_ingest(inbox: str, warehouse: str, workers: str, spawned: str) -> dict[str, Any]:
@@ -164,7 +180,7 @@ def child_ingest(inbox: str, warehouse: str, workers: str, spawned: str) -> dict
 
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "bare_plumber": child_bare_plumber, "bare_pdfium": child_bare_pdfium, "front_end": child_front_end,
-    "ingest": child_ingest}
+    "front_end_workers": child_front_end_workers, "ingest": child_ingest}
 
 
 # ---------------------------------------------------------------------------------------------- parent
@@ -243,7 +259,8 @@ def main(argv: list[str]) -> int:
                          "passes of a large corpus take long on a busy machine; their ratios use the smaller N)")
     ap.add_argument("--only", nargs="+", choices=sorted(GROUPS), default=None,
                     help="measure only these (default: all): 'targets' = the bare pdfplumber pass and refpipe "
-                         "ingest -j 1 and -j 2, what the ingest targets need; 'ingest' = the two ingest runs alone")
+                         "ingest -j 1 and -j 2, what the ingest targets need; 'ingest' = the two ingest runs alone; "
+                         "'workers' = the pdfium front end on 1 and on 2 workers")
     ap.add_argument("--keep", type=Path, default=None)
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="refpipe-bench-user-"))
@@ -271,6 +288,7 @@ def main(argv: list[str]) -> int:
                 ("bare pdfplumber", ("bare_plumber", str(inbox))),
                 ("bare pypdfium2", ("bare_pdfium", str(inbox))),
                 ("front end pdfium", ("front_end", "pdfium", str(inbox))),
+                ("front end pdfium, 2 workers", ("front_end_workers", "2", str(inbox))),
                 ("refpipe ingest -j 1", ("ingest", str(inbox), "", "1")),
                 ("refpipe ingest -j 2", ("ingest", str(inbox), "", "2")),
                 ("refpipe ingest -j 1, one-off", ("ingest", str(inbox), "", "1", "one-off")),
@@ -380,6 +398,11 @@ def print_targets(summary: dict[int, dict[str, Any]]) -> None:
         if "front end pdfium" in s:
             print(f"N = {n}: front end pdfium CPU per page: "
                   f"{1000 * s['front end pdfium']['inner_cpu'] / max(1, s['pages']):.1f} ms")
+        if "front end pdfium" in s and "front end pdfium, 2 workers" in s:
+            speed = s["front end pdfium"]["inner"] / s["front end pdfium, 2 workers"]["inner"]
+            print(f"N = {n}: front end pdfium, 1 worker / 2 workers (wall of the pass): {speed:.2f}x  "
+                  f"(target >= {TARGET_SPEEDUP})  {verdict(speed >= TARGET_SPEEDUP, n)}   "
+                  f"[load average {s['front end pdfium']['load']:.1f}: meaningful only on an otherwise idle machine]")
         if ingest1 and ingest2:
             speed = ingest1["wall"] / ingest2["wall"]
             print(f"N = {n}: refpipe ingest -j 1 / -j 2 (wall): {speed:.2f}x  (target >= {TARGET_SPEEDUP})  "

@@ -1,10 +1,12 @@
 """The ingestion flow: ``pipeline.runtime.ingest_paths`` with its stages as Prefect tasks.
 
-Each task is a one-call wrapper around a ``pipeline.runtime`` function; the scheduling (skip known
-bytes, extract in parallel, load in order, links, run record) is ``ingest_paths``' own, the same code a
-one-off ``refpipe ingest`` runs in process.  The flow is what scheduled and deployed runs use (the
-Prefect UI shows its tasks), and what ``--dask`` needs: the extract tasks then run on a Dask cluster
-through ``prefect-dask``'s ``DaskTaskRunner`` (``pip install 'refpipe[dask]'``).
+The tasks are ``extract`` (one per chunk of files), ``link`` and ``record-run``; the loads are called by the
+flow itself (one writer, in order: a task run per chunk would only add orchestration CPU on the cores the
+extractions use). Each task is a one-call wrapper around a ``pipeline.runtime`` function; the scheduling (skip
+known bytes, extract in parallel, load in order, links, run record) is ``ingest_paths``' own, the same code a
+one-off ``refpipe ingest`` runs in process. The flow is what scheduled and deployed runs use (the Prefect UI
+shows its tasks), and what ``--dask`` needs: the extract tasks then run on a Dask cluster through
+``prefect-dask``'s ``DaskTaskRunner`` (``pip install 'refpipe[dask]'``).
 
 ``run_ingest`` picks the task runner (``--workers``, ``--dask``) and runs the flow.
 
@@ -27,7 +29,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from flows import orphans
 from flows.report import ARTIFACT_KEY, TABLE_KEY, RunReport, new_versions
@@ -71,11 +72,6 @@ def extract_task(sources: list[SourceFile], limits: Limits) -> list[Extracted]:
     return runtime.extract_chunk(sources, limits)
 
 
-@task(name="load", cache_policy=NO_CACHE)
-def load_task(items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
-    return runtime.load_chunk(items, warehouse)
-
-
 @task(name="link", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def link_task(warehouse: str) -> RecomputeSummary:
     return runtime.link(warehouse)
@@ -93,10 +89,10 @@ class PrefectStages:
         return extract_task.submit(sources, limits)
 
     def load(self, items: list[tuple[SourceFile, Extracted]], warehouse: str) -> list[FileOutcome]:
-        # quoted: Prefect would otherwise walk every object of every document, several times, looking for
-        # futures to track (1.7 ms of CPU per document and walk on the fixture documents)
-        quoted: Any = quote(items)  # the task receives the list itself
-        return load_task(quoted, warehouse)
+        # called by the flow itself, not as a task: a task run costs ~4 ms of CPU here and ~20 ms in the
+        # Prefect server, on the cores the extraction processes need, once per chunk (benchmarks/README.md,
+        # "Fewer task runs"); the loads show in the flow run's logs, one line per file
+        return runtime.load_chunk(items, warehouse)
 
     def link(self, warehouse: str) -> RecomputeSummary:
         return link_task(warehouse)

@@ -64,13 +64,14 @@ Progress = Callable[[FileOutcome], None]
 Discovered = Callable[[int], None]
 T_co = TypeVar("T_co", covariant=True)
 
-#: files per extraction / load call at most: fewer task runs (an orchestrator's cost per task is paid in
-#: this process, ~50 ms of CPU with Prefect, and in the Prefect server, on the same cores as the extraction
+#: files per extraction call at most: fewer task runs (an orchestrator's cost per task is paid in this
+#: process, ~4 ms of CPU with Prefect, and ~20 ms in the Prefect server, on the same cores as the extraction
 #: processes), while a batch still spreads over the workers (chunks shrink towards the end).  16 → 64: 1,000
 #: files on 2 workers 34 → 32 s, the speed-up over 1 worker 1.58-1.69 → 1.78 × (benchmarks/README.md)
 CHUNK_MAX = 64
-#: files per call at least (but the last): a task of one file would spend a sixth of its CPU on Prefect
-CHUNK_MIN = 2
+#: files per call at least (but the last): a chunk of 4 is ~0.2 s of work, so the workers still end within
+#: ~0.2 s of each other, without the tail of 2-file task runs (each costing the server ~20 ms) of a smaller one
+CHUNK_MIN = 4
 
 
 class Pending(Protocol[T_co]):
@@ -233,9 +234,9 @@ _EXPORT = object()  # an open-data export (thousands of fiches): streamed by thi
 
 def chunk_size(files: int, workers: int) -> int:
     """Files in the next chunk when ``files`` are still to extract: at most ``CHUNK_MAX``, and fewer towards
-    the end (at least 3 chunks per worker for what is left, down to ``CHUNK_MIN``), so that the workers
-    finish together."""
-    return min(files, max(CHUNK_MIN, min(CHUNK_MAX, files // (3 * workers))))
+    the end (at least 2 chunks per worker for what is left, as many as may be in flight, down to
+    ``CHUNK_MIN``), so that the workers finish together."""
+    return min(files, max(CHUNK_MIN, min(CHUNK_MAX, files // (2 * workers))))
 
 
 def _in_order(sources: list[SourceFile], known: dict[str, Known], warehouse: str, options: IngestOptions,

@@ -14,7 +14,9 @@ read") and sends those bytes to the child: the bytes parsed are the bytes hashed
 
 The child is started once and reused (its start and imports are paid once per run, not per file);
 what each file costs is pickling its ``Document`` back, within the noise of parsing it (figures in
-benchmarks/README.md, "Design figures").  The child is a plain ``python -c`` process (not
+benchmarks/README.md, "Design figures").  A batch (``extract_batch``: the files of one task) is
+pipelined: the next file is read here and sent while the child parses the current one, so the child
+never waits for this process between files.  The child is a plain ``python -c`` process (not
 ``multiprocessing``'s spawn or fork): it never re-imports the parent's ``__main__`` (the CLI, pytest,
 Prefect's engine) and never inherits the parent's threads or locks.  It gets the parent's ``sys.path``
 and exits when the parent's end of the pipe closes (the parent died).
@@ -37,8 +39,10 @@ import pickle
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,14 +65,26 @@ class WorkerDied(Exception):
     """The child process ended without answering (killed, crashed)."""
 
 
+#: bytes the pipe to a child is asked to hold (Linux: F_SETPIPE_SZ; 1 MiB is the default most an unprivileged
+#: process may ask): a call that fits can be sent while the child still works on the one before
+PIPE_BYTES = 1 << 20
+
+
 class Worker:
-    """One child process running calls one at a time; killed and replaced when a call overruns."""
+    """One child process running calls one at a time; killed and replaced when a call overruns.
+
+    ``call`` sends a call and waits for its answer.  ``send`` and ``receive`` split it, so that a caller can
+    send the next call while the child still works on the current one (``extract_batch``): the child then
+    starts it as soon as it has answered, without waiting for this process to read the answer and send
+    again.  Only a call that fits in the pipe (``room``) may be sent ahead: this process never blocks
+    writing while the child blocks writing its answer.  The answers come back in the order of the calls."""
 
     def __init__(self, start_timeout: float = 60.0) -> None:
         self.start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._send: Connection | None = None
         self._recv: Connection | None = None
+        self._room = 0  # bytes the pipe to the child holds (0: unknown, never send ahead)
 
     @property
     def pid(self) -> int | None:
@@ -86,6 +102,7 @@ class Worker:
             os.close(to_child_r)
             os.close(from_child_w)
         self._send, self._recv = Connection(to_child_w, readable=False), Connection(from_child_r, writable=False)
+        self._room = _widen_pipe(to_child_w)
         self._send.send(list(sys.path))
         if not self._recv.poll(self.start_timeout):
             self.kill()
@@ -94,23 +111,38 @@ class Worker:
 
     def call(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """``fn(*args)`` in the child (both picklable); its exception is raised here.  ``timeout`` None: wait."""
+        self.send(pack(fn, *args))
+        result: T = self.receive(timeout)
+        return result
+
+    def send(self, call: bytes) -> None:
+        """Send a ``pack``ed call (starting a child if there is none); its answer is ``receive``d later."""
         if self._proc is None or self._proc.poll() is not None:
             self.kill()
             self._start()
-        assert self._send is not None and self._recv is not None
+        assert self._send is not None
         try:
-            self._send.send((fn, args))
+            self._send.send_bytes(call)
         except (BrokenPipeError, OSError) as exc:
             self.kill()
             raise WorkerDied(f"the extraction process is gone ({exc})") from exc
+
+    def room(self) -> int:
+        """The size of a ``pack``ed call that may be sent while the child works on another (0: none)."""
+        return self._room - 1024 if self._proc is not None and self._room else 0  # the length header, margin
+
+    def receive(self, timeout: float | None = None) -> Any:
+        """The answer to the oldest call sent and not yet answered; its exception is raised here.  The child is
+        killed when it does not answer within ``timeout`` seconds (None: wait) or dies."""
+        if self._recv is None:
+            raise WorkerDied("the extraction process is gone (killed before it answered)")
         if not self._recv.poll(timeout):
             self.kill()
             raise TimedOut(f"no answer within {timeout:g} s")
         ok, value = self._answer()
         if not ok:
             raise value
-        result: T = value
-        return result
+        return value
 
     def _answer(self) -> tuple[bool, Any]:
         assert self._recv is not None
@@ -147,6 +179,27 @@ class Worker:
         if self._proc is not None and self._send is not None:
             self._send.close()
             self._send = None
+
+
+def pack(fn: Callable[..., Any], *args: Any) -> bytes:
+    """A call as ``Worker.send`` sends it (what ``Connection.send`` would write)."""
+    return bytes(ForkingPickler.dumps((fn, args)))
+
+
+def _widen_pipe(fd: int) -> int:
+    """Ask the pipe ``fd`` to hold ``PIPE_BYTES``; the bytes it holds (0 where that cannot be known)."""
+    try:
+        import fcntl
+
+        set_size, get_size = fcntl.F_SETPIPE_SZ, fcntl.F_GETPIPE_SZ
+    except (ImportError, AttributeError):  # not Linux
+        return 0
+    with contextlib.suppress(OSError):  # over the system's pipe-max-size: keep the default
+        fcntl.fcntl(fd, set_size, PIPE_BYTES)
+    try:
+        return int(fcntl.fcntl(fd, get_size))
+    except OSError:
+        return 0
 
 
 def _child_main(read_fd: int, write_fd: int) -> None:
@@ -255,6 +308,12 @@ def extract_limited(source: SourceFile | str, limits: Limits) -> Document | Reje
         if len(found) != 1:
             return Rejection(path=source, reason=f"{source}: a container; ingest it with `refpipe ingest`")
         source = found[0]
+    return extract_batch([source], limits)[0]
+
+
+def _prepared(source: SourceFile, limits: Limits) -> bytes | Rejection:
+    """The call that extracts ``source`` in a child (``pack``ed, its bytes read and checked), or why none is
+    needed: the source's rejection."""
     path = source.path
     if source.rejected is not None:
         return Rejection(path=path, reason=f"{path}: {source.rejected}")
@@ -264,30 +323,81 @@ def extract_limited(source: SourceFile | str, limits: Limits) -> Document | Reje
         return Rejection(path=path, reason=str(exc), changed=True)
     except RejectedInput as exc:
         return Rejection(path=path, reason=str(exc))
-    with _checkout() as worker:
-        try:
-            result: Document | Rejection = worker.call(_extract_in_child, path, data, limits,
-                                                       timeout=limits.seconds or None)
-        except TimedOut:
-            return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
-        except WorkerDied as exc:
-            if limits.max_memory and "exit code -6" in str(exc):  # SIGABRT: a C library (pdfium) out of memory
-                return Rejection(path=path, reason=f"{path}: extraction crashed ({exc}, a native library aborted): "
-                                                   f"most likely {over_memory(limits)}")
-            return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
-        except MemoryError:
-            worker.kill()
-            return Rejection(path=path, reason=f"{path}: {over_memory(limits)}")
-        if isinstance(result, Rejection) and result.reason.endswith(over_memory(limits)):
-            worker.kill()  # a child that ran out of memory may hold broken state: the next file gets a new one
-        if isinstance(result, Document) and source.parent is not None:
-            result = dataclasses.replace(result, source=dataclasses.replace(result.source, parent=source.parent))
-        return result
+    return pack(_extract_in_child, path, data, limits)
+
+
+def _answer_for(worker: Worker, source: SourceFile, limits: Limits) -> Document | Rejection:
+    """The child's answer for ``source`` (the oldest call sent to ``worker``), every failure a ``Rejection``
+    naming its cause; a child that failed so is killed (the next call gets a fresh one)."""
+    path = source.path
+    try:
+        result: Document | Rejection = worker.receive(limits.seconds or None)
+    except TimedOut:
+        return Rejection(path=path, reason=f"{path}: {over_time(limits)}")
+    except WorkerDied as exc:
+        if limits.max_memory and "exit code -6" in str(exc):  # SIGABRT: a C library (pdfium) out of memory
+            return Rejection(path=path, reason=f"{path}: extraction crashed ({exc}, a native library aborted): "
+                                               f"most likely {over_memory(limits)}")
+        return Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
+    except MemoryError:
+        worker.kill()
+        return Rejection(path=path, reason=f"{path}: {over_memory(limits)}")
+    if isinstance(result, Rejection) and result.reason.endswith(over_memory(limits)):
+        worker.kill()  # a child that ran out of memory may hold broken state: the next file gets a new one
+    if isinstance(result, Document) and source.parent is not None:
+        result = dataclasses.replace(result, source=dataclasses.replace(result.source, parent=source.parent))
+    return result
 
 
 def extract_batch(sources: list[SourceFile], limits: Limits) -> list[Document | Rejection]:
-    """``extract_limited`` on each source in turn, in one process (one task for several small files)."""
-    return [extract_limited(source, limits) for source in sources]
+    """``extract_limited`` on each source in turn, in one child process (one task for several small files).
+
+    Pipelined: while the child parses a file, the next one is read here and sent to it when the call fits
+    in the pipe (``Worker.room``), so the child goes from one file to the next without waiting for this
+    process (which may be busy loading, or waiting for the GIL).  Each file keeps its own time limit,
+    counted from the moment this process waits for its answer; a child killed on a file (time, memory,
+    crash) loses the call sent after it, which is sent again to the next child."""
+    results: list[Document | Rejection | None] = [None] * len(sources)
+    upcoming = iter(range(len(sources)))
+    todo: deque[tuple[int, bytes]] = deque()  # prepared calls, not sent (a lost one goes back in front)
+    sent: deque[tuple[int, bytes]] = deque()  # sent to the child, answer not read yet (at most two)
+
+    def prepare_next() -> None:
+        for i in upcoming:
+            call = _prepared(sources[i], limits)
+            if isinstance(call, Rejection):
+                results[i] = call
+                continue
+            todo.append((i, call))
+            return
+
+    with _checkout() as worker:
+        prepare_next()
+        while todo or sent:
+            while todo and (not sent or (len(sent) == 1 and len(todo[0][1]) <= worker.room())):
+                i, call = todo.popleft()
+                try:
+                    worker.send(call)
+                except WorkerDied as exc:
+                    if sent:  # the child died on the call before: that call's answer says so; this one waits
+                        todo.appendleft((i, call))
+                        break
+                    path = sources[i].path
+                    results[i] = Rejection(path=path, reason=f"{path}: extraction crashed: {exc}")
+                    continue
+                sent.append((i, call))
+                if not todo:
+                    prepare_next()
+            if not sent:
+                continue
+            i, _ = sent.popleft()
+            results[i] = _answer_for(worker, sources[i], limits)
+            if sent and worker.pid is None:  # killed on that file: the call sent after it went with the child
+                todo.extendleft(reversed(sent))
+                sent.clear()
+    done = [r for r in results if r is not None]
+    assert len(done) == len(sources)  # every source answered once, in order
+    return done
 
 
 def pool_size() -> int:

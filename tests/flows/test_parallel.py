@@ -35,7 +35,7 @@ def _facts(warehouse: Path) -> tuple[list[tuple[object, ...]], dict[str, int]]:
 
 def test_chunks_shrink_towards_the_end_of_a_batch() -> None:
     assert chunk_size(1000, 2) == CHUNK_MAX
-    assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [6, 2, 2, 2, 2, 1]
+    assert [chunk_size(n, 2) for n in (40, 16, 9, 5, 2, 1)] == [10, 4, 4, 4, 2, 1]
 
 
 @pytest.mark.e2e

@@ -1,0 +1,93 @@
+"""The extraction child: calls sent ahead (pipelined batches) and what a killed child loses."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.limits import Limits
+from pipeline.records import Document, Rejection, SourceFile
+from pipeline.runtime import executor
+from pipeline.runtime.batch import discover
+from pipeline.runtime.executor import Worker, extract_batch, pack
+
+pytestmark = pytest.mark.e2e  # child processes, killed on purpose
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _fake_extract(path: str, data: bytes, limits: Limits) -> Rejection:
+    """Stands for the child's extraction: hangs or dies on the file its content names, else answers which
+    child read it."""
+    if data.startswith(b"hang"):
+        time.sleep(60)
+    if data.startswith(b"die"):
+        os._exit(3)
+    return Rejection(path=path, reason=f"read by {os.getpid()}")
+
+
+def test_a_call_sent_ahead_runs_after_the_one_before_and_the_answers_come_in_order() -> None:
+    worker = Worker()
+    try:
+        worker.send(pack(_pid_after, 0.3))
+        ahead = pack(_pid_after, 0.0)
+        assert 0 < len(ahead) <= worker.room()  # the pipe takes it while the child works
+        started = time.monotonic()
+        worker.send(ahead)
+        assert time.monotonic() - started < 0.2  # sent without waiting for the first answer
+        first, second = worker.receive(10), worker.receive(10)
+        assert first == second == worker.pid
+    finally:
+        worker.close()
+
+
+def _sources(tmp_path: Path, contents: list[bytes]) -> list[SourceFile]:
+    paths = []
+    for i, content in enumerate(contents):
+        path = tmp_path / f"{i}.txt"
+        path.write_bytes(content)
+        paths.append(str(path))
+    found = discover(paths, Limits())
+    assert [Path(s.path).name for s in found] == [f"{i}.txt" for i in range(len(contents))]
+    return found
+
+
+def _rejections(results: list[Document | Rejection]) -> list[Rejection]:
+    assert all(isinstance(r, Rejection) for r in results)  # what _fake_extract answers
+    return [r for r in results if isinstance(r, Rejection)]
+
+
+def test_a_batch_sends_again_the_call_lost_with_a_child_killed_at_the_time_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
+    sources = _sources(tmp_path, [b"first", b"hang", b"after the hang", b"last"])
+    try:
+        got = _rejections(extract_batch(sources, Limits(seconds=2)))
+    finally:
+        executor.shutdown()
+    assert [Path(r.path).name for r in got] == ["0.txt", "1.txt", "2.txt", "3.txt"]
+    reasons = [r.reason for r in got]
+    assert reasons[1].endswith("over the per-document time limit (raise it with --time-limit or "
+                               "REFPIPE_TIME_LIMIT)"), reasons[1]
+    readers = [reason.rsplit(" ", 1)[1] for reason in (reasons[0], reasons[2], reasons[3])]
+    assert readers[0] != readers[1] == readers[2]  # the file sent ahead to the killed child: read by the next one
+
+
+def test_a_child_dying_on_a_file_is_that_files_rejection_not_the_next_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
+    sources = _sources(tmp_path, [b"first", b"die", b"after the crash"])
+    try:
+        got = _rejections(extract_batch(sources, Limits(seconds=30)))
+    finally:
+        executor.shutdown()
+    assert [Path(r.path).name for r in got] == ["0.txt", "1.txt", "2.txt"]
+    assert got[0].reason.startswith("read by ") and got[2].reason.startswith("read by ")
+    assert got[1].reason.endswith("1.txt: extraction crashed: the extraction process died (exit code 3)")
+    assert got[0].reason != got[2].reason  # the file sent ahead to the dead child was read by the next one
