@@ -272,8 +272,12 @@ def _prose(value: str | None) -> str | None:
 
 def _paragraphs(value: str) -> list[str]:
     """The paragraphs of an export text: separated by runs of spaces (V4.1) or line breaks (older flows)."""
-    splitter = _RUN_RE if "\n" in value or "\r" in value else _SPACES_RE  # the second is ~5× faster
-    return [p for p in (" ".join(x.split()) for x in splitter.split(value)) if p]
+    if "\n" in value or "\r" in value:
+        return [p for p in (" ".join(x.split()) for x in _RUN_RE.split(value)) if p]
+    text = value.strip()
+    if text.isprintable():  # no whitespace but the space: the parts of its runs are already single-spaced
+        return _SPACES_RE.split(text) if text else []
+    return [p for p in (" ".join(x.split()) for x in _SPACES_RE.split(value)) if p]
 
 
 def _label(ix: Index) -> str:
@@ -599,8 +603,9 @@ def _pieces(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
 
 
 def _plain(data: bytes) -> bool:
-    """No comment, CDATA, DOCTYPE or processing instruction inside: where a ``</FICHE>`` could hide."""
-    return b"<!" not in data and b"<?" not in data
+    """No comment, CDATA, DOCTYPE or processing instruction inside: where a ``</FICHE>`` could hide.  The rare
+    ``!`` and ``?`` are looked for first: a search for ``<!`` stops at every ``<`` of the fiche (~20× slower)."""
+    return not ((b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data))
 
 
 def _placeholder(data: bytes) -> bytes:

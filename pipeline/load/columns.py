@@ -118,7 +118,8 @@ def insert_columns(con: duckdb.DuckDBPyConnection, columns: Columns, *, or_else:
     varying = False
     for name, values in columns.values.items():
         first = values[0]
-        if (first is None or type(first) is str) and values.count(first) == n:
+        # the last value first: a column that varies (most) is not scanned whole (~10 ms a batch)
+        if (first is None or type(first) is str) and values[-1] == first and values.count(first) == n:
             select.append(f"?::{types[name]} AS {name}")
             params.append(first)
         else:

@@ -238,7 +238,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
         if doc_id in known_ids:
             unchanged += 1
         else:
-            if bad := _undecodable(text.decode("utf-8"), doc):  # U+FFFD or mojibake: left out, the export goes on
+            if bad := _undecodable(text, doc):  # U+FFFD or mojibake: left out, the export goes on
                 notes.append(f"{key} skipped: undecodable text ({bad!r})")
                 continue
             last, previous = latest.get(key, (0, None))
@@ -312,13 +312,20 @@ def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: Ex
     return bool(row and row[0])
 
 
-def _undecodable(text: str, doc: Document) -> str | None:
-    """What ``warehouse.check_text`` would refuse, found in the fiche's JSON and raw list texts at once."""
+#: a character every match of ``warehouse.MOJIBAKE`` holds: U+FFFD, "Ã" (UTF-8 read as latin-1: "Ã©"), "€" ("â€"); a
+#: text holding none of them (nearly every one) is not searched: a one-character ``in`` scans at memchr speed,
+#: the pattern's alternation ~5× slower (~45 µs a fiche; measured on the 3,000-fiche export)
+_SUSPECT = ("\ufffd", "Ã", "€")
+
+
+def _undecodable(text: bytes, doc: Document) -> str | None:
+    """What ``warehouse.check_text`` would refuse, found in the fiche's JSON (UTF-8) and raw list texts at once."""
     r = doc.rncp
     raws = [] if r is None else [r.activities_raw or "", r.capacities_raw or "",
                                  *(b.competences_raw or "" for b in r.blocks)]
-    for value in (text, *raws):
-        if m := wh.MOJIBAKE.search(value):
+    fffd, a_tilde, euro = _SUSPECT
+    for value in (text.decode("utf-8"), *raws):
+        if (fffd in value or a_tilde in value or euro in value) and (m := wh.MOJIBAKE.search(value)):
             return m.group()
     return None
 

@@ -26,6 +26,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline.records import Competence
@@ -38,15 +39,21 @@ _LINE_RE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _RUN_RE = re.compile(r"[ \t\u00a0]{2,}")
 _BULLET_RE = re.compile(r"([*•\-–—·▪►o])\s+(?=\S)")
 _BULLET_FIRST = frozenset("*•-–—·▪►o")
-_CODE_RE = re.compile(
-    r"(?P<code>"
-    r"[A-Z]\d+(?:[A-Z]\d+)+"         # A1C1
-    r"|[A-Z]\.\d+(?:\.\d+)*"          # C.1, C.1.2
-    r"|[A-Z]\d+(?:\.\d+)+"            # C1.1
-    r"|\d+(?:\.\d+)+"                 # 1.1, 1.1.1
-    r"|[A-Z]\d+"                      # C1, A2
-    r"|\d+(?=[.)])"                   # 1. 2)
-    r")(?P<end>[.)]?)\s*[-–:]?\s+(?=\S)")
+_CODE = (r"[A-Z]\d+(?:[A-Z]\d+)+"      # A1C1
+         r"|[A-Z]\.\d+(?:\.\d+)*"       # C.1, C.1.2
+         r"|[A-Z]\d+(?:\.\d+)+"         # C1.1
+         r"|\d+(?:\.\d+)+"              # 1.1, 1.1.1
+         r"|[A-Z]\d+"                   # C1, A2
+         r"|\d+(?=[.)])")               # 1. 2)
+_CODE_RE = re.compile(rf"(?P<code>{_CODE})(?P<end>[.)]?)\s*[-–:]?\s+(?=\S)")
+#: one segment of a text whose only whitespace is a space, single inside items and in runs of 2+ between them:
+#: ``_mark``'s patterns (``\s+`` can only be one space there, ``\S`` anything but a space) followed by the run
+#: after the item, so that one ``findall`` over the whole text gives each segment's (marker, bullet, code after
+#: the bullet, code, text) with no Python call per item; each match starts where the run before it ends
+_SEGMENT_RE = re.compile(
+    rf"(?:(?P<marker>(?P<bullet>[*•\-–—·▪►o])(?: (?P<inner>{_CODE})[.)]?(?: ?[-–:])?)?"
+    rf"|(?P<code>{_CODE})[.)]?(?: ?[-–:])?) (?=[^ ]))?"
+    r"(?P<text>[^ ]+(?: [^ ]+)*)(?: {2,}|\Z)")
 
 
 class Item(NamedTuple):
@@ -98,32 +105,45 @@ def _segments(text: str) -> tuple[list[str], str]:
     return parts, how
 
 
-def _mark(segment: str) -> tuple[str | None, str | None, str, str | None]:
-    """(marker as printed, code, text, kind) of one segment; kind "bullet:<char>" | "code:<shape>" | None."""
+#: one segment marked: (marker as printed, bullet, code after the bullet, code, text); "" where absent
+Marked = tuple[str, str, str, str, str]
+
+
+def _mark(segment: str) -> Marked:
+    """One segment (its whitespace made single spaces) marked: a bullet (maybe followed by a code: "- 1.1
+    Réaliser", the code is the item's, the dash its bullet), or a code, or neither."""
     first = segment[:1]  # what each pattern can start with: most segments try neither or one of them
     if first in _BULLET_FIRST and (m := _BULLET_RE.match(segment)):
-        rest = segment[m.end():]
+        bullet, rest = m.group(1), segment[m.end():]
         inner = _CODE_RE.match(rest)
-        if inner:  # "- 1.1 Réaliser": the code is the item's, the dash its bullet
-            code = inner.group("code")
-            return (f"{m.group(1)} {rest[:inner.end()].rstrip()}", code, rest[inner.end():],
-                    f"bullet:{m.group(1)}")
-        return m.group(1), None, rest, f"bullet:{m.group(1)}"
+        if inner:
+            return f"{bullet} {rest[:inner.end()].rstrip()}", bullet, inner.group("code"), "", rest[inner.end():]
+        return bullet, bullet, "", "", rest
     if (first.isdecimal() or "A" <= first <= "Z") and (m := _CODE_RE.match(segment)):
-        code = m.group("code")
-        return segment[:m.end()].rstrip(), code, segment[m.end():], f"code:{_shape(code)}"
-    return None, None, segment, None
+        return segment[:m.end()].rstrip(), "", "", m.group("code"), segment[m.end():]
+    return "", "", "", "", segment
+
+
+def _marked(text: str) -> tuple[list[Marked], str]:
+    """The text's segments marked, and how it was cut.  The usual V4.1 text (no markup, no whitespace but
+    spaces) is cut and marked by one ``findall`` of ``_SEGMENT_RE``, which gives what ``_segments`` and ``_mark``
+    give it (``test_one_pattern_marks_a_plain_text_as_the_segment_by_segment_path``) at a third of the cost; any
+    other text by those two."""
+    if "&" not in text and "<" not in text:
+        plain = text if text.isascii() else unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+        plain = plain.strip()
+        # printable: no whitespace but the space (every other one, tab, line break, U+2003 ..., is not printable)
+        if plain.isprintable():
+            return _SEGMENT_RE.findall(plain), "space-runs"
+    segments, how = _segments(text)
+    return [_mark(s) for s in segments], how
 
 
 _DIGITS_RE = re.compile(r"\d+")
-_LETTER_RE = re.compile(r"[A-Z]")
 _DOTTED_LETTER_RE = re.compile(r"[A-Z]\.\d+(?:\.\d+)*")
 
 
-def _shape(code: str) -> str:
-    return _DIGITS_RE.sub("9", _LETTER_RE.sub("A", code))
-
-
+@lru_cache(maxsize=4096)  # a few hundred codes (1.1, A1C2, ...) recur in every list
 def _depth(code: str) -> int:
     """How deep a code is: 1.1.1 → 3, C1.1 → 2, A1C1 → 2 (activity A1, compétence C1), C.1 → 1."""
     if _DOTTED_LETTER_RE.fullmatch(code):
@@ -135,43 +155,67 @@ def split_items(text: str | None) -> Split:
     """The items of a list written as one text (see the module docstring)."""
     if text is None or not text.strip():
         return Split((), "empty")
-    segments, how = _segments(text)
-    if not segments:
+    marked, how = _marked(text)
+    if not marked:
         return Split((), "empty")
-    marked = [_mark(s) for s in segments]
-    kinds = [k for _, _, _, k in marked]
-    bullets = [k.split(":", 1)[1] for k in kinds if k and k.startswith("bullet:")]
-    codes = [c for _, c, _, k in marked if c and k and k.startswith("code:")]
-    levels: list[int] = []
+    levels, marking = _levels(marked)
+    if levels is None:  # a flat list (most of them): every item top-level, no parent to track
+        items = [Item(body, marker or None, inner or code or None, 1, None)
+                 for marker, _, inner, code, body in marked]
+    else:
+        items = _nest(marked, levels)
+    return Split(tuple(items), _method(how, marking, len(items)))
+
+
+def split_list(text: str | None) -> tuple[tuple[Competence, ...], str]:
+    """``top_level(split_items(text))`` and the split's method; a flat list's entries are made from its segments
+    directly (no ``Item`` in between: an import splits ~40 lists a fiche)."""
+    if text is None or not text.strip():
+        return (), "empty"
+    marked, how = _marked(text)
+    if not marked:
+        return (), "empty"
+    levels, marking = _levels(marked)
+    if levels is None:
+        return (tuple(Competence(body, inner or code or None) for _, _, inner, code, body in marked),
+                _method(how, marking, len(marked)))
+    items = _nest(marked, levels)
+    return top_level(Split(tuple(items), "")), _method(how, marking, len(items))
+
+
+def _levels(marked: list[Marked]) -> tuple[list[int] | None, str]:
+    """Each item's level (None: all top-level) and how the items are marked."""
+    bullets = [b for _, b, _, _, _ in marked if b]
+    codes = [c for _, _, _, c, _ in marked if c]  # codes of segments without a bullet
     if bullets and len(set(bullets)) > 1:
         first = next(b for b in bullets if b != "o") if any(b != "o" for b in bullets) else bullets[0]
-        levels = [2 if k and k.startswith("bullet:") and k[7:] != first else 1 for k in kinds]
+        levels = [2 if b and b != first else 1 for _, b, _, _, _ in marked]
         marking = "nested-bullets" if 2 in levels else "bullets"
     elif codes:
         top = min(_depth(c) for c in codes)
-        levels = [(_depth(c) - top + 1) if (c and k and k.startswith("code:")) else 1 for _, c, _, k in marked]
+        levels = [_depth(c) - top + 1 if c else 1 for _, _, _, c, _ in marked]
         marking = "nested-numbering" if max(levels) > 1 else "numbering"
     else:
-        levels = [1] * len(marked)
-        marking = "bullets" if bullets else "plain"
-    if max(levels) == 1:  # a flat list (most of them): every item top-level, no parent to track
-        items = [Item(text=body, marker=marker, code=code, level=1, parent=None) for marker, code, body, _ in marked]
-    else:
-        items = _nest(marked, levels)
-    if len(items) == 1:
-        return Split(tuple(items), "single" if how == "space-runs" else f"{how}+single")
-    return Split(tuple(items), f"{how}+{marking}")
+        return None, "bullets" if bullets else "plain"
+    return (levels if max(levels) > 1 else None), marking
 
 
-def _nest(marked: list[tuple[str | None, str | None, str, str | None]], levels: list[int]) -> list[Item]:
+def _method(how: str, marking: str, items: int) -> str:
+    if items == 1:
+        return "single" if how == "space-runs" else f"{how}+single"
+    return f"{how}+{marking}"
+
+
+def _nest(marked: list[Marked], levels: list[int]) -> list[Item]:
     """The items of a list with nested levels, each with the index of the item it belongs to."""
     items: list[Item] = []
     parents: dict[int, int] = {}  # level -> index of the last item at that level
-    for (marker, code, body, _), level in zip(marked, levels, strict=True):
+    for (marker, _, inner, code, body), level in zip(marked, levels, strict=True):
         while level > 1 and (level - 1) not in parents:
             level -= 1  # a nested item with no parent above it is a top-level one
         parent = parents.get(level - 1) if level > 1 else None
-        items.append(Item(text=body, marker=marker, code=code, level=level, parent=parent))
+        items.append(Item(text=body, marker=marker or None, code=inner or code or None, level=level,
+                          parent=parent))
         parents[level] = len(items) - 1
         for deeper in [lv for lv in parents if lv > level]:
             del parents[deeper]

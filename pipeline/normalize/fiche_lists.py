@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 from functools import lru_cache
 
-from pipeline.normalize.competences import split_items, top_level
+from pipeline.normalize.competences import split_list
 from pipeline.records import CodedText, Competence, Document, Provenance, RncpBlock, RncpFiche
 
 
 @lru_cache(maxsize=8192)  # lists repeat across fiches (a certifier's fiches share blocs): split each text once
 def _split(raw: str | None) -> tuple[tuple[Competence, ...], str]:
-    split = split_items(raw)
-    return top_level(split), split.method
+    return split_list(raw)
 
 
 def _coded(raw: str | None, prov: Provenance) -> tuple[CodedText, ...]:

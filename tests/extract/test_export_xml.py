@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 from golden import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.export_xml import ExportReader, is_export
+from pipeline.extract.export_xml import ExportReader, _paragraphs, is_export
 from pipeline.records import Document, RncpFiche, Source
 
 EXPORTS = FIXTURES / "rncp-export"
@@ -106,3 +109,13 @@ def test_is_export_sniffs_the_content() -> None:
         assert is_export(path, path.read_bytes()[:4096]), name
     seed = FIXTURES / "seeds" / "003_b7becefa6c01c81b.txt"
     assert not is_export(seed, seed.read_bytes()[:4096])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["Jury", "de", "3", "-", "é", " ", " ", "  ", "    ", "\t", "\u00a0", "\u2009", "\n",
+                                 "\r\n"]), max_size=14).map("".join))
+def test_paragraphs_of_a_space_only_text_are_its_runs_parts(value: str) -> None:
+    """A text whose only whitespace is the space is cut at its runs without re-spacing each part: the same
+    paragraphs as every part's whitespace made single (tabs, no-break and thin spaces, line breaks)."""
+    splitter = re.compile(r" {2,}|\s*[\r\n]+\s*") if "\n" in value or "\r" in value else re.compile(r" {2,}")
+    assert _paragraphs(value) == [p for p in (" ".join(x.split()) for x in splitter.split(value)) if p]

@@ -208,3 +208,27 @@ def test_an_imported_fiche_has_the_rows_a_one_document_load_gives_it(con: duckdb
     built_docs = sorted((tuple(dict(zip(tables.DOCUMENTS.names, r, strict=True))[c] for c in names)
                          for d in documents for r in wh.document_rows(d)["documents"][1]), key=repr)
     assert stored_docs == built_docs
+
+
+def test_a_fiche_with_undecodable_text_is_left_out_and_the_export_goes_on(con: duckdb.DuckDBPyConnection,
+                                                                        tmp_path: Path) -> None:
+    """U+FFFD or UTF-8 read as latin-1 in a fiche's content (its title) or in a raw list text (a bloc's
+    compétences): that fiche is skipped with a note naming it; the others load."""
+    import zipfile
+    with zipfile.ZipFile(WEEK1) as z:
+        xml = z.read(z.namelist()[0]).decode("utf-8")
+    root = etree.fromstring(xml.encode("utf-8"))
+    fiches = root.findall("FICHE")
+    title = fiches[0].find("INTITULE")
+    listed = next(b for f in fiches[1:] for b in f.iter("LISTE_COMPETENCES") if b.text)
+    assert title is not None and listed.text
+    title.text = "Op\u00c3\u00a9rateur de r\u00c3\u00a9glage"  # "Opérateur" read as latin-1
+    listed.text += " R\ufffdgler"
+    codes = [fiches[0].findtext("NUMERO_FICHE"), listed.getparent().getparent().getparent().findtext("NUMERO_FICHE")]
+    bad = tmp_path / "export-fiches-rncp-v4-1-2026-11-23.xml"
+    bad.write_bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+    summary = import_export(bad, con)
+    assert summary.status == "loaded" and summary.added == 298
+    skipped = [n for n in summary.notes if "undecodable" in n]
+    assert [n.split()[0] for n in skipped] == codes
+    assert "'Ã©'" in skipped[0] and "'\ufffd'" in skipped[1]

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize.competences import decode_rich_text, split_items, top_level
+from pipeline.normalize.competences import (
+    _SEGMENT_RE,
+    _mark,
+    _segments,
+    decode_rich_text,
+    split_items,
+    split_list,
+    top_level,
+)
 
 SHAPES = [  # (text as the export writes it, method, top-level items, codes)
     ("* Configurer le banc      o relever les consignes            o choisir les capteurs      * Lancer l'essai"
@@ -92,3 +100,37 @@ def test_items_joined_are_the_source_text(parts: list[tuple[str, str]], lead: st
     assert sum(len(c.text.split()) for c in top) == sum(len(i.text.split()) + (len(i.marker.split()) if i.marker
                                                                                and i.parent is not None else 0)
                                                          for i in split.items)
+
+
+#: pieces of markers (bullets, codes, their dots, parentheses and dashes), words and spaces, in any order
+MARKISH = st.lists(st.sampled_from(["1", "1.1", "2", ".", ")", "(", "A", "A1C1", "C.1", "C1", "C1.2", "-", "–", "—",
+                                    ":", "*", "•", "·", "o", "x", "é", "Zé", " ", " ", " ", "  ", "   ", "\u00a0"]),
+                   max_size=16).map("".join)
+#: a segment shaped like a marked item, each part present or not, spaced or not: "- 1.1. – Régler", "A1C1:x"
+MARKED = st.tuples(st.sampled_from(["", "* ", "o ", "- ", "• ", "-", "o", "– "]),
+                   st.sampled_from(["", "1.1", "1.1.1", "A1C1", "C.1", "C1.2", "C1", "2", "12"]),
+                   st.sampled_from(["", ".", ")"]), st.sampled_from(["", " ", "  "]),
+                   st.sampled_from(["", "-", "–", ":", "—", "o"]), st.sampled_from(["", " ", "  "]),
+                   st.sampled_from(["", "x", "Régler la vanne", "1.2 y", "- z"])).map("".join)
+RUNS = st.sampled_from([" ", "  ", "   ", "    ", " " * 12])
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(MARKISH, st.lists(st.tuples(RUNS, st.one_of(MARKED, ITEM)), min_size=1, max_size=6).map(
+    lambda parts: "".join(sep + item for sep, item in parts))))
+def test_one_pattern_marks_a_plain_text_as_the_segment_by_segment_path(text: str) -> None:
+    """A text whose only whitespace is the space is cut and marked by one ``findall``: it must give exactly
+    what cutting it into segments and marking each one gives (the content ids of every fiche depend on it)."""
+    plain = text.replace("\u00a0", " ").strip()
+    assume(plain)
+    assert _SEGMENT_RE.findall(plain) == [_mark(s) for s in _segments(text)[0]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from([s[0] for s in SHAPES]), MARKISH,
+                 st.lists(st.tuples(st.one_of(RUNS, SEP), st.one_of(MARKED, ITEM)), min_size=1, max_size=6).map(
+                     lambda parts: "".join(sep + item for sep, item in parts))))
+def test_the_contract_list_is_the_top_level_of_the_split(text: str) -> None:
+    """``split_list`` (what an import calls) builds a flat list's entries without items: the same entries and
+    method as ``top_level(split_items(text))``."""
+    split = split_items(text)
+    assert split_list(text) == (top_level(split), split.method)
