@@ -23,6 +23,7 @@ from refpipe.app import (
     app,
     err,
     exit_for,
+    exit_now,
     fail,
     out,
     print_json,
@@ -329,7 +330,12 @@ from refpipe import cmd_features  # noqa: E402,F401
 
 
 def main() -> None:
-    app()
+    """The console script: the command, then a quick exit (``exit_now``)."""
+    try:
+        app()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
 
 
 if __name__ == "__main__":
