@@ -85,6 +85,7 @@ class Worker:
         self._send: Connection | None = None
         self._recv: Connection | None = None
         self._room = 0  # bytes the pipe to the child holds (0: unknown, never send ahead)
+        self._unanswered = 0  # calls sent to this child whose answer was not received yet
 
     @property
     def pid(self) -> int | None:
@@ -116,7 +117,13 @@ class Worker:
         return result
 
     def send(self, call: bytes) -> None:
-        """Send a ``pack``ed call (starting a child if there is none); its answer is ``receive``d later."""
+        """Send a ``pack``ed call (starting a child if there is none); its answer is ``receive``d later.
+
+        A child that died with calls unanswered is not replaced here: ``WorkerDied`` says this call was not
+        sent, and ``receive`` then gives the death to the call it belongs to (a fresh child would answer
+        this call in the place of the lost one)."""
+        if self._proc is not None and self._proc.poll() is not None and self._unanswered:
+            raise WorkerDied("the extraction process died on an earlier call")
         if self._proc is None or self._proc.poll() is not None:
             self.kill()
             self._start()
@@ -124,8 +131,10 @@ class Worker:
         try:
             self._send.send_bytes(call)
         except (BrokenPipeError, OSError) as exc:
-            self.kill()
+            if not self._unanswered:
+                self.kill()
             raise WorkerDied(f"the extraction process is gone ({exc})") from exc
+        self._unanswered += 1
 
     def room(self) -> int:
         """The size of a ``pack``ed call that may be sent while the child works on another (0: none)."""
@@ -140,6 +149,7 @@ class Worker:
             self.kill()
             raise TimedOut(f"no answer within {timeout:g} s")
         ok, value = self._answer()
+        self._unanswered -= 1
         if not ok:
             raise value
         return value
@@ -160,6 +170,7 @@ class Worker:
             if conn is not None:
                 conn.close()
         self._send = self._recv = None
+        self._unanswered = 0
         if self._proc is not None:
             if self._proc.poll() is None:
                 self._proc.kill()

@@ -12,7 +12,7 @@ from pipeline.limits import Limits
 from pipeline.records import Document, Rejection, SourceFile
 from pipeline.runtime import executor
 from pipeline.runtime.batch import discover
-from pipeline.runtime.executor import Worker, extract_batch, pack
+from pipeline.runtime.executor import Worker, WorkerDied, extract_batch, pack
 
 pytestmark = pytest.mark.e2e  # child processes, killed on purpose
 
@@ -43,6 +43,21 @@ def test_a_call_sent_ahead_runs_after_the_one_before_and_the_answers_come_in_ord
         assert time.monotonic() - started < 0.2  # sent without waiting for the first answer
         first, second = worker.receive(10), worker.receive(10)
         assert first == second == worker.pid
+    finally:
+        worker.close()
+
+
+def test_a_child_dead_with_a_call_unanswered_is_not_replaced_behind_it() -> None:
+    worker = Worker()
+    try:
+        worker.send(pack(os._exit, 3))
+        assert worker._proc is not None
+        worker._proc.wait(timeout=30)  # dead before the next call is sent
+        with pytest.raises(WorkerDied, match="died on an earlier call"):
+            worker.send(pack(os.getpid))  # not answered by a fresh child in the dead one's place
+        with pytest.raises(WorkerDied, match="exit code 3"):
+            worker.receive(10)  # the death is the first call's
+        assert worker.call(os.getpid) == worker.pid  # then a fresh child
     finally:
         worker.close()
 
