@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +46,41 @@ def test_a_call_sent_ahead_runs_after_the_one_before_and_the_answers_come_in_ord
         first, second = worker.receive(10), worker.receive(10)
         assert first == second == worker.pid
     finally:
+        worker.close()
+
+
+def _big_answer(size: int, padding: bytes = b"") -> bytes:
+    return b"a" * size
+
+
+def test_a_call_of_room_bytes_fits_behind_a_small_call_the_child_has_not_read_yet() -> None:
+    """The child late to read the call before (stopped here; descheduled on a busy machine): the call sent
+    ahead must still fit in the pipe, whatever page its length header shares with the one before, or this
+    process blocks writing it while the child blocks writing an answer bigger than its pipe (a deadlock no
+    time limit ends)."""
+    worker = Worker()
+    sender: threading.Thread | None = None
+    try:
+        worker.send(pack(os.getpid))
+        pid = worker.receive(10)
+        os.kill(pid, signal.SIGSTOP)
+        small = pack(_big_answer, 200_000, b"x" * 1800)  # one write, its last page part full; answer > its pipe
+        worker.send(small)
+        padding = worker.room()
+        while len(ahead := pack(_big_answer, 0, b"b" * padding)) > worker.room():
+            padding -= len(ahead) - worker.room()  # the pickle's framing
+        assert len(ahead) == worker.room() and len(small) % 4096 > 1024
+        sender = threading.Thread(target=worker.send, args=(ahead,), daemon=True)
+        sender.start()
+        sender.join(5)
+        sent_while_stopped = not sender.is_alive()
+        os.kill(pid, signal.SIGCONT)
+        assert sent_while_stopped  # the pipe took it all while the child was not reading
+        assert len(worker.receive(30)) == 200_000 and worker.receive(30) == b""
+    finally:
+        if sender is not None and sender.is_alive() and worker._proc is not None:
+            worker._proc.kill()  # the deadlock: end the child so that the blocked write fails
+            sender.join(10)
         worker.close()
 
 
