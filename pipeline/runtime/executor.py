@@ -137,6 +137,11 @@ class Worker:
             raise WorkerDied(f"the extraction process is gone ({exc})") from exc
         self._unanswered += 1
 
+    @property
+    def unanswered(self) -> int:
+        """Calls sent to this child whose answer was not received yet."""
+        return self._unanswered
+
     def room(self) -> int:
         """The size of a ``pack``ed call that may be sent while the child works on another (0: none).
 
@@ -272,6 +277,8 @@ def _checkout() -> Iterator[Worker]:
     try:
         yield worker
     finally:
+        if worker.unanswered:  # left with a call in flight (an exception went through the caller): its answer
+            worker.kill()  # would be taken by the next caller for its own call
         with _lock:
             if worker in _pool:  # not shut down meanwhile
                 _idle.append(worker)

@@ -31,6 +31,8 @@ def _fake_extract(path: str, data: bytes, limits: Limits) -> Rejection:
         time.sleep(60)
     if data.startswith(b"die"):
         os._exit(3)
+    if data.startswith(b"interrupt"):
+        raise KeyboardInterrupt  # Ctrl-C reaches the child too; not a rejection: it goes through the batch
     return Rejection(path=path, reason=f"read by {os.getpid()}")
 
 
@@ -143,3 +145,16 @@ def test_a_child_dying_on_a_file_is_that_files_rejection_not_the_next_ones(
     assert got[0].reason.startswith("read by ") and got[2].reason.startswith("read by ")
     assert got[1].reason.endswith("1.txt: extraction crashed: the extraction process died (exit code 3)")
     assert got[0].reason != got[2].reason  # the file sent ahead to the dead child was read by the next one
+
+
+def test_a_batch_ended_by_an_exception_leaves_no_call_in_flight_for_the_next_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
+    interrupted, sent_ahead, next_batch = _sources(tmp_path, [b"interrupt", b"sent ahead", b"next batch"])
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            extract_batch([interrupted, sent_ahead], Limits(seconds=30))
+        got = extract_batch([next_batch], Limits(seconds=30))  # the same worker of the pool (the idle one)
+    finally:
+        executor.shutdown()
+    assert [r.path for r in got] == [next_batch.path]  # not the answer to the call sent ahead in the batch before
