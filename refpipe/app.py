@@ -192,7 +192,21 @@ def exit_now(code: object) -> NoReturn:
         print(code, file=sys.stderr)
         status = 1
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
+    os._exit(status if _flush_std() else 120)
+
+
+def _flush_std() -> bool:
+    """Flush stdout and stderr as the interpreter does at its exit: False (the interpreter's status 120, with a
+    message) when one of them could not be written (a full disk, a closed pipe): output lost is never exit 0."""
+    written = True
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or getattr(stream, "closed", False):
+            continue
+        try:
             stream.flush()
-    os._exit(status)
+        except Exception as exc:  # noqa: BLE001 - reported as the interpreter would, then the status says it
+            written = False
+            with contextlib.suppress(OSError):
+                os.write(2, f"Exception ignored while flushing sys.{name}: {exc!r}\n".encode(errors="replace"))
+    return written

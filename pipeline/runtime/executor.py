@@ -68,6 +68,7 @@ class WorkerDied(Exception):
 #: bytes the pipe to a child is asked to hold (Linux: F_SETPIPE_SZ; 1 MiB is the default most an unprivileged
 #: process may ask): a call that fits can be sent while the child still works on the one before
 PIPE_BYTES = 1 << 20
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096  # the unit a pipe's room is counted in
 
 
 class Worker:
@@ -136,9 +137,20 @@ class Worker:
             raise WorkerDied(f"the extraction process is gone ({exc})") from exc
         self._unanswered += 1
 
+    @property
+    def unanswered(self) -> int:
+        """Calls sent to this child whose answer was not received yet."""
+        return self._unanswered
+
     def room(self) -> int:
-        """The size of a ``pack``ed call that may be sent while the child works on another (0: none)."""
-        return self._room - 1024 if self._proc is not None and self._room else 0  # the length header, margin
+        """The size of a ``pack``ed call that may be sent while the child works on another (0: none).
+
+        The pipe holds pages, not bytes: the call's length header may go in the last page of the call before
+        it (a small one, not read yet by a child still busy), a page that stays taken until the child reads
+        that header, i.e. after it has answered; the call itself then needs up to one page more than its
+        bytes fill.  Two pages less than the pipe holds, so that it always fits (1 MiB less 1 KiB could take
+        257 pages of 256: this process blocked writing, the child blocked writing its answer)."""
+        return self._room - 2 * _PAGE if self._proc is not None and self._room > 2 * _PAGE else 0
 
     def receive(self, timeout: float | None = None) -> Any:
         """The answer to the oldest call sent and not yet answered; its exception is raised here.  The child is
@@ -265,6 +277,8 @@ def _checkout() -> Iterator[Worker]:
     try:
         yield worker
     finally:
+        if worker.unanswered:  # left with a call in flight (an exception went through the caller): its answer
+            worker.kill()  # would be taken by the next caller for its own call
         with _lock:
             if worker in _pool:  # not shut down meanwhile
                 _idle.append(worker)

@@ -3,6 +3,7 @@ status is the command's, and a thread still working is waited for."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_that_cannot_be_written_is_not_exit_0() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a user's stdout: block-buffered
+    with open("/dev/full", "w") as full:  # a full disk
+        done = subprocess.run([sys.executable, "-c", "import sys; from refpipe.app import exit_now\n"
+                                                     "sys.stdout.write('a report'); exit_now(0)"],
+                              cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    assert done.returncode == 120  # as the interpreter's own exit says it (the report was lost)
+    assert "No space left on device" in done.stderr
 
 
 def test_the_exit_handlers_run_and_the_output_is_flushed_with_the_commands_status() -> None:

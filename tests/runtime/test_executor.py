@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +31,8 @@ def _fake_extract(path: str, data: bytes, limits: Limits) -> Rejection:
         time.sleep(60)
     if data.startswith(b"die"):
         os._exit(3)
+    if data.startswith(b"interrupt"):
+        raise KeyboardInterrupt  # Ctrl-C reaches the child too; not a rejection: it goes through the batch
     return Rejection(path=path, reason=f"read by {os.getpid()}")
 
 
@@ -44,6 +48,41 @@ def test_a_call_sent_ahead_runs_after_the_one_before_and_the_answers_come_in_ord
         first, second = worker.receive(10), worker.receive(10)
         assert first == second == worker.pid
     finally:
+        worker.close()
+
+
+def _big_answer(size: int, padding: bytes = b"") -> bytes:
+    return b"a" * size
+
+
+def test_a_call_of_room_bytes_fits_behind_a_small_call_the_child_has_not_read_yet() -> None:
+    """The child late to read the call before (stopped here; descheduled on a busy machine): the call sent
+    ahead must still fit in the pipe, whatever page its length header shares with the one before, or this
+    process blocks writing it while the child blocks writing an answer bigger than its pipe (a deadlock no
+    time limit ends)."""
+    worker = Worker()
+    sender: threading.Thread | None = None
+    try:
+        worker.send(pack(os.getpid))
+        pid = worker.receive(10)
+        os.kill(pid, signal.SIGSTOP)
+        small = pack(_big_answer, 200_000, b"x" * 1800)  # one write, its last page part full; answer > its pipe
+        worker.send(small)
+        padding = worker.room()
+        while len(ahead := pack(_big_answer, 0, b"b" * padding)) > worker.room():
+            padding -= len(ahead) - worker.room()  # the pickle's framing
+        assert len(ahead) == worker.room() and len(small) % 4096 > 1024
+        sender = threading.Thread(target=worker.send, args=(ahead,), daemon=True)
+        sender.start()
+        sender.join(5)
+        sent_while_stopped = not sender.is_alive()
+        os.kill(pid, signal.SIGCONT)
+        assert sent_while_stopped  # the pipe took it all while the child was not reading
+        assert len(worker.receive(30)) == 200_000 and worker.receive(30) == b""
+    finally:
+        if sender is not None and sender.is_alive() and worker._proc is not None:
+            worker._proc.kill()  # the deadlock: end the child so that the blocked write fails
+            sender.join(10)
         worker.close()
 
 
@@ -106,3 +145,16 @@ def test_a_child_dying_on_a_file_is_that_files_rejection_not_the_next_ones(
     assert got[0].reason.startswith("read by ") and got[2].reason.startswith("read by ")
     assert got[1].reason.endswith("1.txt: extraction crashed: the extraction process died (exit code 3)")
     assert got[0].reason != got[2].reason  # the file sent ahead to the dead child was read by the next one
+
+
+def test_a_batch_ended_by_an_exception_leaves_no_call_in_flight_for_the_next_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "_extract_in_child", _fake_extract)
+    interrupted, sent_ahead, next_batch = _sources(tmp_path, [b"interrupt", b"sent ahead", b"next batch"])
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            extract_batch([interrupted, sent_ahead], Limits(seconds=30))
+        got = extract_batch([next_batch], Limits(seconds=30))  # the same worker of the pool (the idle one)
+    finally:
+        executor.shutdown()
+    assert [r.path for r in got] == [next_batch.path]  # not the answer to the call sent ahead in the batch before
