@@ -174,6 +174,17 @@ def print_json(data: Any) -> None:
     write_json(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+_NORMAL_EXIT = False  # set by a command that ends with the interpreter's normal exit (``normal_exit``)
+
+
+def normal_exit() -> None:
+    """Make ``exit_now`` end this process the normal way: for `refpipe serve`, which runs for days (a quicker
+    end is worth nothing) and whose Prefect runner's flow-run processes and transports are closed by the
+    interpreter's teardown."""
+    global _NORMAL_EXIT
+    _NORMAL_EXIT = True
+
+
 def exit_now(code: object) -> NoReturn:
     """End the process with ``code`` (a ``SystemExit`` code) without the interpreter's teardown.
 
@@ -181,8 +192,9 @@ def exit_now(code: object) -> NoReturn:
     (typer, rich, duckdb, pydantic, and Prefect's hundreds of modules): ~0.1 s after `refpipe show`, ~0.4 s
     after an orchestrated ingest, for nothing.  The exit handlers still run (logging's flush; Prefect drains
     its log and event workers and stops its threads there) and the output is flushed.  When a thread that
-    is not a daemon is still alive, a normal exit waits for it instead."""
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+    is not a daemon is still alive, or the command asked for it (``normal_exit``), a normal exit instead."""
+    if _NORMAL_EXIT or any(t.is_alive() and not t.daemon for t in threading.enumerate()
+                           if t is not threading.main_thread()):
         sys.exit(code)  # type: ignore[arg-type]
     if code is None:
         status = 0

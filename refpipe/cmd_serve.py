@@ -16,6 +16,7 @@ from refpipe.app import (
     WarehouseOpt,
     app,
     fail,
+    normal_exit,
     out,
     quiet_prefect,
     use_pdf_backend,
@@ -55,6 +56,7 @@ def serve(
     blocks analysts reading the warehouse. `refpipe status` shows the runs. A run can also be started
     by hand: `prefect deployment run 'refpipe-scheduled-ingest/NAME'`.
     """
+    normal_exit()
     use_pdf_backend(pdf_backend)
     quiet_prefect()
     from pipeline.limits import Limits, parse_size

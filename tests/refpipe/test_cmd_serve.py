@@ -12,11 +12,15 @@ import pytest
 from cli_runner import REFPIPE, refpipe
 
 
-def test_without_a_server_it_says_how_to_start_one(tmp_path: Path) -> None:
+def test_without_a_server_it_says_how_to_start_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from refpipe import app as app_module
+
+    monkeypatch.setattr(app_module, "_NORMAL_EXIT", False)
     result = refpipe("serve", "--inbox", str(tmp_path), "-w", str(tmp_path / "w.duckdb"),
                      env={"PREFECT_API_URL": None})
     assert result.returncode == 2
     assert "PREFECT_API_URL" in result.stderr and "prefect server start --host 127.0.0.1" in result.stderr
+    assert app_module._NORMAL_EXIT  # serve ends with the interpreter's exit, not exit_now's quick one
 
 
 @pytest.mark.e2e

@@ -52,3 +52,17 @@ def test_a_thread_still_working_is_waited_for(tmp_path: Path) -> None:
                 "threading.Thread(target=work).start()\n"
                 "exit_now(0)")
     assert done.returncode == 0 and marker.read_text() == "done"
+
+
+_TORN_DOWN = ("import sys\n"
+              "class Witness:\n"
+              "    def __del__(self):\n"
+              "        sys.stderr.write('torn down')\n"
+              "witness = Witness()\n")
+
+
+def test_the_teardown_is_skipped_unless_the_command_asks_for_a_normal_exit() -> None:
+    quick = _run(_TORN_DOWN + "from refpipe.app import exit_now; exit_now(0)")
+    normal = _run(_TORN_DOWN + "from refpipe.app import exit_now, normal_exit; normal_exit(); exit_now(0)")
+    assert (quick.returncode, quick.stderr) == (0, "")  # the module's objects were never freed
+    assert (normal.returncode, normal.stderr) == (0, "torn down")  # `refpipe serve`: the interpreter's exit
