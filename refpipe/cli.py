@@ -26,6 +26,8 @@ from refpipe.app import (
     exit_for,
     exit_now,
     fail,
+    interrupted,
+    is_interrupt,
     out,
     print_json,
     quiet_prefect,
@@ -150,6 +152,10 @@ def ingest(
                     on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
+    except (KeyboardInterrupt, Exception) as exc:
+        if is_interrupt(exc):
+            raise interrupted(warehouse) from exc
+        raise
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
     if any(o.status in (Outcome.REJECTED, Outcome.FAILED) for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
