@@ -80,9 +80,13 @@ class RunReport:
         loaded = [o for o in self.outcomes if o.status in ("loaded", "partial")]
         lines += ["", f"## Loaded ({len(loaded)})", ""]
         lines += [f"- `{_cell(Path(o.path).name)}` ({o.kind or '?'}, {o.status})" for o in loaded] or ["None."]
-        unchanged = self.counts.get("unchanged", 0) + self.counts.get("quarantined", 0)
+        copies = sum(o.new_source for o in self.outcomes)
+        unchanged = self.counts.get("unchanged", 0) + self.counts.get("quarantined", 0) - copies
         if unchanged:
             lines += ["", f"{unchanged} file(s) already known (same bytes) were skipped without being read."]
+        if copies:
+            lines += ["", f"{copies} new file(s) hold a document the warehouse already has (a copy or another "
+                          "rendering): read, and recorded as its sources."]
         return "\n".join(lines) + "\n"
 
     def table(self) -> list[dict[str, str]]:

@@ -167,6 +167,10 @@ def _print_summary(outcomes: list[FileOutcome], summary: Any, warehouse: Path) -
         counts[o.status] = counts.get(o.status, 0) + 1
     run = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
     out.print(f"[bold]This run:[/] {len(outcomes)} file(s): {run}")
+    copies = sum(o.new_source for o in outcomes)
+    if copies:  # "unchanged" alone would say these bytes were known: they were read, their content was
+        out.print(f"[dim]  {copies} of the unchanged file(s) are new files holding a document the warehouse "
+                  "already has (a copy or another rendering): recorded as its sources, nothing else written[/]")
     from rich.table import Table
 
     table = Table(title=f"Warehouse {warehouse}", title_justify="left")

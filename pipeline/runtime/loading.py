@@ -35,9 +35,19 @@ def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
         wh.record_rejection(document.source, str(exc), con)
         return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.REJECTED,
                            kind=document.kind.value, reason=str(exc))
-    return FileOutcome(path=document.source.path, sha256=document.source.sha256,
-                       status=Outcome.of(document.status) if added else Outcome.UNCHANGED, kind=document.kind.value,
-                       document_id=document.id, reason="; ".join(document.reasons) or None)
+    return _outcome(document, added)
+
+
+def _outcome(document: Document, added: bool) -> FileOutcome:
+    """A loaded document's outcome; not ``added``: its content was already held, these bytes are one more
+    source of it (``unchanged``, ``new_source``)."""
+    if not added:
+        return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.UNCHANGED,
+                           kind=document.kind.value, document_id=document.id, new_source=True,
+                           reason=f"the same content as document {document.id}, already in the warehouse: "
+                                  "recorded as one more source of it")
+    return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.of(document.status),
+                       kind=document.kind.value, document_id=document.id, reason="; ".join(document.reasons) or None)
 
 
 def is_export_file(path: str) -> bool:
@@ -101,10 +111,7 @@ def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], war
         return None
     finally:
         con.close()
-    return [FileOutcome(path=d.source.path, sha256=d.source.sha256,
-                        status=Outcome.of(d.status) if a else Outcome.UNCHANGED, kind=d.kind.value, document_id=d.id,
-                        reason="; ".join(d.reasons) or None)
-            for d, a in zip(documents, added, strict=True)]
+    return [_outcome(d, a) for d, a in zip(documents, added, strict=True)]
 
 
 #: a transient error (the warehouse file busy) is tried this many times, a second apart, then ``failed``
@@ -167,6 +174,7 @@ class Known:
     reason: str | None
     kind: str | None = None
     document_id: str | None = None
+    path: str | None = None  # the file of this run that brought these bytes (None: an earlier run)
 
 
 def known_sources(warehouse: Path) -> dict[str, Known]:
@@ -191,16 +199,22 @@ def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantin
     k = known.get(source.sha256)
     if k is None or (k.status is Status.REJECTED and retry_quarantined):
         return None
+    if k.status is Status.REJECTED and k.path is not None:
+        # a copy of a file rejected earlier in this run: as bad, and named (no earlier run quarantined it)
+        why = (k.reason or "rejected").removeprefix(f"{k.path}: ")
+        return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.REJECTED,
+                           reason=f"{source.path}: the same bytes as {k.path}, rejected in this run ({why})")
     if k.status is Status.REJECTED:
         return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.QUARANTINED, reason=k.reason)
     return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.UNCHANGED, kind=k.kind,
-                       document_id=k.document_id)
+                       document_id=k.document_id, reason=f"the same bytes as {k.path}" if k.path else None)
 
 
 def remember(known: dict[str, Known], outcome: FileOutcome) -> None:
     """Add this run's outcome, so the same bytes met again in the batch are skipped too."""
-    if outcome.status.wrote and outcome.sha256 not in known:
-        known[outcome.sha256] = Known(Status(outcome.status.value), outcome.reason, outcome.kind, outcome.document_id)
+    if (outcome.status.wrote or outcome.new_source) and outcome.sha256 not in known:
+        status = Status.LOADED if outcome.new_source else Status(outcome.status.value)
+        known[outcome.sha256] = Known(status, outcome.reason, outcome.kind, outcome.document_id, outcome.path)
 
 
 def links_stale(warehouse: Path) -> bool:
