@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -27,6 +27,11 @@ from refpipe.app import (
     write_json,
     write_text,
 )
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipeline.load.versions import VersionRow
 
 
 class Format(StrEnum):
@@ -131,8 +136,14 @@ def versions(
 ) -> None:
     """List the versions held in the warehouse: key, version, valid-from date, document, previous one."""
     from pipeline.load.versions import list_versions
+    from pipeline.query.resolve import spelled_key
 
-    rows = read_warehouse(warehouse, lambda con: list_versions(con, key))
+    def read(con: duckdb.DuckDBPyConnection) -> list[VersionRow]:
+        rows = list_versions(con, key)
+        spelled = spelled_key(key) if key and not rows else None  # "CQPM 0195" for the key CQPM-0195
+        return list_versions(con, spelled) if spelled else rows
+
+    rows = read_warehouse(warehouse, read)
     if key and not rows:
         raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
     if as_json:
@@ -143,7 +154,8 @@ def versions(
     for r in rows:
         flag = " [yellow]![/]" if r.dated_before_earlier_version else ""
         table.add_row(r.key, f"{r.version}{' (latest)' if r.is_latest else ''}",
-                      f"{r.valid_from or ''} ({r.valid_from_source}){flag}",
+                      (f"{r.valid_from} ({r.valid_from_source}){flag}" if r.valid_from else
+                       f"undated (ingestion order){flag}"),
                       r.document_id, r.previous_id or "", r.title or "", r.source_path)
     out.print(table)
     if any(r.dated_before_earlier_version for r in rows):

@@ -22,7 +22,7 @@ from pipeline.load.versions import find_version
 from pipeline.load.warehouse import file_sha256
 from pipeline.query.read import AmbiguousReference, DocumentNotFound
 
-__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "version_ref"]
+__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "spelled_key", "version_ref"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 _KEY = re.compile(r"(CQPM-|RNCP|DOC-)\S+$", re.IGNORECASE)
@@ -34,6 +34,17 @@ _CQPM = re.compile(r"CQPM\s*(?:n\s*[°ºo]\.?\s*)?-?\s*(\d{1,4})\s*(@\S*)?", re.
 def _cqpm_key(number: str) -> str:
     """The version key of CQPM ``number`` (numbers are four digits: 195 is 0195)."""
     return f"CQPM-{number.zfill(4)}"
+
+
+def spelled_key(text: str) -> str | None:
+    """The version key a user means by ``text`` spelled as people write it ("CQPM 0195", "CQPM0195",
+    "RNCP 28242"): ``CQPM-0195``, ``RNCP28242``; None when it is no such spelling."""
+    text = text.strip()
+    if (m := _CQPM.fullmatch(text)) and not m.group(2):
+        return _cqpm_key(m.group(1))
+    if m := _RNCP.fullmatch(text):
+        return f"RNCP{m.group(1)}"
+    return None
 
 
 def _by_sha(con: duckdb.DuckDBPyConnection, sha: str, ref: str) -> str | None:
