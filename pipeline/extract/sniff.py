@@ -49,6 +49,11 @@ def is_mhtml(head: bytes) -> bool:
             or b"\nmime-version:" in lower) and b"multipart/related" in lower
 
 
+def is_utf16(data: bytes) -> bool:
+    """Starts with a UTF-16 byte-order mark (Windows "Unicode" text: every other byte of French text is NUL)."""
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") and len(data) % 2 == 0
+
+
 def sniff_format(data: bytes, path: str) -> str:
     """'pdf', 'html', 'mhtml', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known
     binary formats."""
@@ -68,8 +73,11 @@ def sniff_format(data: bytes, path: str) -> str:
             expected = ", not %PDF-" if path.lower().endswith(".pdf") else ""
             raise RejectedInput(path, f"not a PDF or text document: file starts with the signature of {what} "
                                       f"({shown}){expected}")
-    if b"\x00" in data[:4096]:
-        raise RejectedInput(path, "binary file (NUL bytes), neither a PDF nor a text document")
+    if b"\x00" in data[:4096] and not is_utf16(data):
+        first = data.index(b"\x00")
+        line = data.count(b"\n", 0, first) + 1
+        raise RejectedInput(path, f"binary file (NUL byte at byte {first}, line {line}), neither a PDF nor a "
+                                  "text document")
     if is_html(head):
         return "html"
     if is_mhtml(head):
