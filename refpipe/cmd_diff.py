@@ -21,6 +21,8 @@ from refpipe.app import (
     err,
     exit_for,
     fail,
+    interrupted,
+    is_interrupt,
     out,
     read_warehouse,
     use_pdf_backend,
@@ -95,6 +97,10 @@ def diff(
         report = compare_warehouse(warehouse, old, new)
     except PipelineError as exc:
         raise exit_for(exc) from exc
+    except (KeyboardInterrupt, Exception) as exc:  # Ctrl-C while files given are ingested
+        if is_interrupt(exc):
+            raise interrupted(warehouse) from exc
+        raise
     if report.old.key != report.new.key:
         err.print(f"[yellow]note:[/] {report.old.label} and {report.new.label} are not versions of one document "
                   "(their keys differ): the report compares two different documents")

@@ -36,3 +36,15 @@ def test_another_runtime_error_is_not_taken_for_ctrl_c(tmp_path: Path, monkeypat
     monkeypatch.setattr(pipeline.runtime, "ingest_paths", broken)
     with pytest.raises(RuntimeError, match="something else"):
         run("ingest", str(FIXTURES / "seeds"), "--warehouse", str(tmp_path / "w.duckdb"), "-j", "1")
+
+
+def test_ctrl_c_while_diff_ingests_its_files_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.runtime.compare
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(pipeline.runtime.compare, "compare_warehouse", stopped)
+    seeds = sorted((FIXTURES / "seeds").glob("*.txt"))
+    result = run("diff", str(seeds[0]), str(seeds[1]), "--format", "md", "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 130 and "interrupted:" in result.stderr
