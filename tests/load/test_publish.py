@@ -52,6 +52,29 @@ def test_an_error_discards_the_staging_copy_and_keeps_the_published_file(tmp_pat
     assert count(w) == 1 and leftovers(w) == ["w.duckdb.lock"]
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+                         ids=["ctrl-c", "duckdb-interrupted"])
+def test_a_writer_stopped_mid_session_is_reported_as_interrupted(tmp_path: Path, stop: BaseException) -> None:
+    """Ctrl-C (or a crash) ends the session with an exception: the lock file kept only for kill -9, so
+    `refpipe status` and the next run's note never said that a load had been interrupted, while what it
+    had published mid-batch stayed without a run row."""
+    w = tmp_path / "w.duckdb"
+    with publish.write_connection(w) as con:
+        wh.load(document_from_gold(GOLDS[0]), con)
+    assert publish.writer(w) == (False, None)
+    with pytest.raises(type(stop)), publish.write_connection(w, command="refpipe ingest (cli)") as con:
+        wh.load(document_from_gold(GOLDS[1]), con)
+        raise stop
+    running, info = publish.writer(w)
+    assert not running and info is not None and info.pid == os.getpid() and info.command == "refpipe ingest (cli)"
+    with publish.writing(w) as session:
+        assert session.interrupted is not None and session.interrupted.pid == os.getpid()
+    assert publish.writer(w) == (False, None)  # that one finished
+    with pytest.raises(TransientError), publish.write_connection(w, keep_on=(TransientError,)):
+        raise TransientError("expected: its work is published, the writer finished")
+    assert publish.writer(w) == (False, None)
+
+
 def test_keep_on_publishes_the_committed_work_before_the_error_goes_on(tmp_path: Path) -> None:
     w = tmp_path / "w.duckdb"
     with pytest.raises(TransientError), publish.write_connection(w, keep_on=(TransientError,)) as con:
