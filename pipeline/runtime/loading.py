@@ -210,6 +210,27 @@ def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantin
                        document_id=k.document_id, reason=f"the same bytes as {k.path}" if k.path else None)
 
 
+def forget_read_paths(warehouse: Path | str, paths: Sequence[str]) -> int:
+    """Drop the rejections of these paths that had no bytes to key them (``format = 'unread'``: over the
+    size limit, unreadable, not a regular file): this run read bytes at each path, so the path's entry
+    in the quarantine is obsolete (its bytes are now loaded, or rejected under their own sha256).  The
+    number of rows dropped."""
+    if not paths:
+        return 0
+    con = wh.connect(warehouse)
+    try:
+        with wh.transaction(con):
+            stale = con.execute("SELECT count(*) FROM sources WHERE format = 'unread' AND status = 'rejected' "
+                                "AND list_contains(?, path)", [list(paths)]).fetchone()
+            if not stale or not stale[0]:
+                return 0
+            con.execute("DELETE FROM sources WHERE format = 'unread' AND status = 'rejected' "
+                        "AND list_contains(?, path)", [list(paths)])
+            return int(stale[0])
+    finally:
+        con.close()
+
+
 def remember(known: dict[str, Known], outcome: FileOutcome) -> None:
     """Add this run's outcome, so the same bytes met again in the batch are skipped too."""
     if (outcome.status.wrote or outcome.new_source) and outcome.sha256 not in known:

@@ -69,3 +69,33 @@ def test_the_summary_says_the_copies_were_read(tmp_path: Path) -> None:
     assert "1 of the unchanged file(s) are new files holding a document the warehouse already has" in result.stdout
     assert "rejected by an earlier run" not in result.stdout
     assert f"rejected {inbox / 'b_empty.odt'}: the same bytes as {inbox / 'a_empty.docx'}" in result.stdout
+
+
+def test_a_path_refused_unread_leaves_the_quarantine_once_its_bytes_are_read(tmp_path: Path) -> None:
+    """A file over --max-bytes is refused from its size, keyed by its path (no bytes read).  Once the limit
+    is raised it loads, and its old entry must leave the quarantine: `refpipe status` listed the file as
+    quarantined for ever, beside its loaded row."""
+    import duckdb
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    big = inbox / "referentiel.txt"
+    big.write_bytes(SEED.read_bytes())
+    warehouse = tmp_path / "w.duckdb"
+
+    def run_with(max_bytes: int) -> dict[str, FileOutcome]:
+        options = IngestOptions(limits=Limits(seconds=120, max_bytes=max_bytes), workers=1, links=False)
+        return {Path(o.path).name: o for o in ingest_paths([str(inbox)], warehouse, options)}
+
+    def quarantine() -> list[tuple[object, ...]]:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return con.execute("SELECT path FROM v_quarantine").fetchall()
+        finally:
+            con.close()
+
+    assert run_with(1000)["referentiel.txt"].status is Outcome.REJECTED
+    assert quarantine() == [(str(big),)]
+    assert run_with(1000)["referentiel.txt"].status is Outcome.QUARANTINED
+    assert run_with(0)["referentiel.txt"].status is Outcome.LOADED
+    assert quarantine() == []
