@@ -1,7 +1,7 @@
 """The analysts' views of one RNCP list table, declared once and generated (``ddl``), like the tables' DDL.
 
-Such a view (``v_rncp_statistics`` over ``rncp_statistics``, …) has one shape, the shape of the other item
-views (schema_views.sql): the fiche (``document_id``, its ``rncp_code`` and ``rncp_title``), the item's own
+Such a view (``v_rncp_rome`` over ``rncp_rome``, ``v_rncp_statistics`` over ``rncp_statistics``, …) has one
+shape: the fiche (``document_id``, its ``rncp_code`` and ``rncp_title``), the item's own
 columns, where it is (page and bbox), which fiche and which version (``key``, ``version``, ``is_latest``),
 then the provenance (the parent's position if the list has a parent, ``ord``, ``reading_order``,
 ``source_sha256``).  A declaration names the table, the item's columns (which column under which name, or
@@ -10,7 +10,8 @@ which expression), an optional extra join (a block's code and title) and the com
 A column's comment is its own ``doc``, else the shared meaning of its name (``column_docs.COMMON_COLUMNS``,
 written into the catalog after every schema file), else the comment of the table column it shows.  The
 generated SQL takes the place of a schema file (``SCHEMA_FILE``) in the name order the schema files are
-applied in (``warehouse.schema_sql``).
+applied in (``warehouse.schema_sql``): after every table and ``document_versions`` they read, before
+``schema_zz_view_columns.sql`` and the shared comments; no schema file selects from them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pipeline.load.tables import Table, sql_string
 
 #: the schema file whose place in the order (after ``schema_views_continuity.sql``, before
 #: ``schema_zz_view_columns.sql``) the generated views take
-SCHEMA_FILE = "schema_views_rncp_v2.sql"
+SCHEMA_FILE = "schema_views_rncp_lists.sql"
 
 #: the list table's alias in the generated SQL (``x``); the fiche is ``f``, its versions ``v``
 ITEM = "x"
@@ -146,8 +147,42 @@ class ListView:
 
 _RNCP = {t.name: t for t in tables.RNCP_TABLES}
 
+
+def _coded(name: str, doc: str) -> ListView:
+    """A view of a list of codes with their labels (ROME, NSF, …): both commented by their shared meaning."""
+    return ListView(f"v_{name}", _RNCP[name], doc, (shown("code"), shown("label")))
+
+
+#: the lists every RNCP fiche has (the 2017 print, the export, the fiche page)
+ITEM_VIEWS = (
+    _coded("rncp_rome", "ROME job codes (Répertoire opérationnel des métiers et des emplois, e.g. H1502) of RNCP "
+                        "fiches, with their labels."),
+    _coded("rncp_nsf", "NSF codes (Nomenclature des spécialités de formation, e.g. 200r) of RNCP fiches, with their "
+                       "labels."),
+    _coded("rncp_formacodes", "Formacodes (training domain codes) of RNCP fiches, with their labels."),
+    _coded("rncp_conventions", "Collective agreements (conventions collectives, IDCC code and label) named by RNCP "
+                               "fiches."),
+    ListView(
+        "v_rncp_activities", _RNCP["rncp_activities"],
+        "Activities of the référentiel d'activités of RNCP fiches (code such as A1 and wording), in document order.",
+        (shown("code"), shown("text")),
+    ),
+    ListView(
+        "v_rncp_jobs", _RNCP["rncp_jobs"],
+        "Jobs the certification leads to (\"types d'emplois accessibles\") listed by RNCP fiches, in document order.",
+        (number("job_number", "Number of the job in the fiche's list, 1-based."),
+         shown("text", "job", "The job or position the certification leads to, as printed.")),
+    ),
+    ListView(
+        "v_rncp_certifiers", _RNCP["rncp_certifiers"],
+        "Certifying bodies (\"certificateurs\") named by RNCP fiches, in document order.",
+        (number("certifier_number", "Number of the certifier in the fiche's list, 1-based."),
+         shown("text", "certifier", "Name of the certifying body, as printed.")),
+    ),
+)
+
 #: version 2 of the RNCP tables (today's fiche: the open-data export, the fiche page)
-LIST_VIEWS = (
+V2_VIEWS = (
     ListView(
         "v_rncp_block_competences", _RNCP["rncp_block_competences"],
         "Compétences of each RNCP block (version 2: open-data export, fiche page), one row per item in the "
@@ -195,6 +230,8 @@ LIST_VIEWS = (
          shown("habilitation"), shown("state", "partner_state")),
     ),
 )
+
+LIST_VIEWS = ITEM_VIEWS + V2_VIEWS
 
 
 def ddl() -> str:

@@ -51,6 +51,17 @@ def test_a_view_shows_its_table_s_comment_unless_it_has_its_own_or_a_shared_one(
     assert "page" not in statistics.own_comments()
 
 
+def test_a_coded_list_keeps_the_shared_meanings_of_code_and_label() -> None:
+    """v_rncp_rome's code and label read as in every coded list, not as the table's own "ROME code."."""
+    rome = next(v for v in views.LIST_VIEWS if v.name == "v_rncp_rome")
+    assert rome.comments()["code"] == column_docs.COMMON_COLUMNS["code"] != "ROME code."
+    assert rome.comments()["label"] == column_docs.COMMON_COLUMNS["label"]
+    assert rome.own_comments() == {}  # its SQL writes only the view's comment
+    jobs = next(v for v in views.LIST_VIEWS if v.name == "v_rncp_jobs")
+    assert jobs.own_comments() == {"job_number": "Number of the job in the fiche's list, 1-based.",
+                                   "job": "The job or position the certification leads to, as printed."}
+
+
 def test_a_declared_view_is_written_nowhere_else() -> None:
     """Its SQL is generated: a schema file's CREATE VIEW or COMMENT of it would fight the declaration."""
     folder = resources.files("pipeline.load")
@@ -72,6 +83,16 @@ def test_the_generated_views_stand_where_their_schema_file_would() -> None:
     assert sql.index(before) < sql.index(views.ddl()) < sql.index(after)
     created = re.findall(r"CREATE OR REPLACE VIEW (\w+)", views.ddl())
     assert created == [v.name for v in views.LIST_VIEWS]
+
+
+def test_what_the_generated_views_read_is_created_before_them() -> None:
+    sql = wh.schema_sql()
+    at = sql.index(views.ddl())
+    read = set(re.findall(r"\b(?:FROM|JOIN) (\w+)", views.ddl()))
+    assert {"rncp_fiches", "document_versions", "rncp_rome", "rncp_statistics"} <= read
+    for name in read:
+        made = re.search(rf"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) {name}\b", sql)
+        assert made and made.start() < at, name
 
 
 STATISTICS = next(t for t in tables.RNCP_TABLES if t.name == "rncp_statistics")
