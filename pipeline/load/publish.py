@@ -319,6 +319,10 @@ def _unwritable(folder: Path) -> Iterator[None]:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise wh.WarehouseError(f"cannot write in {folder} ({exc.strerror}): the warehouse folder must be "
                                     "writable (the lock and the staging copy live beside the warehouse)") from exc
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file where a folder of the path should be
+            blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+            raise wh.WarehouseError(f"cannot create the warehouse folder {folder}: {blocker} is a file, not a "
+                                    "folder (give a warehouse path under a folder)") from exc
         raise
 
 

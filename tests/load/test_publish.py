@@ -209,3 +209,13 @@ def test_a_folder_or_a_file_that_is_not_duckdb_is_refused_naming_the_users_path(
     with pytest.raises(wh.WarehouseError), publish.writing(fake, keep_on=(wh.WarehouseError,)):
         pass  # (refpipe diff keeps what it wrote on such errors: here it wrote nothing, nothing is published)
     assert fake.stat().st_ino == inode and not Path(f"{fake}.staging").exists()
+
+
+@pytest.mark.parametrize("under", ["w.duckdb", "sub/w.duckdb"])
+def test_a_warehouse_path_under_a_file_is_a_clean_error_naming_the_file(tmp_path: Path, under: str) -> None:
+    """`-w notes.txt/w.duckdb`: mkdir of the folder met a file, a FileExistsError traceback."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    with pytest.raises(wh.WarehouseError, match=f"{blocker} is a file, not a folder"), \
+            publish.writing(blocker / under):
+        pass
