@@ -20,7 +20,8 @@ def export(
     target: Annotated[list[str], typer.Argument(
         metavar="[FORMAT] OUT", show_default=False,
         help="The format (parquet, the default, csv, xlsx or sqlite), which may be left out, then where to write: "
-             "for parquet and csv a folder (new, empty, or a previous export: replaced), for xlsx and sqlite "
+             "for parquet and csv a folder (new, empty, or a previous export: replaced, unless it holds other "
+             "files, which are never deleted), for xlsx and sqlite "
              "a file (replaced).")],
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet, csv, xlsx or sqlite "
                                                                    "(same as FORMAT).")] = None,
