@@ -1,11 +1,13 @@
-"""The analysts' views of one RNCP list table, declared once and generated (``ddl``), like the tables' DDL.
+"""The analysts' views of one list table, declared once and generated (``ddl``), like the tables' DDL.
 
-Such a view (``v_rncp_rome`` over ``rncp_rome``, ``v_rncp_statistics`` over ``rncp_statistics``, …) has one
-shape: the fiche (``document_id``, its ``rncp_code`` and ``rncp_title``), the item's own
-columns, where it is (page and bbox), which fiche and which version (``key``, ``version``, ``is_latest``),
-then the provenance (the parent's position if the list has a parent, ``ord``, ``reading_order``,
-``source_sha256``).  A declaration names the table, the item's columns (which column under which name, or
-which expression), an optional extra join (a block's code and title) and the comments.
+Such a view (``v_rncp_rome`` over ``rncp_rome``, ``v_criteria`` over ``cqpm_criteria``, …) has one shape:
+the document (``document_id``, then its reference and title: an RNCP fiche's ``rncp_code`` and
+``rncp_title``, a CQPM référentiel's ``cqpm_number`` and ``cqpm_title``), the item's own columns (with its
+parent's, such as the capacity a criterion belongs to), where it is (page and bbox), which document and which
+version (``key``, ``version``, ``is_latest``), then the provenance (the parent's position if the list has a
+parent, ``ord``, ``reading_order``, ``source_sha256``).  A declaration names the table, the document
+(``FICHE`` or ``REFERENTIEL``), the item's columns (which column under which name, or which expression), an
+optional extra join (the parent: a block, a capacity) and the comments.
 
 A column's comment is its own ``doc``, else the shared meaning of its name (``column_docs.COMMON_COLUMNS``,
 written into the catalog after every schema file), else the comment of the table column it shows.  The
@@ -26,14 +28,14 @@ from pipeline.load.tables import Table, sql_string
 #: ``schema_zz_view_columns.sql``) the generated views take
 SCHEMA_FILE = "schema_views_rncp_lists.sql"
 
-#: the list table's alias in the generated SQL (``x``); the fiche is ``f``, its versions ``v``
+#: the list table's alias in the generated SQL (``x``); the document's versions are ``v``
 ITEM = "x"
 
 
 @dataclass(frozen=True)
 class ViewColumn:
     name: str  # the view's column name
-    sql: str  # the expression, over the list table (x), the fiche (f) or the extra join
+    sql: str  # the expression, over the list table (x), the document or the extra join
     doc: str | None = None  # its own comment; None: the shared meaning of its name, else the source's comment
     source: tuple[str, str] | None = None  # (alias, column) of the table column it shows, if it shows one
 
@@ -51,8 +53,24 @@ class Join:
 
 
 def shown(column: str, name: str | None = None, doc: str | None = None, alias: str = ITEM) -> ViewColumn:
-    """A column of the list table (or of the extra join: ``alias``), under its own name or ``name``."""
+    """A column of the list table (or of the document or the extra join: ``alias``), under its own name or
+    ``name``."""
     return ViewColumn(name or column, f"{alias}.{column}", doc, (alias, column))
+
+
+@dataclass(frozen=True)
+class Document:
+    """The document a list's items belong to: its table (``JOIN <table> <alias>`` on ``document_id``) and
+    the columns the view shows after ``document_id`` (its reference and title)."""
+
+    table: Table
+    alias: str
+    columns: tuple[ViewColumn, ...]
+
+
+#: an RNCP fiche: its code and title
+FICHE = Document(tables.RNCP_FICHES, "f",
+                 (shown("code", "rncp_code", alias="f"), shown("title", "rncp_title", alias="f")))
 
 
 def number(name: str, doc: str) -> ViewColumn:
@@ -65,14 +83,17 @@ class ListView:
     name: str
     table: Table
     doc: str
-    columns: tuple[ViewColumn, ...]  # the item's own columns, between the fiche's and the provenance
+    columns: tuple[ViewColumn, ...]  # the item's own columns, between the document's and the provenance
     join: Join | None = None
+    document: Document = FICHE
 
     def __post_init__(self) -> None:
         if self.table.names[:2] != ("document_id", "source_sha256") or "ord" not in self.table.names:
             raise ValueError(f"{self.name}: {self.table.name} is not a list table")
-        aliases = self._aliases()
-        for c in self.columns:
+        aliases = self.aliases()
+        if len(aliases) != 2 + bool(self.join) or "v" in aliases:
+            raise ValueError(f"{self.name}: an alias is given twice")
+        for c in self.document.columns + self.columns:
             if c.source and (c.source[0] not in aliases or c.source[1] not in aliases[c.source[0]].names):
                 raise ValueError(f"{self.name}.{c.name}: {'.'.join(c.source)} is not a declared column")
         if len(set(self.names)) != len(self.names):
@@ -80,9 +101,10 @@ class ListView:
         if blank := [n for n, doc in self.comments().items() if not doc]:
             raise ValueError(f"{self.name}: no comment for {blank} (give a doc)")
 
-    def _aliases(self) -> dict[str, Table]:
-        """The declared tables of the SQL by alias (the fiche and the versions are the shared ones')."""
-        return {ITEM: self.table} | ({self.join.alias: self.join.table} if self.join else {})
+    def aliases(self) -> dict[str, Table]:
+        """The declared tables of the SQL by alias (the versions, ``v``, are the shared view's)."""
+        joined = {self.join.alias: self.join.table} if self.join else {}
+        return {ITEM: self.table, self.document.alias: self.document.table} | joined
 
     @property
     def parent_ord(self) -> tuple[str, ...]:
@@ -91,13 +113,13 @@ class ListView:
         return names[2:3] if names.index("ord") > 2 else ()
 
     def groups(self) -> tuple[tuple[ViewColumn, ...], ...]:
-        """The columns in order, a line of the SELECT each: the fiche, the item, where it is, which version
+        """The columns in order, a line of the SELECT each: the document, the item, where it is, which version
         and the provenance."""
-        fiche = (shown("document_id"), ViewColumn("rncp_code", "f.code"), ViewColumn("rncp_title", "f.title"))
+        document = (shown("document_id"), *self.document.columns)
         where = tuple(shown(n) for n in ("page", "x0", "top", "x1", "bottom"))
         version = tuple(shown(n, alias="v") for n in ("key", "version", "is_latest"))
         provenance = tuple(shown(n) for n in (*self.parent_ord, "ord", "reading_order", "source_sha256"))
-        return fiche, self.columns, where, version + provenance
+        return document, self.columns, where, version + provenance
 
     @property
     def all_columns(self) -> tuple[ViewColumn, ...]:
@@ -118,7 +140,7 @@ class ListView:
         if column.source is None:
             return None
         alias, name = column.source
-        table = self._aliases().get(alias)
+        table = self.aliases().get(alias)
         return next((c.doc for c in table.columns if c.name == name), None) if table else None
 
     def own_comments(self) -> dict[str, str]:
@@ -134,7 +156,8 @@ class ListView:
         select = ",\n".join("    " + ", ".join(c.select() for c in group) for group in self.groups())
         lines = [f"CREATE OR REPLACE VIEW {self.name} AS", "SELECT", select,
                  f"FROM {self.table.name} {ITEM}",
-                 f"JOIN rncp_fiches f ON f.document_id = {ITEM}.document_id"]
+                 f"JOIN {self.document.table.name} {self.document.alias} "
+                 f"ON {self.document.alias}.document_id = {ITEM}.document_id"]
         if self.join:
             lines.append(f"JOIN {self.join.table.name} {self.join.alias} ON {self.join.on}")
         lines.append(f"LEFT JOIN document_versions v ON v.document_id = {ITEM}.document_id;")

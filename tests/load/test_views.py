@@ -35,9 +35,9 @@ def test_the_catalog_holds_the_declared_view(view: ListView, con: duckdb.DuckDBP
     assert found == (view.doc,)
     # a column that shows a table column has its type
     types = dict((n, t) for n, t, _ in rows)
-    aliases = {views.ITEM: view.table, **({view.join.alias: view.join.table} if view.join else {})}
+    aliases = view.aliases()
     for c in view.all_columns:
-        if c.source and c.source[0] in aliases:
+        if c.source and c.source[0] in aliases:  # the list table, the document or the extra join
             table = aliases[c.source[0]]
             assert types[c.name] == next(col.type for col in table.columns if col.name == c.source[1]), c.name
 
