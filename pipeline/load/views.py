@@ -26,7 +26,7 @@ from pipeline.load.tables import Table, sql_string
 
 #: the schema file whose place in the order (after ``schema_views_continuity.sql``, before
 #: ``schema_zz_view_columns.sql``) the generated views take
-SCHEMA_FILE = "schema_views_rncp_lists.sql"
+SCHEMA_FILE = "schema_views_lists.sql"
 
 #: the list table's alias in the generated SQL (``x``); the document's versions are ``v``
 ITEM = "x"
@@ -168,7 +168,115 @@ class ListView:
 
 # ------------------------------------------------------------------------------------------ the views
 
+_CQPM = {t.name: t for t in tables.CQPM_TABLES}
 _RNCP = {t.name: t for t in tables.RNCP_TABLES}
+
+
+def _referentiel(number_doc: str | None = None) -> Document:
+    """A CQPM référentiel: its printed number (``number_doc``: said otherwise than the shared meaning) and
+    title."""
+    return Document(tables.CQPM_REFERENTIELS, "r",
+                    (shown("number", "cqpm_number", number_doc, "r"), shown("title", "cqpm_title", alias="r")))
+
+
+REFERENTIEL = _referentiel()
+
+#: the capacity (a compétence, in the newer layout) an item of a CQPM capacity's list belongs to
+CAPACITY = Join(_CQPM["cqpm_capacities"], "cap",
+                f"cap.document_id = {ITEM}.document_id AND cap.ord = {ITEM}.capacity_ord")
+
+
+def _referentiel_list(name: str, table: str, doc: str, *columns: ViewColumn) -> ListView:
+    """A view of a list of a CQPM référentiel (missions, …): the référentiel, then the item's columns."""
+    return ListView(name, _CQPM[table], doc, columns, document=REFERENTIEL)
+
+
+def _capacity_list(name: str, table: str, doc: str, *columns: ViewColumn, capacity_title: str | None = None,
+                   document: Document = REFERENTIEL) -> ListView:
+    """A view of a list of a CQPM capacity (conditions, criteria, …): the référentiel, the capacity's number
+    and wording (``capacity_title``: said otherwise than the shared meaning), then the item's columns."""
+    capacity = (shown("capacity_number"), shown("title", "capacity_title", capacity_title, "cap"))
+    return ListView(name, _CQPM[table], doc, (*capacity, *columns), CAPACITY, document)
+
+
+def _competence_list(name: str, table: str, doc: str, *columns: ViewColumn) -> ListView:
+    """A view of a list of a compétence (the newer layout's capacity): a capacity's list, under that name."""
+    return _capacity_list(name, table, doc, *columns, capacity_title="Wording of the compétence.")
+
+
+#: the end of the comment of a view of a CQPM list that was written for the newer layout
+_VERSIONED = "key, version and is_latest say which référentiel version the row belongs to."
+
+#: the lists of a CQPM référentiel (both layouts) and of its capacities
+CQPM_VIEWS = (
+    _capacity_list(
+        "v_criteria", "cqpm_criteria",
+        "Evaluation criteria of CQPM capacities, one row per criterion (criterion_number is 1-based within its "
+        f"capacity), with page and bbox; {_VERSIONED}",
+        number("criterion_number", "Number of the criterion within its capacity, 1-based."),
+        shown("text", "criterion", "Wording of the evaluation criterion, as printed."),
+        document=_referentiel("The CQPM number the référentiel prints; NULL when it prints none (key then holds "
+                              "the inferred or title-based key)."),
+    ),
+    _capacity_list(
+        "v_conditions", "cqpm_conditions",
+        "Conditions of exercise (\"conditions de réalisation\") of CQPM capacities, one row per condition "
+        "(condition_number is 1-based within its capacity), with page and bbox.",
+        number("condition_number", "Number of the condition within its capacity, 1-based."),
+        shown("text", "condition", "Wording of the condition of exercise, as printed."),
+    ),
+    _capacity_list(
+        "v_assessments", "cqpm_assessments",
+        "Assessment modalities (\"modalités d'évaluation\") checked for each CQPM capacity, one row per item "
+        "(assessment_number is 1-based within its capacity), with page and bbox.",
+        number("assessment_number", "Number of the assessment modality within its capacity, 1-based."),
+        shown("text", "assessment", "Wording of the assessment modality, as printed."),
+    ),
+    _referentiel_list(
+        "v_missions", "cqpm_missions",
+        "Missions and activities of the job a CQPM référentiel describes (its section on missions), one row per "
+        "item in document order.",
+        number("mission_number", "Number of the mission within the référentiel, 1-based."),
+        shown("text", "mission", "Wording of the mission or activity, as printed."),
+    ),
+    _referentiel_list(
+        "v_listed_capacities", "cqpm_listed_capacities",
+        "The capacities as listed in section I of a CQPM référentiel (code and wording), before the evaluation "
+        "table that v_capacities describes; v_quality_findings reports where the two disagree.",
+        shown("code"), shown("text"),
+    ),
+    _referentiel_list(
+        "v_assessment_methods", "cqpm_assessment_methods",
+        "Assessment methods of a CQPM référentiel as a whole (its list of \"modalités d'évaluation\"), one row "
+        "per method in document order.",
+        number("method_number", "Number of the assessment method within the référentiel, 1-based."),
+        shown("text", "method", "Wording of the assessment method, as printed."),
+    ),
+    # the newer layout (1. activités, 2. blocs de compétences, 3. évaluation)
+    _referentiel_list(
+        "v_activities", "cqpm_activities",
+        "Activities of newer-layout CQPM référentiels (section 1.1 \"Mission (s) et activités\"), one row per "
+        f"activity, in printed order; {_VERSIONED}",
+        number("activity_number", "Position of the activity in section 1.1, 1-based."),
+        shown("title", "activity", "The activity as printed: a nominal heading (L'intervention de maintenance "
+                                   "corrective) or a list item."),
+        shown("text", doc="The paragraph(s) under the activity heading; NULL when the activity is a list item."),
+    ),
+    _competence_list(
+        "v_connaissances", "cqpm_knowledge",
+        "Connaissances associées of the compétences of newer-layout CQPM référentiels, one row per connaissance; "
+        f"{_VERSIONED}",
+        number("knowledge_number", "Position of the connaissance within its compétence, 1-based."),
+        shown("text", "connaissance", "The connaissance as printed."),
+    ),
+    _competence_list(
+        "v_resultats_attendus", "cqpm_expected_results",
+        "Résultats attendus of the compétences of newer-layout CQPM référentiels (section 3), one row per result; "
+        f"{_VERSIONED}",
+        number("result_number", "Position of the result within its compétence, 1-based."),
+        shown("text", "resultat_attendu", "The résultat attendu as printed."),
+    ),
+)
 
 
 def _coded(name: str, doc: str) -> ListView:
@@ -254,11 +362,11 @@ V2_VIEWS = (
     ),
 )
 
-LIST_VIEWS = ITEM_VIEWS + V2_VIEWS
+LIST_VIEWS = CQPM_VIEWS + ITEM_VIEWS + V2_VIEWS
 
 
 def ddl() -> str:
     """The SQL of every declared list view (idempotent: CREATE OR REPLACE, COMMENT ON overwrites)."""
-    header = ("-- Analysts' views of RNCP list tables, generated from their declarations in "
+    header = ("-- Analysts' views of CQPM and RNCP list tables, generated from their declarations in "
               "pipeline/load/views.py.\n\n")
     return header + "\n\n".join(v.ddl() for v in LIST_VIEWS) + "\n"
