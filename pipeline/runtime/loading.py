@@ -175,18 +175,20 @@ class Known:
     kind: str | None = None
     document_id: str | None = None
     path: str | None = None  # the file of this run that brought these bytes (None: an earlier run)
+    unread: bool = False  # a rejection of a path, keyed by path and reason (no bytes were read)
 
 
 def known_sources(warehouse: Path) -> dict[str, Known]:
     """Every sha256 in ``sources`` with its status (read once per run, before anything is extracted)."""
     con = wh.connect(warehouse)
     try:
-        rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id FROM sources s "
+        rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id, s.format = 'unread' FROM sources s "
                            "LEFT JOIN document_sources x ON x.source_sha256 = s.sha256 "
                            "LEFT JOIN documents d ON d.id = x.document_id").fetchall()
     finally:
         con.close()
-    return {sha: Known(Status(status), reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}
+    return {sha: Known(Status(status), reason, kind, doc_id, unread=bool(unread))
+            for sha, status, reason, kind, doc_id, unread in rows}
 
 
 def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantined: bool = False
