@@ -284,7 +284,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
-    withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now)
+    withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
     reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
@@ -354,12 +354,14 @@ def _today(info: ExportInfo) -> date | None:
 
 
 def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo, seen: dict[str, str],
-                 latest: dict[str, tuple[int, str]], now: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                 latest: dict[str, tuple[int, str]], now: object,
+                 include_rs: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Record the fiches of the previous export of this series missing from this one (withdrawn) and those
     withdrawn earlier that are back.  An export older than the newest one, imported late, reinstates nothing;
-    its fiches missing from the newest export are withdrawn as of that export."""
+    its fiches missing from the newest export are withdrawn as of that export.  RS fiches left unread
+    (``include_rs`` False, --skip-rs; or the newest export imported so) are not missing: nothing is said of them."""
     prev = con.execute(
-        "SELECT source_sha256, export_date FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
+        "SELECT source_sha256, export_date, skipped_rs FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
         "AND source_sha256 <> ? ORDER BY export_date DESC NULLS LAST, imported_at DESC LIMIT 1",
         [info.series, source.sha256]).fetchone()
     state = {str(c): str(e) for c, e in con.execute(
@@ -370,12 +372,13 @@ def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInf
         "SELECT DISTINCT d.key FROM document_sources x JOIN documents d ON d.id = x.document_id "
         "WHERE x.source_sha256 = ?", [prev[0]]).fetchall()}
     if info.export_date and prev[1] and info.export_date < prev[1]:
-        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn")
+        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn"
+                      and not (prev[2] and c.startswith("RS")))
         rows = [(c, latest[c][1] if c in latest else seen[c], prev[0], prev[1], "withdrawn", now) for c in late]
         back: list[str] = []
         withdrawn = late
     else:
-        withdrawn = sorted(newest - set(seen))
+        withdrawn = sorted(c for c in newest - set(seen) if include_rs or not c.startswith("RS"))
         back = sorted(code for code in seen if state.get(code) == "withdrawn")
         rows = [(c, latest[c][1] if c in latest else "", source.sha256, info.export_date, "withdrawn", now)
                 for c in withdrawn] + [(c, seen[c], source.sha256, info.export_date, "reinstated", now) for c in back]
