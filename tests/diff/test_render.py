@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
-from pairs import report_001, with_script_criterion
+from golden import FIXTURES
+from pairs import report_001, report_of, with_script_criterion
 
 from pipeline.diff.render_html import render_html
 from pipeline.diff.render_json import render_json
 from pipeline.diff.render_md import render_md
+from pipeline.extract.export_xml import ExportReader
+from pipeline.normalize.fiche_lists import split_lists
+from pipeline.records import Document, Source
 
 
 def test_json_has_the_contract_shape() -> None:
@@ -73,3 +78,37 @@ def test_document_text_is_escaped_everywhere() -> None:
     assert "&amp; restent" in page
     md = render_md(report)
     assert "\\<script\\>" in md and "<script>" not in md
+
+
+def _fiche_versions(tmp_path: Path) -> tuple[Document, Document]:
+    """RNCP90001 of the export fixture, then a version whose second bloc lost a compétence and gained another
+    (the first bloc unchanged), whose apprenticeship jury and 2024 figures changed and which names a successor."""
+    xml = (FIXTURES / "rncp-export" / "export_fiches_RNCP_V4_1_2026-12-07.xml").read_text(encoding="utf-8")
+    new = (xml.replace("1.2 Rédiger le compte rendu d'essai", "1.2 Archiver les mesures validées")
+           .replace("<NOMBRE_CERTIFIES>12<", "<NOMBRE_CERTIFIES>14<")
+           .replace("- 2 professionnels du métier", "- 3 professionnels du métier")
+           .replace("</ANCIENNES_CERTIFICATIONS>", "</ANCIENNES_CERTIFICATIONS><NOUVELLES_CERTIFICATIONS>"
+                    "<NOUVELLE_CERTIFICATION><ID_FICHE_NOUVELLE_CERTIFICATION>RNCP90009"
+                    "</ID_FICHE_NOUVELLE_CERTIFICATION></NOUVELLE_CERTIFICATION></NOUVELLES_CERTIFICATIONS>", 1))
+    docs = []
+    for n, text in enumerate((xml, new)):
+        path = tmp_path / f"export_fiches_RNCP_V4_1_2026-12-0{n + 7}.xml"
+        path.write_text(text, encoding="utf-8")
+        source = Source(str(path), str(n) * 64, "xml", None, 0)
+        docs.append(split_lists(next(d for d in ExportReader(path, source) if d.rncp and d.rncp.code == "RNCP90001")))
+    return docs[0], docs[1]
+
+
+def test_a_fiche_diff_names_the_bloc_of_a_changed_competence_and_the_version_2_fields_in_french(
+        tmp_path: Path) -> None:
+    """A compétence replaced in bloc 2 read "Bloc de compétences 2 : supprimé" (the compétence's number as the
+    bloc's, as if the whole bloc went), and version-2 fields kept their English keys ("statistics.2024.certified")."""
+    md = render_md(report_of(*_fiche_versions(tmp_path)))
+    titles = re.findall(r"^### \d+\. (.*)$", md, re.M)
+    assert "Bloc de compétences 2, compétence n° 2 : supprimée" in titles
+    assert "Bloc de compétences 2, compétence n° 2 : ajoutée" in titles
+    assert "Statistiques 2024, nombre de certifiés : valeur modifiée" in titles
+    assert "Voie d'accès « en contrat d'apprentissage », composition du jury : valeur modifiée" in titles
+    assert "Remplacée par la fiche : élément ajouté" in titles
+    assert not [t for t in titles if re.search(r"\b(statistics|access_routes|replaced_by|partners)\b", t)]
+    assert not [t for t in titles if re.fullmatch(r"Bloc de compétences \d+ : (supprimé|ajouté)", t)]
