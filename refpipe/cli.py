@@ -223,6 +223,10 @@ def show(
     if data.get("current_of"):
         out.print(f"[dim]current fiche for {data['current_of']['reference']}: "
                   f"{' -> '.join(data['current_of']['chain'])}[/]")
+    if data.get("withdrawn"):
+        w = data["withdrawn"]
+        out.print(f"[yellow]withdrawn: {data['rncp']['code']} is missing from the export of {w['export_date'] or '?'} "
+                  f"({w['export']}); its versions stay[/]")
     _print_document(data)
 
 

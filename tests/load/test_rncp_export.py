@@ -281,3 +281,14 @@ def test_rs_fiches_skipped_are_not_withdrawn(con: duckdb.DuckDBPyConnection, tmp
     older = _week(tmp_path, "01", V41.read_text(encoding="utf-8").replace("fictifs", "fictifs "))
     assert import_export(older, con).withdrawn == ()
     assert con.execute("SELECT count(*) FROM rncp_withdrawals").fetchone() == (0,)
+
+
+def test_show_says_a_fiche_was_withdrawn_from_the_latest_export(con: duckdb.DuckDBPyConnection) -> None:
+    """`refpipe show RNCP7364` showed a fiche gone from France Compétences' list as if nothing had happened."""
+    import_export(WEEK1, con)
+    import_export(WEEK2, con)
+    for code in CHANGES["removed"]:
+        assert show_json(con, code)["withdrawn"] == {"export_date": "2026-11-30", "export": str(WEEK2)}
+    for code in (*CHANGES["modified"], *CHANGES["added"]):
+        assert "withdrawn" not in show_json(con, code)
+    assert "withdrawn" not in show_json(con, f"{next(iter(CHANGES['modified']))}@1")
