@@ -80,6 +80,7 @@ class ExportSummary:
     seconds: float = 0.0
     changed_codes: tuple[str, ...] = field(default=(), repr=False)
     added_codes: tuple[str, ...] = field(default=(), repr=False)
+    late: bool = False  # an export older than one imported before: its changed fiches are earlier versions
 
     def line(self) -> str:
         """One line for the run summary."""
@@ -87,9 +88,11 @@ class ExportSummary:
             return f"{self.path}: rejected: {self.reason}"
         if self.status == "unchanged":
             return f"{self.path}: export already imported (same bytes)"
+        changed = "earlier versions: a later export was imported before" if self.late else "new versions"
+        gone = " (missing from the later export)" if self.late and self.withdrawn else ""
         parts = [f"{self.fiches} fiches", f"{self.added - self.new_versions} new",
-                 f"{self.new_versions} changed (new versions)", f"{self.unchanged} unchanged",
-                 f"{len(self.withdrawn)} withdrawn"]
+                 f"{self.new_versions} changed ({changed})", f"{self.unchanged} unchanged",
+                 f"{len(self.withdrawn)} withdrawn{gone}"]
         if self.reinstated:
             parts.append(f"{len(self.reinstated)} back")
         if self.skipped_rs:
@@ -285,7 +288,8 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
     withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
-    reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
+    late = _newer_export_known(con, source, reader.info)
+    reorder = bool(new_versions) and late
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
     con.execute(
@@ -301,7 +305,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     return ExportSummary(source.path, sha, "loaded", info=info, fiches=len(seen),
                          added=len(added) + len(new_versions), new_versions=len(new_versions), unchanged=unchanged,
                          withdrawn=withdrawn, reinstated=back, skipped_rs=reader.skipped_rs, notes=tuple(notes),
-                         changed_codes=tuple(new_versions), added_codes=tuple(added))
+                         changed_codes=tuple(new_versions), added_codes=tuple(added), late=late)
 
 
 def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo) -> bool:
