@@ -489,7 +489,8 @@ class ExportReader:
                 yield from self._fiches(stream, known, salt)
             except etree.XMLSyntaxError as exc:
                 line, column = exc.position if exc.position else (exc.lineno, 0)
-                raise RejectedInput(where, f"malformed XML at line {line}, column {column}: {exc.msg}; "
+                inside = f" of {member}" if member else ""  # the line is the member's, not the zip's
+                raise RejectedInput(where, f"malformed XML at line {line}, column {column}{inside}: {exc.msg}; "
                                            "the export is rejected whole (nothing of it is loaded)") from exc
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise RejectedInput(where, f"truncated or corrupt zip member {member}: {exc}; the export is "
