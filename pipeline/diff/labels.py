@@ -156,7 +156,21 @@ def has_location(change: Change) -> bool:
 
 DETAIL = {"number": "Numéro", "title": "Intitulé", "conditions": "Conditions de réalisation",
           "criteria": "Critères d'évaluation", "assessment": "Modalités d'évaluation",
-          "capacities": "Capacités du bloc"}
+          "capacities": "Capacités du bloc", "code": "Code du bloc", "competences": "Compétences du bloc"}
+
+
+def detail_items(change: Change) -> list[tuple[str, tuple[str, ...]]]:
+    """The content of an added or removed capacity or bloc (``Change.detail``) as (French name, items): its
+    number and title are in the heading; a bloc without a code has none; a fiche's bloc read from the export
+    lists compétences, not the référentiel's capacities (its empty ``capacities`` is left out)."""
+    names = {name for name, _ in change.detail}
+    out = []
+    for name, value in change.detail:
+        if name in ("number", "title") or value is None or (name == "capacities" and "competences" in names
+                                                           and not value):
+            continue
+        out.append((DETAIL.get(name, name), value if isinstance(value, tuple) else (str(value),)))
+    return out
 
 
 #: fields whose value is prose: shown as a word-level redline; other fields (codes, dates, numbers,

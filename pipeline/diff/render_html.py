@@ -102,12 +102,9 @@ def _change(n: int, c: Change) -> str:
                    f"<tr><th>Page</th><td>{_cell(c.old_page)}</td><td>{_cell(c.new_page)}</td></tr></table>")
     out.append(f'<p class="text">{_segments(labels.segments(c))}</p>')
     tag = "ins" if c.kind is ChangeKind.ADDED else "del"
-    for name, value in c.detail:
-        if name in ("number", "title"):
-            continue
-        items = value if isinstance(value, tuple) else (str(value),)
+    for name, items in labels.detail_items(c):
         lis = "".join(f"<li><{tag}>{escape(i)}</{tag}></li>" for i in items) or "<li>(aucun)</li>"
-        out.append(f"<p>{escape(labels.DETAIL[name])} :</p><ul class=\"detail\">{lis}</ul>")
+        out.append(f"<p>{escape(name)} :</p><ul class=\"detail\">{lis}</ul>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -148,12 +145,9 @@ def _location(number: str | None, page: int | None) -> str:
 
 def _detail_items(c: Change, tag: str) -> str:
     out = []
-    for name, value in c.detail:
-        if name in ("number", "title"):
-            continue
-        items = value if isinstance(value, tuple) else (str(value),)
+    for name, items in labels.detail_items(c):
         lis = "".join(f"<li><{tag}>{escape(i)}</{tag}></li>" for i in items) or "<li>(aucun)</li>"
-        out.append(f"<p>{escape(labels.DETAIL[name])} :</p><ul class=\"detail\">{lis}</ul>")
+        out.append(f"<p>{escape(name)} :</p><ul class=\"detail\">{lis}</ul>")
     return "".join(out)
 
 
