@@ -181,6 +181,10 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
             if not members:
                 raise RejectedInput(str(path), "zip holds no XML member (an open-data export holds one "
                                                "export_fiches_*.xml)")
+            if len(members) > 1:  # one would be read and the others lost in silence
+                names = ", ".join(unicodedata.normalize("NFC", m.filename) for m in members)
+                raise RejectedInput(str(path), f"zip holds {len(members)} XML members ({names}); an open-data export "
+                                               "holds one: ingest each XML on its own (unzipped)")
             member = members[0]
             with z.open(member) as stream:
                 yield stream, unicodedata.normalize("NFC", member.filename)

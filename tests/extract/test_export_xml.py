@@ -111,6 +111,17 @@ def test_xml_cut_mid_fiche_inside_a_whole_zip_names_the_member_of_the_line(tmp_p
         read(path)
 
 
+def test_a_zip_of_two_export_xmls_is_refused_not_read_half(tmp_path: Path) -> None:
+    """The second XML of a zip holding an RNCP and an RS export was never read, and nothing said so."""
+    path = tmp_path / "export-fiches-rncp-v4-1-2026-12-15.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml", "export_fiches_RNCP_V4_1_2026-12-15.xml")
+        z.write(EXPORTS / "export_fiches_RNCP_V3_0_2023-09-10.xml", "export_fiches_RS_V4_1_2026-12-15.xml")
+    with pytest.raises(RejectedInput, match=r"zip holds 2 XML members \(export_fiches_RNCP_V4_1_2026-12-15\.xml, "
+                                            r"export_fiches_RS_V4_1_2026-12-15\.xml\)"):
+        read(path)
+
+
 def test_truncated_zip_is_rejected() -> None:
     with pytest.raises(RejectedInput, match="truncated or corrupt zip"):
         read(EXPORTS / "truncated-export-fiches-rncp-v4-1-2026-11-23.zip")
