@@ -86,6 +86,11 @@ class RunReport:
             lines += ["", f"{unchanged} file(s) already known (same bytes) were skipped without being read."]
         return "\n".join(lines) + "\n"
 
+    def export_lines(self) -> list[str]:
+        """One line per open-data export imported: its name and what it changed (``refpipe serve`` prints them)."""
+        return [f"{Path(o.path).name}{_export_counts(o)}" for o in self.outcomes
+                if o.kind == "export" and o.status in ("loaded", "partial")]
+
     def table(self) -> list[dict[str, str]]:
         """Every file but the skipped ones (unchanged, quarantined): file, outcome, kind, reason."""
         return [{"file": o.path, "outcome": o.status, "kind": o.kind or "", "reason": o.reason or ""}

@@ -20,3 +20,6 @@ def test_the_report_of_a_weekly_export_says_what_it_changed() -> None:
             "versions), 282 unchanged, 3 withdrawn; a fiche without NUMERO_FICHE at line 84 (ID_FICHE 90002) was "
             "left out") in md
     assert "- `a.txt` (cqpm, loaded)\n" in md
+    assert report.export_lines() == [
+        "export-fiches-rncp-v4-1-2026-11-30.zip: 300 fiches, 3 new, 15 changed (new versions), 282 unchanged, "
+        "3 withdrawn; a fiche without NUMERO_FICHE at line 84 (ID_FICHE 90002) was left out"]
