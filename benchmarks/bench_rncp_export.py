@@ -20,7 +20,8 @@ Each child prints its wall and its CPU seconds (user + system); the JSON line pe
 * ``floor`` (unless ``--no-floor``): what any first import costs before a fiche becomes a record — the
   reader's own pass (cut, fingerprint, pull parse of every byte; no record) and DuckDB's append of the rows
   the import wrote, read back as Arrow (no Python value converted) into an empty warehouse, under the import's
-  settings and batches;
+  settings and batches; and ``records``: the reader's pass with every fiche made a record and its lists split
+  (what the import does before the content hash and the rows);
 * ``show`` and ``links read``: ``show_json(RNCPnnnnn)`` and ``refpipe links --json``'s reads on the
   warehouse, timed after the imports (interpreter start excluded), best of 3.
 
@@ -100,6 +101,23 @@ t = time.perf_counter()
 r = Unread(sys.argv[1], Source(path=sys.argv[1], sha256="", format="xml", pages=None, size=0))
 for _ in r.read({}, reader_digest()):
     pass
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, ru.ru_maxrss / 1024, r.fiches, ru.ru_utime + ru.ru_stime - cpu)
+"""
+
+#: the reader's pass with every fiche turned into a record and its lists split (what the import does before the
+#: content hash and the rows): its excess over ``PARSE_FLOOR`` is the Python work no store can save
+RECORDS = """
+import resource, sys, time
+from pipeline.extract.export_xml import ExportReader
+from pipeline.load.rncp_export import reader_digest
+from pipeline.normalize.fiche_lists import split_lists
+from pipeline.records import Source
+ru = resource.getrusage(resource.RUSAGE_SELF); cpu = ru.ru_utime + ru.ru_stime
+t = time.perf_counter()
+r = ExportReader(sys.argv[1], Source(path=sys.argv[1], sha256="", format="xml", pages=None, size=0))
+for item in r.read({}, reader_digest()):
+    split_lists(item.document)
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(time.perf_counter() - t, ru.ru_maxrss / 1024, r.fiches, ru.ru_utime + ru.ru_stime - cpu)
 """
@@ -208,8 +226,10 @@ def floors(work: Path, export: Path, warehouse: Path, bare_cpu: float) -> dict[s
         p.unlink(missing_ok=True)
     duck = child(DUCKDB_FLOOR, str(warehouse), str(target))
     target.unlink(missing_ok=True)
-    parse_cpu, duck_cpu = float(parse[3]), float(duck[3])
+    records = child(RECORDS, str(export))
+    parse_cpu, duck_cpu, records_cpu = float(parse[3]), float(duck[3]), float(records[3])
     return {"parse_floor_cpu_s": round(parse_cpu, 2), "duckdb_floor_cpu_s": round(duck_cpu, 2),
+            "records_cpu_s": round(records_cpu, 2), "records_cpu_x": round(records_cpu / bare_cpu, 2),
             "duckdb_floor_rows": int(duck[2]), "parse_floor_cpu_x": round(parse_cpu / bare_cpu, 2),
             "duckdb_floor_cpu_x": round(duck_cpu / bare_cpu, 2),
             "floor_cpu_x": round((parse_cpu + duck_cpu) / bare_cpu, 2)}
@@ -325,7 +345,8 @@ def main() -> None:
         if "floor_cpu_x" in r:
             print(f"  floor at {r['fiches']} fiches (CPU, before any fiche becomes a record): the reader's pass "
                   f"{r['parse_floor_cpu_x']}× + DuckDB's append of the {r['duckdb_floor_rows']:,} rows "
-                  f"{r['duckdb_floor_cpu_x']}× = {r['floor_cpu_x']}× the bare pass")
+                  f"{r['duckdb_floor_cpu_x']}× = {r['floor_cpu_x']}× the bare pass; the reader's pass with every "
+                  f"fiche made a record and its lists split: {r['records_cpu_x']}×")
     print(f"(machine shared with other jobs; one core per child; {time.perf_counter() - started:.0f} s in all; "
           f"work folder {work})")
     if args.work is None:

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -99,6 +100,16 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clean error (no traceback) and return the Exit to raise."""
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
     return typer.Exit(code)
+
+
+def as_of_date(value: str | None) -> date | None:
+    """An ``--as-of`` option's date (YYYY-MM-DD); a clean error (exit 2) when it is not one."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise fail(f"--as-of {value!r} is not a date (YYYY-MM-DD)", 2) from exc
 
 
 def exit_for(exc: PipelineError) -> typer.Exit:

@@ -21,6 +21,7 @@ from refpipe.app import (
     PdfBackendOpt,
     WarehouseOpt,
     app,
+    as_of_date,
     err,
     exit_for,
     exit_now,
@@ -202,16 +203,9 @@ def show(
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
 ) -> None:
     """Show one document, rebuilt from the warehouse tables (never re-parsed)."""
-    from datetime import date
-
     from pipeline.query import show as show_mod
 
-    day: date | None = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError as exc:
-            raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
+    day = as_of_date(as_of)
     data = read_warehouse(warehouse, lambda con: show_mod.show_json(con, doc, current=current, as_of=day))
     if as_json:
         print_json(data)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, err, fail, out, print_json, read_warehouse
+from refpipe.app import DEFAULT_WAREHOUSE, WarehouseOpt, app, as_of_date, err, out, print_json, read_warehouse
 
 if TYPE_CHECKING:
     import duckdb
@@ -92,12 +92,7 @@ def quality(
     version of each fiche and référentiel by default.
     """
 
-    day: date | None = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError as exc:
-            raise fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from exc
+    day = as_of_date(as_of)
     rows = read_warehouse(warehouse, lambda con: _findings(con, day, all_versions))
     if as_json:
         print_json(rows)

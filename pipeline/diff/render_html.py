@@ -101,10 +101,8 @@ def _change(n: int, c: Change) -> str:
                    f"<tr><th>Numérotation</th><td>{_cell(c.old_number)}</td><td>{_cell(c.new_number)}</td></tr>"
                    f"<tr><th>Page</th><td>{_cell(c.old_page)}</td><td>{_cell(c.new_page)}</td></tr></table>")
     out.append(f'<p class="text">{_segments(labels.segments(c))}</p>')
-    tag = "ins" if c.kind is ChangeKind.ADDED else "del"
-    for name, items in labels.detail_items(c):
-        lis = "".join(f"<li><{tag}>{escape(i)}</{tag}></li>" for i in items) or "<li>(aucun)</li>"
-        out.append(f"<p>{escape(name)} :</p><ul class=\"detail\">{lis}</ul>")
+    if details := _detail_items(c, "ins" if c.kind is ChangeKind.ADDED else "del"):
+        out.append(details)
     out.append("</section>")
     return "\n".join(out)
 

@@ -30,12 +30,6 @@ COMMENT ON COLUMN v_assessment_methods.method IS 'Wording of the assessment meth
 COMMENT ON COLUMN v_referentiel_versions.category IS 'Category of the CQPM (A, B, C, …) as printed, NULL when it prints none.';
 COMMENT ON COLUMN v_referentiel_versions.level IS 'Level of the qualification as printed, NULL when it prints none.';
 
--- RNCP item views
-COMMENT ON COLUMN v_rncp_certifiers.certifier_number IS 'Number of the certifier in the fiche''s list, 1-based.';
-COMMENT ON COLUMN v_rncp_certifiers.certifier IS 'Name of the certifying body, as printed.';
-COMMENT ON COLUMN v_rncp_jobs.job_number IS 'Number of the job in the fiche''s list, 1-based.';
-COMMENT ON COLUMN v_rncp_jobs.job IS 'The job or position the certification leads to, as printed.';
-
 -- v_rncp_fiche_versions (v_rncp_fiches takes them over)
 COMMENT ON COLUMN v_rncp_fiche_versions.validity IS 'Validity of the acquired components ("Validité des composantes acquises"), as printed.';
 COMMENT ON COLUMN v_rncp_fiche_versions.french_polynesia IS 'Accessible in French Polynesia (NULL when the document does not say).';

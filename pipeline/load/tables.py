@@ -72,10 +72,10 @@ class Table:
         lines = [c.ddl() for c in self.columns] + [f"PRIMARY KEY ({', '.join(self.key)})"]
         body = ",\n    ".join(lines)
         out = [f"CREATE TABLE IF NOT EXISTS {self.name} (\n    {body}\n);",
-               f"COMMENT ON TABLE {self.name} IS {_quote(self.doc)};"]
+               f"COMMENT ON TABLE {self.name} IS {sql_string(self.doc)};"]
         out += [f"ALTER TABLE {self.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type};"
                 for c in self.columns[self._created_with():]]
-        out += [f"COMMENT ON COLUMN {self.name}.{c.name} IS {_quote(c.doc)};" for c in self.columns]
+        out += [f"COMMENT ON COLUMN {self.name}.{c.name} IS {sql_string(c.doc)};" for c in self.columns]
         return "\n".join(out)
 
     def _created_with(self) -> int:
@@ -94,7 +94,8 @@ class Table:
         return ", ".join(prefix + n for n in self.names)
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 

@@ -27,7 +27,7 @@ import duckdb
 
 from pipeline.contract import HEADER_FIELDS, body_id
 from pipeline.errors import PipelineError, RejectedInput, TransientError
-from pipeline.load import bulk, column_docs, rncp_rows, tables
+from pipeline.load import bulk, column_docs, rncp_rows, tables, views
 from pipeline.load.columns import ColumnBatch
 from pipeline.load.versions import assign_version, order_versions, stored_version, with_version
 from pipeline.records import (
@@ -79,11 +79,16 @@ def folder_given(path: Path) -> str:
 
 
 def schema_sql() -> str:
-    """The declared tables (``tables.ddl``), then schema.sql and every schema_<feature>.sql in name order."""
+    """The declared tables (``tables.ddl``), then schema.sql and every schema_<feature>.sql in name order; the
+    declared list views (``views.ddl``) stand in that order as the file ``views.SCHEMA_FILE``."""
     folder = resources.files("pipeline.load")
-    names = sorted(f.name for f in folder.iterdir() if f.name.startswith("schema_") and f.name.endswith(".sql"))
-    files = [folder.joinpath(name).read_text(encoding="utf-8") for name in ["schema.sql", *names]]
-    return "\n".join([tables.ddl(), *files])
+    files = {f.name: f.read_text(encoding="utf-8") for f in folder.iterdir()
+             if f.name.startswith("schema_") and f.name.endswith(".sql")}
+    if views.SCHEMA_FILE in files:
+        raise RuntimeError(f"{views.SCHEMA_FILE} is generated from pipeline/load/views.py: remove the file")
+    files[views.SCHEMA_FILE] = views.ddl()
+    schema = folder.joinpath("schema.sql").read_text(encoding="utf-8")
+    return "\n".join([tables.ddl(), schema, *(files[name] for name in sorted(files))])
 
 
 #: the warehouse layout this code writes (tables and the analysts' v_* views), stored in refpipe_meta;

@@ -26,13 +26,13 @@ _MAX = 500_000  # texts (~100 bytes each on disk); beyond it the file keeps the 
 
 
 def default_cache_dir() -> Path:
-    """``$REFPIPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/refpipe``, else ``~/.cache/refpipe`` (as the search terms')."""
+    """``$REFPIPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/refpipe``, else ``~/.cache/refpipe`` (the search terms' too)."""
     if env := os.environ.get("REFPIPE_CACHE_DIR"):
         return Path(env)
     return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "refpipe"
 
 
-def _model_version() -> str:
+def model_version() -> str:
     try:
         return metadata.version(MODEL)
     except metadata.PackageNotFoundError:  # pragma: no cover - the model is a declared dependency
@@ -56,7 +56,7 @@ def _code_version() -> str:
 
 
 def cache_path(folder: Path | None = None) -> Path:
-    return (folder or default_cache_dir()) / f"lemma-keys-{_model_version()}-{_code_version()}.json"
+    return (folder or default_cache_dir()) / f"lemma-keys-{model_version()}-{_code_version()}.json"
 
 
 def _read(path: Path) -> dict[str, str]:
@@ -102,14 +102,20 @@ def flush() -> None:
         merged = {**_read(path), **pending}
         if len(merged) > _MAX:
             merged = dict(pending)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            tmp.replace(path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_json(path, merged)
         _PENDING[path] = {}
+
+
+def write_json(path: Path, data: object) -> None:
+    """Replace ``path`` by ``data`` as compact JSON, through a temporary file (a reader never sees half of it); a
+    cache that cannot be written is left as it was (the caches are accelerators only)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 atexit.register(flush)

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
+from pipeline.normalize.lemma_cache import default_cache_dir, model_version, write_json
 from pipeline.normalize.lemmas import MODEL, nlp
 from pipeline.normalize.text import fold
 
@@ -136,7 +135,7 @@ class _WordCache:
     """Query words as spaCy analysed them: word (casefolded) -> [lemma, surface, forms], None for a stop word."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.path = (folder or default_cache_dir()) / f"search-words-{MODEL}-{_model_version()}-{ANALYZER}.json"
+        self.path = (folder or default_cache_dir()) / f"search-words-{MODEL}-{model_version()}-{ANALYZER}.json"
 
     def load(self) -> dict[str, list[object] | None]:
         try:
@@ -146,22 +145,12 @@ class _WordCache:
         return raw if isinstance(raw, dict) else {}
 
     def save(self, entries: dict[str, list[object] | None]) -> None:
-        _write_json(self.path, entries)
-
-
-def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        write_json(self.path, entries)
 
 
 class _DiskCache:
     def __init__(self, folder: Path | None) -> None:
-        self.path = (folder or default_cache_dir()) / f"search-terms-{MODEL}-{_model_version()}-{ANALYZER}.json"
+        self.path = (folder or default_cache_dir()) / f"search-terms-{MODEL}-{model_version()}-{ANALYZER}.json"
 
     def load(self) -> dict[str, tuple[Term, ...]]:
         try:
@@ -171,18 +160,4 @@ class _DiskCache:
             return {}
 
     def save(self, entries: dict[str, tuple[Term, ...]]) -> None:
-        _write_json(self.path, {k: [[t.start, t.end, t.lemma, t.surface] for t in v] for k, v in entries.items()})
-
-
-def default_cache_dir() -> Path:
-    if env := os.environ.get("REFPIPE_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "refpipe"
-
-
-def _model_version() -> str:
-    try:
-        return metadata.version(MODEL)
-    except metadata.PackageNotFoundError:  # pragma: no cover - the model is a declared dependency
-        return "unknown"
+        write_json(self.path, {k: [[t.start, t.end, t.lemma, t.surface] for t in v] for k, v in entries.items()})

@@ -216,3 +216,5 @@ def test_show_as_of_a_date_gives_the_version_in_force(versioned: Path) -> None:
     assert code == 0 and "RNCP28242 version 1, in force 2017-04-07 → 2017-09-04" in output
     code, output = invoke("show", "CQPM-0195", "--as-of", "2001-01-01", "-w", str(versioned))
     assert code != 0 and "no version in force on 2001-01-01 (its first stated date is 2007-01-09)" in output
+    code, output = invoke("show", "CQPM-0195", "--as-of", "2022-02-30", "-w", str(versioned))
+    assert code == 2 and "--as-of '2022-02-30' is not a date (YYYY-MM-DD)" in output
