@@ -72,20 +72,3 @@ COMMENT ON VIEW v_capacities IS
 COMMENT ON COLUMN v_capacities.capacity IS 'CQPM: the capacity number as text; RNCP: the capacity code (C1, C2, …).';
 COMMENT ON COLUMN v_capacities.criteria IS 'Number of evaluation criteria of a CQPM capacity (NULL for RNCP capacities).';
 COMMENT ON COLUMN v_capacities.ord IS 'Position of the capacity in its document, 0-based: RNCP order for fiches, table order for référentiels.';
-
-CREATE OR REPLACE VIEW v_criteria AS
-SELECT
-    k.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    k.capacity_number, cap.title AS capacity_title,
-    k.ord + 1 AS criterion_number, k.text AS criterion,
-    k.page, k.x0, k.top, k.x1, k.bottom,
-    dv.key, dv.version, dv.is_latest, k.capacity_ord, k.ord, k.reading_order, k.source_sha256
-FROM cqpm_criteria k
-JOIN cqpm_capacities cap ON cap.document_id = k.document_id AND cap.ord = k.capacity_ord
-JOIN cqpm_referentiels r ON r.document_id = k.document_id
-LEFT JOIN document_versions dv ON dv.document_id = k.document_id;
-
-COMMENT ON VIEW v_criteria IS
-    'Evaluation criteria of CQPM capacities, one row per criterion (criterion_number is 1-based within its capacity), with page and bbox; key, version and is_latest say which référentiel version the row belongs to.';
-COMMENT ON COLUMN v_criteria.cqpm_number IS 'The CQPM number the référentiel prints; NULL when it prints none (key then holds the inferred or title-based key).';
-

@@ -4,25 +4,11 @@
 -- tables as an old-layout capacity's).  Every statement is idempotent (applied on every connection).
 
 -- The tables (cqpm_activities, cqpm_blocks, cqpm_block_capacities, cqpm_knowledge, cqpm_expected_results,
--- cqpm_referentiels.environment/interactions) are declared in pipeline/load/tables.py; these are their views.
+-- cqpm_referentiels.environment/interactions) are declared in pipeline/load/tables.py; these are the views
+-- that count or gather (blocs, compétences).  The views of one list each (v_activities, v_connaissances,
+-- v_resultats_attendus) are declared in pipeline/load/views.py and generated.
 
 -- ------------------------------------------------------------------------------------------- views
-
-CREATE OR REPLACE VIEW v_activities AS
-SELECT
-    a.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    a.ord + 1 AS activity_number, a.title AS activity, a.text,
-    a.page, a.x0, a.top, a.x1, a.bottom,
-    dv.key, dv.version, dv.is_latest, a.ord, a.reading_order, a.source_sha256
-FROM cqpm_activities a
-JOIN cqpm_referentiels r ON r.document_id = a.document_id
-LEFT JOIN document_versions dv ON dv.document_id = a.document_id;
-
-COMMENT ON VIEW v_activities IS
-    'Activities of newer-layout CQPM référentiels (section 1.1 "Mission (s) et activités"), one row per activity, in printed order; key, version and is_latest say which référentiel version the row belongs to.';
-COMMENT ON COLUMN v_activities.activity_number IS 'Position of the activity in section 1.1, 1-based.';
-COMMENT ON COLUMN v_activities.activity IS 'The activity as printed: a nominal heading (L''intervention de maintenance corrective) or a list item.';
-COMMENT ON COLUMN v_activities.text IS 'The paragraph(s) under the activity heading; NULL when the activity is a list item.';
 
 CREATE OR REPLACE VIEW v_blocs AS
 SELECT
@@ -73,39 +59,3 @@ COMMENT ON COLUMN v_competences.bloc_title IS 'Title of its bloc de compétences
 COMMENT ON COLUMN v_competences.criteria IS 'Number of its evaluation criteria.';
 COMMENT ON COLUMN v_competences.knowledge IS 'Number of its connaissances associées (v_connaissances).';
 COMMENT ON COLUMN v_competences.expected_results IS 'Number of its résultats attendus (v_resultats_attendus).';
-
-CREATE OR REPLACE VIEW v_connaissances AS
-SELECT
-    k.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    k.capacity_number, cap.title AS capacity_title,
-    k.ord + 1 AS knowledge_number, k.text AS connaissance,
-    k.page, k.x0, k.top, k.x1, k.bottom,
-    dv.key, dv.version, dv.is_latest, k.capacity_ord, k.ord, k.reading_order, k.source_sha256
-FROM cqpm_knowledge k
-JOIN cqpm_capacities cap ON cap.document_id = k.document_id AND cap.ord = k.capacity_ord
-JOIN cqpm_referentiels r ON r.document_id = k.document_id
-LEFT JOIN document_versions dv ON dv.document_id = k.document_id;
-
-COMMENT ON VIEW v_connaissances IS
-    'Connaissances associées of the compétences of newer-layout CQPM référentiels, one row per connaissance; key, version and is_latest say which référentiel version the row belongs to.';
-COMMENT ON COLUMN v_connaissances.knowledge_number IS 'Position of the connaissance within its compétence, 1-based.';
-COMMENT ON COLUMN v_connaissances.connaissance IS 'The connaissance as printed.';
-COMMENT ON COLUMN v_connaissances.capacity_title IS 'Wording of the compétence.';
-
-CREATE OR REPLACE VIEW v_resultats_attendus AS
-SELECT
-    e.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    e.capacity_number, cap.title AS capacity_title,
-    e.ord + 1 AS result_number, e.text AS resultat_attendu,
-    e.page, e.x0, e.top, e.x1, e.bottom,
-    dv.key, dv.version, dv.is_latest, e.capacity_ord, e.ord, e.reading_order, e.source_sha256
-FROM cqpm_expected_results e
-JOIN cqpm_capacities cap ON cap.document_id = e.document_id AND cap.ord = e.capacity_ord
-JOIN cqpm_referentiels r ON r.document_id = e.document_id
-LEFT JOIN document_versions dv ON dv.document_id = e.document_id;
-
-COMMENT ON VIEW v_resultats_attendus IS
-    'Résultats attendus of the compétences of newer-layout CQPM référentiels (section 3), one row per result; key, version and is_latest say which référentiel version the row belongs to.';
-COMMENT ON COLUMN v_resultats_attendus.result_number IS 'Position of the result within its compétence, 1-based.';
-COMMENT ON COLUMN v_resultats_attendus.resultat_attendu IS 'The résultat attendu as printed.';
-COMMENT ON COLUMN v_resultats_attendus.capacity_title IS 'Wording of the compétence.';

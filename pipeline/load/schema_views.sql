@@ -8,8 +8,10 @@
 -- item (number, text), where it is (page and bbox), then key, version, is_latest (which référentiel
 -- or fiche and which version of it) and the provenance columns (ord, reading_order, source_sha256).
 -- They list every version of every document; filter on is_latest for the current ones
--- (document_versions, in schema.sql, gives key, version and is_latest).
--- Older views defined elsewhere: v_documents, v_capacities, v_criteria (schema.sql); v_links,
+-- (document_versions, in schema.sql, gives key, version and is_latest).  The views of one list table
+-- each (v_criteria, v_conditions, v_missions, …, v_rncp_rome, …) are declared in pipeline/load/views.py
+-- and generated; the item views written here gather more than one list (counts, lists of codes).
+-- Older views defined elsewhere: v_documents, v_capacities (schema.sql); v_links,
 -- v_capacity_crosswalk, v_quality_findings, v_criteria_reuse (schema_links.sql); v_versions,
 -- v_latest, v_diff_changes (schema_versions.sql), and those of the other schema_<feature>.sql files.
 
@@ -83,74 +85,9 @@ SELECT * EXCLUDE (is_latest) FROM v_referentiel_versions WHERE is_latest;
 COMMENT ON VIEW v_referentiels IS
     'CQPM référentiels at their latest version: one row per key (CQPM-<number>, or CQPM-T<hash> for one that prints no number); older versions are in v_referentiel_versions.';
 
-CREATE OR REPLACE VIEW v_conditions AS
-SELECT
-    x.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    x.capacity_number, cap.title AS capacity_title,
-    x.ord + 1 AS condition_number, x.text AS condition,
-    x.page, x.x0, x.top, x.x1, x.bottom,
-    v.key, v.version, v.is_latest, x.capacity_ord, x.ord, x.reading_order, x.source_sha256
-FROM cqpm_conditions x
-JOIN cqpm_capacities cap ON cap.document_id = x.document_id AND cap.ord = x.capacity_ord
-JOIN cqpm_referentiels r ON r.document_id = x.document_id
-LEFT JOIN document_versions v ON v.document_id = x.document_id;
-
-COMMENT ON VIEW v_conditions IS
-    'Conditions of exercise ("conditions de réalisation") of CQPM capacities, one row per condition (condition_number is 1-based within its capacity), with page and bbox.';
-
-CREATE OR REPLACE VIEW v_assessments AS
-SELECT
-    x.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    x.capacity_number, cap.title AS capacity_title,
-    x.ord + 1 AS assessment_number, x.text AS assessment,
-    x.page, x.x0, x.top, x.x1, x.bottom,
-    v.key, v.version, v.is_latest, x.capacity_ord, x.ord, x.reading_order, x.source_sha256
-FROM cqpm_assessments x
-JOIN cqpm_capacities cap ON cap.document_id = x.document_id AND cap.ord = x.capacity_ord
-JOIN cqpm_referentiels r ON r.document_id = x.document_id
-LEFT JOIN document_versions v ON v.document_id = x.document_id;
-
-COMMENT ON VIEW v_assessments IS
-    'Assessment modalities ("modalités d''évaluation") checked for each CQPM capacity, one row per item (assessment_number is 1-based within its capacity), with page and bbox.';
-
-CREATE OR REPLACE VIEW v_missions AS
-SELECT
-    x.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    x.ord + 1 AS mission_number, x.text AS mission,
-    x.page, x.x0, x.top, x.x1, x.bottom,
-    v.key, v.version, v.is_latest, x.ord, x.reading_order, x.source_sha256
-FROM cqpm_missions x
-JOIN cqpm_referentiels r ON r.document_id = x.document_id
-LEFT JOIN document_versions v ON v.document_id = x.document_id;
-
-COMMENT ON VIEW v_missions IS
-    'Missions and activities of the job a CQPM référentiel describes (its section on missions), one row per item in document order.';
-
-CREATE OR REPLACE VIEW v_listed_capacities AS
-SELECT
-    x.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    x.code, x.text,
-    x.page, x.x0, x.top, x.x1, x.bottom,
-    v.key, v.version, v.is_latest, x.ord, x.reading_order, x.source_sha256
-FROM cqpm_listed_capacities x
-JOIN cqpm_referentiels r ON r.document_id = x.document_id
-LEFT JOIN document_versions v ON v.document_id = x.document_id;
-
-COMMENT ON VIEW v_listed_capacities IS
-    'The capacities as listed in section I of a CQPM référentiel (code and wording), before the evaluation table that v_capacities describes; v_quality_findings reports where the two disagree.';
-
-CREATE OR REPLACE VIEW v_assessment_methods AS
-SELECT
-    x.document_id, r.number AS cqpm_number, r.title AS cqpm_title,
-    x.ord + 1 AS method_number, x.text AS method,
-    x.page, x.x0, x.top, x.x1, x.bottom,
-    v.key, v.version, v.is_latest, x.ord, x.reading_order, x.source_sha256
-FROM cqpm_assessment_methods x
-JOIN cqpm_referentiels r ON r.document_id = x.document_id
-LEFT JOIN document_versions v ON v.document_id = x.document_id;
-
-COMMENT ON VIEW v_assessment_methods IS
-    'Assessment methods of a CQPM référentiel as a whole (its list of "modalités d''évaluation"), one row per method in document order.';
+-- The views of one CQPM list each (criteria, conditions, assessments, missions, listed capacities,
+-- assessment methods, and the newer layout's activities, connaissances, résultats attendus) are declared in
+-- pipeline/load/views.py and generated.
 
 -- ------------------------------------------------------------------------------------- RNCP fiches
 

@@ -14,18 +14,6 @@ COMMENT ON COLUMN v_documents.source_pages IS 'Number of pages of a PDF source (
 -- v_capacities
 COMMENT ON COLUMN v_capacities.certification_title IS 'Title of the CQPM référentiel or RNCP fiche the capacity belongs to.';
 
--- CQPM item views: number within the capacity or référentiel, and the wording
-COMMENT ON COLUMN v_conditions.condition_number IS 'Number of the condition within its capacity, 1-based.';
-COMMENT ON COLUMN v_conditions.condition IS 'Wording of the condition of exercise, as printed.';
-COMMENT ON COLUMN v_criteria.criterion_number IS 'Number of the criterion within its capacity, 1-based.';
-COMMENT ON COLUMN v_criteria.criterion IS 'Wording of the evaluation criterion, as printed.';
-COMMENT ON COLUMN v_assessments.assessment_number IS 'Number of the assessment modality within its capacity, 1-based.';
-COMMENT ON COLUMN v_assessments.assessment IS 'Wording of the assessment modality, as printed.';
-COMMENT ON COLUMN v_missions.mission_number IS 'Number of the mission within the référentiel, 1-based.';
-COMMENT ON COLUMN v_missions.mission IS 'Wording of the mission or activity, as printed.';
-COMMENT ON COLUMN v_assessment_methods.method_number IS 'Number of the assessment method within the référentiel, 1-based.';
-COMMENT ON COLUMN v_assessment_methods.method IS 'Wording of the assessment method, as printed.';
-
 -- v_referentiel_versions (v_referentiels takes them over)
 COMMENT ON COLUMN v_referentiel_versions.category IS 'Category of the CQPM (A, B, C, …) as printed, NULL when it prints none.';
 COMMENT ON COLUMN v_referentiel_versions.level IS 'Level of the qualification as printed, NULL when it prints none.';

@@ -1,11 +1,13 @@
-"""The analysts' views of one RNCP list table, declared once and generated (``ddl``), like the tables' DDL.
+"""The analysts' views of one list table, declared once and generated (``ddl``), like the tables' DDL.
 
-Such a view (``v_rncp_rome`` over ``rncp_rome``, ``v_rncp_statistics`` over ``rncp_statistics``, …) has one
-shape: the fiche (``document_id``, its ``rncp_code`` and ``rncp_title``), the item's own
-columns, where it is (page and bbox), which fiche and which version (``key``, ``version``, ``is_latest``),
-then the provenance (the parent's position if the list has a parent, ``ord``, ``reading_order``,
-``source_sha256``).  A declaration names the table, the item's columns (which column under which name, or
-which expression), an optional extra join (a block's code and title) and the comments.
+Such a view (``v_rncp_rome`` over ``rncp_rome``, ``v_criteria`` over ``cqpm_criteria``, …) has one shape:
+the document (``document_id``, then its reference and title: an RNCP fiche's ``rncp_code`` and
+``rncp_title``, a CQPM référentiel's ``cqpm_number`` and ``cqpm_title``), the item's own columns (with its
+parent's, such as the capacity a criterion belongs to), where it is (page and bbox), which document and which
+version (``key``, ``version``, ``is_latest``), then the provenance (the parent's position if the list has a
+parent, ``ord``, ``reading_order``, ``source_sha256``).  A declaration names the table, the document
+(``FICHE`` or ``REFERENTIEL``), the item's columns (which column under which name, or which expression), an
+optional extra join (the parent: a block, a capacity) and the comments.
 
 A column's comment is its own ``doc``, else the shared meaning of its name (``column_docs.COMMON_COLUMNS``,
 written into the catalog after every schema file), else the comment of the table column it shows.  The
@@ -24,16 +26,16 @@ from pipeline.load.tables import Table, sql_string
 
 #: the schema file whose place in the order (after ``schema_views_continuity.sql``, before
 #: ``schema_zz_view_columns.sql``) the generated views take
-SCHEMA_FILE = "schema_views_rncp_lists.sql"
+SCHEMA_FILE = "schema_views_lists.sql"
 
-#: the list table's alias in the generated SQL (``x``); the fiche is ``f``, its versions ``v``
+#: the list table's alias in the generated SQL (``x``); the document's versions are ``v``
 ITEM = "x"
 
 
 @dataclass(frozen=True)
 class ViewColumn:
     name: str  # the view's column name
-    sql: str  # the expression, over the list table (x), the fiche (f) or the extra join
+    sql: str  # the expression, over the list table (x), the document or the extra join
     doc: str | None = None  # its own comment; None: the shared meaning of its name, else the source's comment
     source: tuple[str, str] | None = None  # (alias, column) of the table column it shows, if it shows one
 
@@ -51,8 +53,24 @@ class Join:
 
 
 def shown(column: str, name: str | None = None, doc: str | None = None, alias: str = ITEM) -> ViewColumn:
-    """A column of the list table (or of the extra join: ``alias``), under its own name or ``name``."""
+    """A column of the list table (or of the document or the extra join: ``alias``), under its own name or
+    ``name``."""
     return ViewColumn(name or column, f"{alias}.{column}", doc, (alias, column))
+
+
+@dataclass(frozen=True)
+class Document:
+    """The document a list's items belong to: its table (``JOIN <table> <alias>`` on ``document_id``) and
+    the columns the view shows after ``document_id`` (its reference and title)."""
+
+    table: Table
+    alias: str
+    columns: tuple[ViewColumn, ...]
+
+
+#: an RNCP fiche: its code and title
+FICHE = Document(tables.RNCP_FICHES, "f",
+                 (shown("code", "rncp_code", alias="f"), shown("title", "rncp_title", alias="f")))
 
 
 def number(name: str, doc: str) -> ViewColumn:
@@ -65,14 +83,17 @@ class ListView:
     name: str
     table: Table
     doc: str
-    columns: tuple[ViewColumn, ...]  # the item's own columns, between the fiche's and the provenance
+    columns: tuple[ViewColumn, ...]  # the item's own columns, between the document's and the provenance
     join: Join | None = None
+    document: Document = FICHE
 
     def __post_init__(self) -> None:
         if self.table.names[:2] != ("document_id", "source_sha256") or "ord" not in self.table.names:
             raise ValueError(f"{self.name}: {self.table.name} is not a list table")
-        aliases = self._aliases()
-        for c in self.columns:
+        aliases = self.aliases()
+        if len(aliases) != 2 + bool(self.join) or "v" in aliases:
+            raise ValueError(f"{self.name}: an alias is given twice")
+        for c in self.document.columns + self.columns:
             if c.source and (c.source[0] not in aliases or c.source[1] not in aliases[c.source[0]].names):
                 raise ValueError(f"{self.name}.{c.name}: {'.'.join(c.source)} is not a declared column")
         if len(set(self.names)) != len(self.names):
@@ -80,9 +101,10 @@ class ListView:
         if blank := [n for n, doc in self.comments().items() if not doc]:
             raise ValueError(f"{self.name}: no comment for {blank} (give a doc)")
 
-    def _aliases(self) -> dict[str, Table]:
-        """The declared tables of the SQL by alias (the fiche and the versions are the shared ones')."""
-        return {ITEM: self.table} | ({self.join.alias: self.join.table} if self.join else {})
+    def aliases(self) -> dict[str, Table]:
+        """The declared tables of the SQL by alias (the versions, ``v``, are the shared view's)."""
+        joined = {self.join.alias: self.join.table} if self.join else {}
+        return {ITEM: self.table, self.document.alias: self.document.table} | joined
 
     @property
     def parent_ord(self) -> tuple[str, ...]:
@@ -91,13 +113,13 @@ class ListView:
         return names[2:3] if names.index("ord") > 2 else ()
 
     def groups(self) -> tuple[tuple[ViewColumn, ...], ...]:
-        """The columns in order, a line of the SELECT each: the fiche, the item, where it is, which version
+        """The columns in order, a line of the SELECT each: the document, the item, where it is, which version
         and the provenance."""
-        fiche = (shown("document_id"), ViewColumn("rncp_code", "f.code"), ViewColumn("rncp_title", "f.title"))
+        document = (shown("document_id"), *self.document.columns)
         where = tuple(shown(n) for n in ("page", "x0", "top", "x1", "bottom"))
         version = tuple(shown(n, alias="v") for n in ("key", "version", "is_latest"))
         provenance = tuple(shown(n) for n in (*self.parent_ord, "ord", "reading_order", "source_sha256"))
-        return fiche, self.columns, where, version + provenance
+        return document, self.columns, where, version + provenance
 
     @property
     def all_columns(self) -> tuple[ViewColumn, ...]:
@@ -118,7 +140,7 @@ class ListView:
         if column.source is None:
             return None
         alias, name = column.source
-        table = self._aliases().get(alias)
+        table = self.aliases().get(alias)
         return next((c.doc for c in table.columns if c.name == name), None) if table else None
 
     def own_comments(self) -> dict[str, str]:
@@ -134,7 +156,8 @@ class ListView:
         select = ",\n".join("    " + ", ".join(c.select() for c in group) for group in self.groups())
         lines = [f"CREATE OR REPLACE VIEW {self.name} AS", "SELECT", select,
                  f"FROM {self.table.name} {ITEM}",
-                 f"JOIN rncp_fiches f ON f.document_id = {ITEM}.document_id"]
+                 f"JOIN {self.document.table.name} {self.document.alias} "
+                 f"ON {self.document.alias}.document_id = {ITEM}.document_id"]
         if self.join:
             lines.append(f"JOIN {self.join.table.name} {self.join.alias} ON {self.join.on}")
         lines.append(f"LEFT JOIN document_versions v ON v.document_id = {ITEM}.document_id;")
@@ -145,7 +168,115 @@ class ListView:
 
 # ------------------------------------------------------------------------------------------ the views
 
+_CQPM = {t.name: t for t in tables.CQPM_TABLES}
 _RNCP = {t.name: t for t in tables.RNCP_TABLES}
+
+
+def _referentiel(number_doc: str | None = None) -> Document:
+    """A CQPM référentiel: its printed number (``number_doc``: said otherwise than the shared meaning) and
+    title."""
+    return Document(tables.CQPM_REFERENTIELS, "r",
+                    (shown("number", "cqpm_number", number_doc, "r"), shown("title", "cqpm_title", alias="r")))
+
+
+REFERENTIEL = _referentiel()
+
+#: the capacity (a compétence, in the newer layout) an item of a CQPM capacity's list belongs to
+CAPACITY = Join(_CQPM["cqpm_capacities"], "cap",
+                f"cap.document_id = {ITEM}.document_id AND cap.ord = {ITEM}.capacity_ord")
+
+
+def _referentiel_list(name: str, table: str, doc: str, *columns: ViewColumn) -> ListView:
+    """A view of a list of a CQPM référentiel (missions, …): the référentiel, then the item's columns."""
+    return ListView(name, _CQPM[table], doc, columns, document=REFERENTIEL)
+
+
+def _capacity_list(name: str, table: str, doc: str, *columns: ViewColumn, capacity_title: str | None = None,
+                   document: Document = REFERENTIEL) -> ListView:
+    """A view of a list of a CQPM capacity (conditions, criteria, …): the référentiel, the capacity's number
+    and wording (``capacity_title``: said otherwise than the shared meaning), then the item's columns."""
+    capacity = (shown("capacity_number"), shown("title", "capacity_title", capacity_title, "cap"))
+    return ListView(name, _CQPM[table], doc, (*capacity, *columns), CAPACITY, document)
+
+
+def _competence_list(name: str, table: str, doc: str, *columns: ViewColumn) -> ListView:
+    """A view of a list of a compétence (the newer layout's capacity): a capacity's list, under that name."""
+    return _capacity_list(name, table, doc, *columns, capacity_title="Wording of the compétence.")
+
+
+#: the end of the comment of a view of a CQPM list that was written for the newer layout
+_VERSIONED = "key, version and is_latest say which référentiel version the row belongs to."
+
+#: the lists of a CQPM référentiel (both layouts) and of its capacities
+CQPM_VIEWS = (
+    _capacity_list(
+        "v_criteria", "cqpm_criteria",
+        "Evaluation criteria of CQPM capacities, one row per criterion (criterion_number is 1-based within its "
+        f"capacity), with page and bbox; {_VERSIONED}",
+        number("criterion_number", "Number of the criterion within its capacity, 1-based."),
+        shown("text", "criterion", "Wording of the evaluation criterion, as printed."),
+        document=_referentiel("The CQPM number the référentiel prints; NULL when it prints none (key then holds "
+                              "the inferred or title-based key)."),
+    ),
+    _capacity_list(
+        "v_conditions", "cqpm_conditions",
+        "Conditions of exercise (\"conditions de réalisation\") of CQPM capacities, one row per condition "
+        "(condition_number is 1-based within its capacity), with page and bbox.",
+        number("condition_number", "Number of the condition within its capacity, 1-based."),
+        shown("text", "condition", "Wording of the condition of exercise, as printed."),
+    ),
+    _capacity_list(
+        "v_assessments", "cqpm_assessments",
+        "Assessment modalities (\"modalités d'évaluation\") checked for each CQPM capacity, one row per item "
+        "(assessment_number is 1-based within its capacity), with page and bbox.",
+        number("assessment_number", "Number of the assessment modality within its capacity, 1-based."),
+        shown("text", "assessment", "Wording of the assessment modality, as printed."),
+    ),
+    _referentiel_list(
+        "v_missions", "cqpm_missions",
+        "Missions and activities of the job a CQPM référentiel describes (its section on missions), one row per "
+        "item in document order.",
+        number("mission_number", "Number of the mission within the référentiel, 1-based."),
+        shown("text", "mission", "Wording of the mission or activity, as printed."),
+    ),
+    _referentiel_list(
+        "v_listed_capacities", "cqpm_listed_capacities",
+        "The capacities as listed in section I of a CQPM référentiel (code and wording), before the evaluation "
+        "table that v_capacities describes; v_quality_findings reports where the two disagree.",
+        shown("code"), shown("text"),
+    ),
+    _referentiel_list(
+        "v_assessment_methods", "cqpm_assessment_methods",
+        "Assessment methods of a CQPM référentiel as a whole (its list of \"modalités d'évaluation\"), one row "
+        "per method in document order.",
+        number("method_number", "Number of the assessment method within the référentiel, 1-based."),
+        shown("text", "method", "Wording of the assessment method, as printed."),
+    ),
+    # the newer layout (1. activités, 2. blocs de compétences, 3. évaluation)
+    _referentiel_list(
+        "v_activities", "cqpm_activities",
+        "Activities of newer-layout CQPM référentiels (section 1.1 \"Mission (s) et activités\"), one row per "
+        f"activity, in printed order; {_VERSIONED}",
+        number("activity_number", "Position of the activity in section 1.1, 1-based."),
+        shown("title", "activity", "The activity as printed: a nominal heading (L'intervention de maintenance "
+                                   "corrective) or a list item."),
+        shown("text", doc="The paragraph(s) under the activity heading; NULL when the activity is a list item."),
+    ),
+    _competence_list(
+        "v_connaissances", "cqpm_knowledge",
+        "Connaissances associées of the compétences of newer-layout CQPM référentiels, one row per connaissance; "
+        f"{_VERSIONED}",
+        number("knowledge_number", "Position of the connaissance within its compétence, 1-based."),
+        shown("text", "connaissance", "The connaissance as printed."),
+    ),
+    _competence_list(
+        "v_resultats_attendus", "cqpm_expected_results",
+        "Résultats attendus of the compétences of newer-layout CQPM référentiels (section 3), one row per result; "
+        f"{_VERSIONED}",
+        number("result_number", "Position of the result within its compétence, 1-based."),
+        shown("text", "resultat_attendu", "The résultat attendu as printed."),
+    ),
+)
 
 
 def _coded(name: str, doc: str) -> ListView:
@@ -231,11 +362,11 @@ V2_VIEWS = (
     ),
 )
 
-LIST_VIEWS = ITEM_VIEWS + V2_VIEWS
+LIST_VIEWS = CQPM_VIEWS + ITEM_VIEWS + V2_VIEWS
 
 
 def ddl() -> str:
     """The SQL of every declared list view (idempotent: CREATE OR REPLACE, COMMENT ON overwrites)."""
-    header = ("-- Analysts' views of RNCP list tables, generated from their declarations in "
+    header = ("-- Analysts' views of CQPM and RNCP list tables, generated from their declarations in "
               "pipeline/load/views.py.\n\n")
     return header + "\n\n".join(v.ddl() for v in LIST_VIEWS) + "\n"
