@@ -57,7 +57,8 @@ def scheduled_ingest(inbox: str, warehouse: str, max_bytes: int | None = None, m
     counts = {k.value: n for k, n in count_outcomes(outcomes).items() if n}
     report = publish_report(outcomes, warehouse, key=None)  # on this run's page too (the subflow has the keyed one)
     line = f"refpipe: {datetime.now().astimezone():%Y-%m-%d %H:%M} {inbox}: {report.summary()}"
-    sys.stdout.write(line + "\n")  # what `refpipe serve` shows, one line per run
+    sys.stdout.write(line + "\n" + "".join(f"  {x}\n" for x in report.export_lines()))  # what `refpipe serve`
+    # shows: one line per run, and what each export it imported changed (fiches new, changed, withdrawn)
     sys.stdout.flush()
     message = report.end_message()
     if message is None:

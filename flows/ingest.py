@@ -124,7 +124,8 @@ def ingest_flow(paths: list[str], warehouse: str, on_file: Progress | None = Non
             logger.warning("%s: %s", outcome.status, outcome.reason or outcome.path)
         elif outcome.status in ("loaded", "partial"):
             logger.info("%s %s (%s)%s", outcome.status, outcome.path, outcome.kind,
-                        f": {outcome.reason}" if outcome.status == "partial" and outcome.reason else "")
+                        f": {outcome.reason}" if outcome.reason and (outcome.status == "partial"
+                                                                     or outcome.kind == "export") else "")
         if on_file:
             on_file(outcome)
 

@@ -79,7 +79,8 @@ class RunReport:
             lines.append("None.")
         loaded = [o for o in self.outcomes if o.status in ("loaded", "partial")]
         lines += ["", f"## Loaded ({len(loaded)})", ""]
-        lines += [f"- `{_cell(Path(o.path).name)}` ({o.kind or '?'}, {o.status})" for o in loaded] or ["None."]
+        lines += [f"- `{_cell(Path(o.path).name)}` ({o.kind or '?'}, {o.status})" + _export_counts(o)
+                  for o in loaded] or ["None."]
         copies = sum(o.new_source for o in self.outcomes)
         unchanged = self.counts.get("unchanged", 0) + self.counts.get("quarantined", 0) - copies
         if unchanged:
@@ -88,6 +89,11 @@ class RunReport:
             lines += ["", f"{copies} new file(s) hold a document the warehouse already has (a copy or another "
                           "rendering): read, and recorded as its sources."]
         return "\n".join(lines) + "\n"
+
+    def export_lines(self) -> list[str]:
+        """One line per open-data export imported: its name and what it changed (``refpipe serve`` prints them)."""
+        return [f"{Path(o.path).name}{_export_counts(o)}" for o in self.outcomes
+                if o.kind == "export" and o.status in ("loaded", "partial")]
 
     def table(self) -> list[dict[str, str]]:
         """Every file but the skipped ones (unchanged, quarantined): file, outcome, kind, reason."""
@@ -103,6 +109,13 @@ class RunReport:
         kept = len(self.outcomes) - len(attention)
         return (f"{len(attention)} of {len(self.outcomes)} file(s) rejected or failed ({self.summary()}); "
                 f"the other {kept} are in the warehouse. First: {first}")
+
+
+def _export_counts(o: FileOutcome) -> str:
+    """An open-data export's import summary (fiches new, changed, withdrawn, notes), without its path."""
+    if o.kind != "export" or not o.reason:
+        return ""
+    return ": " + _cell(o.reason.removeprefix(f"{o.path}: "))
 
 
 def _cell(text: str) -> str:

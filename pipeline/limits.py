@@ -4,7 +4,8 @@ A scheduled run must not be stalled by one hostile file, so every input is check
 limits; a file over a limit is *rejected* (quarantined) with a reason naming the limit and how to
 raise it:
 
-* ``max_bytes`` (default 50 MB, ``REFPIPE_MAX_BYTES``): checked with ``stat`` before the file is read;
+* ``max_bytes`` (default 50 MB, ``REFPIPE_MAX_BYTES``): checked with ``stat`` before the file is read
+  (an RNCP open-data export, streamed, may be ``EXPORT_SIZE_FACTOR`` times that);
 * ``max_pages`` (default 500, ``REFPIPE_MAX_PAGES``): checked by the PDF front end from the page tree,
   before any page is parsed (text inputs have no pages);
 * ``seconds`` (default 120, ``REFPIPE_TIME_LIMIT``): extraction runs in a child process
@@ -91,6 +92,17 @@ def _parse(text: str, kind: type[int] | type[float], name: str, shown: str | Non
     if value < 0:
         raise ValueError(f"{name}={shown or text!r} cannot be negative (0 disables the limit)")
     return value
+
+
+#: an RNCP open-data export is streamed, one fiche in memory at a time, in the ingest process (never handed to a
+#: per-document extraction): its size limit is this many times ``max_bytes`` — 2 GB at the default, where the
+#: 2026 export is 74 MB zipped and 472 MB of XML, both over the 50 MB a document may have
+EXPORT_SIZE_FACTOR = 40
+
+
+def export_limits(limits: Limits) -> Limits:
+    """The limits an open-data export is held to (see ``EXPORT_SIZE_FACTOR``; 0 stays no limit)."""
+    return dataclasses.replace(limits, max_bytes=limits.max_bytes * EXPORT_SIZE_FACTOR)
 
 
 def over_size(size: int, limits: Limits) -> str | None:

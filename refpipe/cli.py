@@ -43,8 +43,8 @@ def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest (default: raw/).")] = None,
     warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
     max_bytes: Annotated[str | None, typer.Option(
-        "--max-bytes", help="Reject files larger than this (50M, 2G; 0: no limit). "
-                            "Default: $REFPIPE_MAX_BYTES or 50M.")] = None,
+        "--max-bytes", help="Reject files larger than this (50M, 2G; 0: no limit); an RNCP open-data export, "
+                            "streamed, may be 40 times this. Default: $REFPIPE_MAX_BYTES or 50M.")] = None,
     max_pages: Annotated[int | None, typer.Option(
         "--max-pages", min=0, help="Reject PDFs with more pages (0: no limit). Default: $REFPIPE_MAX_PAGES or 500.")]
     = None,
@@ -227,6 +227,10 @@ def show(
     if data.get("current_of"):
         out.print(f"[dim]current fiche for {data['current_of']['reference']}: "
                   f"{' -> '.join(data['current_of']['chain'])}[/]")
+    if data.get("withdrawn"):
+        w = data["withdrawn"]
+        out.print(f"[yellow]withdrawn: {data['rncp']['code']} is missing from the export of {w['export_date'] or '?'} "
+                  f"({w['export']}); its versions stay[/]")
     _print_document(data)
 
 

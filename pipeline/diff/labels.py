@@ -44,13 +44,39 @@ FIELD = {
     "history.version_date": "Historique : date de la version", "history.category": "Historique : catégorie",
     "certifiers": "Certificateurs", "conventions": "Conventions collectives", "nsf": "Codes NSF",
     "formacodes": "Formacodes", "rome": "Codes ROME", "jobs": "Métiers visés", "activities": "Activités",
+    # version 2 (current fiche page, open-data export)
+    "active": "Fiche active", "state": "État de la fiche", "objectives": "Objectifs et contexte",
+    "registration.start_of_pathways": "Date de début des parcours certifiants",
+    "certifier_details": "Certificateur", "replaces": "Remplace la fiche", "replaced_by": "Remplacée par la fiche",
+    "partners": "Organisme partenaire",
 }
+#: the six voies d'accès and the statistics of a year, as the page names them (keys ``access_routes.CA.jury``,
+#: ``statistics.2024.certified``)
+ROUTE = {"FI": "après un parcours de formation sous statut d'élève ou d'étudiant",
+         "CA": "en contrat d'apprentissage", "FC": "après un parcours de formation continue",
+         "CQ": "en contrat de professionnalisation", "CL": "par candidature individuelle", "VAE": "par expérience"}
+STATISTIC = {"certified": "nombre de certifiés", "certified_vae": "nombre de certifiés à la suite d'une VAE",
+             "employment_6m": "taux d'insertion global à 6 mois (%)",
+             "job_2y": "taux d'insertion dans le métier visé à 2 ans (%)"}
+#: what a change inside a bloc is about (keys ``block 3, compétence``): its words, whether they are feminine
+_BLOCK_PART = {"compétence": ("compétence", True), "code": ("code", False),
+               "modalités d'évaluation": ("modalités d'évaluation", True)}
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 ABSENT = "(non renseigné)"
 
 
 _LIST_FIELDS = {"missions", "assessment_methods", "certifiers", "jobs", "conventions", "nsf", "formacodes",
-                "rome", "activities"}
+                "rome", "activities", "certifier_details", "replaces", "replaced_by", "partners"}
+_NUMBERED = ("missions", "assessment_methods", "certifiers", "jobs", "certifier_details", "partners")
+
+
+def _block_part(change: Change) -> tuple[str, str, bool] | None:
+    """(bloc number, what in it, feminine) of a change inside a bloc (key ``block 3, compétence``), else None."""
+    block, sep, part = change.key.partition(", ")
+    if change.entity is not Entity.BLOCK or not sep or part not in _BLOCK_PART:
+        return None
+    words, feminine = _BLOCK_PART[part]
+    return block.rpartition(" ")[2], words, feminine
 
 
 def kind_label(change: Change) -> str:
@@ -59,11 +85,21 @@ def kind_label(change: Change) -> str:
     if change.entity is Entity.FIELD:
         base = change.key.partition(" ")[0]
         return f"élément {word}" if base in _LIST_FIELDS else f"valeur {word}e"
+    if (inside := _block_part(change)) is not None:
+        return word + ("e" if inside[2] else "") + ("s" if inside[1].endswith("s") else "")
     return word + ("e" if change.entity in _FEMININE else "")
 
 
 def field_label(key: str) -> str:
     base, _, code = key.partition(" ")
+    head, _, rest = base.partition(".")
+    if head == "access_routes" and rest.count(".") == 1:  # access_routes.CA.jury
+        route, _, what = rest.partition(".")
+        return (f"Voie d'accès « {ROUTE.get(route, route)} », "
+                + ("ouverte" if what == "open" else "composition du jury" if what == "jury" else what))
+    if head == "statistics" and rest.count(".") == 1:  # statistics.2024.certified
+        year, _, what = rest.partition(".")
+        return f"Statistiques {year}, {STATISTIC.get(what, what)}"
     name = FIELD.get(base, base)
     return f"{name} {code}".strip()
 
@@ -72,10 +108,15 @@ def title(change: Change) -> str:
     """Heading of one change: what, which (numbering of the version where it exists), what happened."""
     if change.entity is Entity.FIELD:
         what = field_label(change.key)
-        if change.key in ("missions", "assessment_methods", "certifiers", "jobs"):
+        if change.key in _NUMBERED:
             what += f" n° {change.old_number or change.new_number}"
         elif change.key in ("conventions", "nsf", "formacodes", "rome", "activities"):
             what += f" {change.old_number or change.new_number}"
+    elif (inside := _block_part(change)) is not None:  # a compétence, the code or the modalités of a bloc
+        block, words, _ = inside
+        what = f"{ENTITY[change.entity]} {block}, {words}"
+        if words == "compétence":
+            what += f" n° {change.old_number or change.new_number}"
     else:
         what = f"{ENTITY[change.entity]} {change.old_number or change.new_number or ''}".strip()
     return f"{what} : {kind_label(change)}"
@@ -115,7 +156,21 @@ def has_location(change: Change) -> bool:
 
 DETAIL = {"number": "Numéro", "title": "Intitulé", "conditions": "Conditions de réalisation",
           "criteria": "Critères d'évaluation", "assessment": "Modalités d'évaluation",
-          "capacities": "Capacités du bloc"}
+          "capacities": "Capacités du bloc", "code": "Code du bloc", "competences": "Compétences du bloc"}
+
+
+def detail_items(change: Change) -> list[tuple[str, tuple[str, ...]]]:
+    """The content of an added or removed capacity or bloc (``Change.detail``) as (French name, items): its
+    number and title are in the heading; a bloc without a code has none; a fiche's bloc read from the export
+    lists compétences, not the référentiel's capacities (its empty ``capacities`` is left out)."""
+    names = {name for name, _ in change.detail}
+    out = []
+    for name, value in change.detail:
+        if name in ("number", "title") or value is None or (name == "capacities" and "competences" in names
+                                                           and not value):
+            continue
+        out.append((DETAIL.get(name, name), value if isinstance(value, tuple) else (str(value),)))
+    return out
 
 
 #: fields whose value is prose: shown as a word-level redline; other fields (codes, dates, numbers,

@@ -143,12 +143,9 @@ def _location(number: str | None, page: int | None) -> str:
 
 def _detail_items(c: Change, tag: str) -> str:
     out = []
-    for name, value in c.detail:
-        if name in ("number", "title"):
-            continue
-        items = value if isinstance(value, tuple) else (str(value),)
+    for name, items in labels.detail_items(c):
         lis = "".join(f"<li><{tag}>{escape(i)}</{tag}></li>" for i in items) or "<li>(aucun)</li>"
-        out.append(f"<p>{escape(labels.DETAIL[name])} :</p><ul class=\"detail\">{lis}</ul>")
+        out.append(f"<p>{escape(name)} :</p><ul class=\"detail\">{lis}</ul>")
     return "".join(out)
 
 

@@ -34,12 +34,9 @@ def _segments(segments: list[Segment]) -> str:
 def body(c: Change) -> str:
     """The change's redline, then the content of an added or removed capacity or block."""
     text = _segments(labels.segments(c))
-    for name, value in c.detail:
-        if name in ("number", "title"):
-            continue
-        items = value if isinstance(value, tuple) else (str(value),)
+    for name, items in labels.detail_items(c):
         mark = "**" if c.kind is ChangeKind.ADDED else "~~"
-        text += f"\n\n{labels.DETAIL[name]} :\n" + "".join(f"\n- {mark}{esc(i)}{mark}" for i in items)
+        text += f"\n\n{name} :\n" + "".join(f"\n- {mark}{esc(i)}{mark}" for i in items)
     return text
 
 

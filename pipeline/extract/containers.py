@@ -8,7 +8,9 @@ A zip is refused whole, with a reason, when it is hostile: a member name that cl
 (``../``, an absolute path, a drive letter), more members than ``MAX_MEMBERS``, a member whose declared
 size is ``MAX_RATIO`` times its compressed size (a zip bomb), or declared sizes adding up to more than
 ``MAX_TOTAL_FACTOR`` times the size limit.  Sizes are never trusted: a member is read with a cap (its
-declared size, and the size limit), and one that inflates past it is refused too.
+declared size, and the size limit), and one that inflates past it is refused too.  An empty zip (no file
+in it: a download cut to its end record, an export replaced by an empty archive) is refused as such, not
+skipped in silence.
 
 An RNCP open-data export (members ``export-fiches-rncp-*.xml`` or its CSV set) is not a container of
 documents but one source streamed by its own reader: ``is_rncp_export`` detects it and
@@ -97,6 +99,8 @@ def members(data: bytes, path: str, max_bytes: int) -> list[Member]:
                 any(part.startswith(".") for part in PurePosixPath(info.filename).parts):
             continue
         found.append(Member(info.filename, info.file_size, info.compress_size))
+    if not any(not info.is_dir() for info in infos):  # said, not skipped in silence as "nothing to do"
+        raise RejectedInput(path, "empty zip: it holds no file (a download cut short, or an archive made empty?)")
     return sorted(found, key=lambda m: m.name)
 
 

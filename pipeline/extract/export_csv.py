@@ -25,7 +25,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.export_xml import ROUTES, ExportInfo, date_from_name, parse_date, series_from_name
+from pipeline.extract.export_xml import (
+    ROUTES,
+    ExportInfo,
+    date_from_name,
+    no_fiche,
+    parse_date,
+    series_from_name,
+)
 from pipeline.normalize.text import strip_accents
 from pipeline.records import (
     AccessRoute,
@@ -112,7 +119,7 @@ class CsvExportReader:
         self.path, self.source, self.include_rs = Path(path), source, include_rs
         self.info = ExportInfo(member=None, flux_version=None, series=series_from_name(self.path.name),
                                export_date=date_from_name(self.path.name))
-        self.notes: tuple[str, ...] = (NOTE,)
+        self.notes: list[str] = [NOTE]
         self.skipped_rs = 0
         self.fiches = 0
 
@@ -132,13 +139,16 @@ class CsvExportReader:
                 side = {p: self._side(z, i) for p, i in parts.items() if p != "standard"}
                 for line, row in enumerate(_rows(z, parts["standard"]), start=2):
                     code = "".join(_get(row, "numero_fiche").split()).upper()
-                    if not code:
+                    if not code:  # no key: said, not dropped in silence
+                        self.notes.append(f"a fiche without Numero_Fiche at line {line} of {member} was left out")
                         continue
                     if code.startswith("RS") and not self.include_rs:
                         self.skipped_rs += 1
                         continue
                     self.fiches += 1
                     yield Document(source=self.source, kind=Kind.RNCP, rncp=self._fiche(code, row, line, side))
+                if not self.fiches and not self.skipped_rs:
+                    raise no_fiche(where, self.notes[1:])
         except (zipfile.BadZipFile, EOFError, OSError, UnicodeDecodeError, csv.Error) as exc:
             raise RejectedInput(where, f"truncated or unreadable CSV export: {exc}; the export is rejected whole "
                                        "(nothing of it is loaded)") from exc

@@ -181,12 +181,24 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
             if not members:
                 raise RejectedInput(str(path), "zip holds no XML member (an open-data export holds one "
                                                "export_fiches_*.xml)")
+            if len(members) > 1:  # one would be read and the others lost in silence
+                names = ", ".join(unicodedata.normalize("NFC", m.filename) for m in members)
+                raise RejectedInput(str(path), f"zip holds {len(members)} XML members ({names}); an open-data export "
+                                               "holds one: ingest each XML on its own (unzipped)")
             member = members[0]
             with z.open(member) as stream:
                 yield stream, unicodedata.normalize("NFC", member.filename)
     except zipfile.BadZipFile as exc:
         raise RejectedInput(str(path), f"truncated or corrupt zip ({exc}: no central directory, the file was cut "
                                        "short?); the export is rejected whole (nothing of it is loaded)") from exc
+
+
+def no_fiche(path: str, notes: list[str]) -> RejectedInput:
+    """An export that parses to its end but holds no fiche (an empty ``FICHES``, a server's stub): rejected
+    whole, since importing it would mark every fiche of the previous export withdrawn."""
+    why = f" ({'; '.join(notes)})" if notes else ""
+    return RejectedInput(path, f"the export holds no fiche{why}; it is rejected whole (importing it would mark "
+                               "every fiche of the previous export withdrawn)")
 
 
 def parse_date(text: str | None) -> date | None:
@@ -461,6 +473,7 @@ class ExportReader:
                                export_date=date_from_name(self.path.name))
         self.skipped_rs = 0
         self.fiches = 0
+        self.notes: list[str] = []  # fiches left out, for the run summary and ``rncp_exports.notes``
 
     def __iter__(self) -> Iterator[Document]:
         for item in self.read():
@@ -480,7 +493,8 @@ class ExportReader:
                 yield from self._fiches(stream, known, salt)
             except etree.XMLSyntaxError as exc:
                 line, column = exc.position if exc.position else (exc.lineno, 0)
-                raise RejectedInput(where, f"malformed XML at line {line}, column {column}: {exc.msg}; "
+                inside = f" of {member}" if member else ""  # the line is the member's, not the zip's
+                raise RejectedInput(where, f"malformed XML at line {line}, column {column}{inside}: {exc.msg}; "
                                            "the export is rejected whole (nothing of it is loaded)") from exc
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise RejectedInput(where, f"truncated or corrupt zip member {member}: {exc}; the export is "
@@ -509,6 +523,8 @@ class ExportReader:
         yield from self._events(parser, fed, known, salt, state)
         if not state.root_seen:
             raise RejectedInput(str(self.path), "not an open-data export: no <FICHES> root element")
+        if not self.fiches and not self.skipped_rs:
+            raise no_fiche(str(self.path), self.notes)
 
     def _events(self, parser: etree.XMLPullParser, fed: deque[tuple[str, int, tuple[str, str, int | None] | None]],
                 known: Known | None, salt: bytes, state: _RawState) -> Iterator[ReadFiche | KnownFiche]:
@@ -547,6 +563,10 @@ class ExportReader:
         elif fiche.code:
             self.fiches += 1
             yield ReadFiche(fp, Document(source=self.source, kind=Kind.RNCP, rncp=fiche), e.sourceline)
+        else:  # no number, no key: it cannot be a version of anything; said, not dropped in silence
+            ident = _ctext(_ix(e), "ID_FICHE")
+            self.notes.append(f"a fiche without NUMERO_FICHE at line {e.sourceline}"
+                              f"{f' (ID_FICHE {ident})' if ident else ''} was left out")
 
     def _fiche(self, e: etree._Element, known: Known | None, salt: bytes) -> Iterator[ReadFiche | KnownFiche]:
         """A fiche that could not be cut from the bytes safely (see ``_plain``): fingerprinted as serialised."""

@@ -80,6 +80,7 @@ class ExportSummary:
     seconds: float = 0.0
     changed_codes: tuple[str, ...] = field(default=(), repr=False)
     added_codes: tuple[str, ...] = field(default=(), repr=False)
+    late: bool = False  # an export older than one imported before: its changed fiches are earlier versions
 
     def line(self) -> str:
         """One line for the run summary."""
@@ -87,9 +88,11 @@ class ExportSummary:
             return f"{self.path}: rejected: {self.reason}"
         if self.status == "unchanged":
             return f"{self.path}: export already imported (same bytes)"
+        changed = "earlier versions: a later export was imported before" if self.late else "new versions"
+        gone = " (missing from the later export)" if self.late and self.withdrawn else ""
         parts = [f"{self.fiches} fiches", f"{self.added - self.new_versions} new",
-                 f"{self.new_versions} changed (new versions)", f"{self.unchanged} unchanged",
-                 f"{len(self.withdrawn)} withdrawn"]
+                 f"{self.new_versions} changed ({changed})", f"{self.unchanged} unchanged",
+                 f"{len(self.withdrawn)} withdrawn{gone}"]
         if self.reinstated:
             parts.append(f"{len(self.reinstated)} back")
         if self.skipped_rs:
@@ -284,8 +287,9 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
-    withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now)
-    reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
+    withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
+    late = _newer_export_known(con, source, reader.info)
+    reorder = bool(new_versions) and late
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
     con.execute(
@@ -301,7 +305,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     return ExportSummary(source.path, sha, "loaded", info=info, fiches=len(seen),
                          added=len(added) + len(new_versions), new_versions=len(new_versions), unchanged=unchanged,
                          withdrawn=withdrawn, reinstated=back, skipped_rs=reader.skipped_rs, notes=tuple(notes),
-                         changed_codes=tuple(new_versions), added_codes=tuple(added))
+                         changed_codes=tuple(new_versions), added_codes=tuple(added), late=late)
 
 
 def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo) -> bool:
@@ -354,12 +358,14 @@ def _today(info: ExportInfo) -> date | None:
 
 
 def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo, seen: dict[str, str],
-                 latest: dict[str, tuple[int, str]], now: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                 latest: dict[str, tuple[int, str]], now: object,
+                 include_rs: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Record the fiches of the previous export of this series missing from this one (withdrawn) and those
     withdrawn earlier that are back.  An export older than the newest one, imported late, reinstates nothing;
-    its fiches missing from the newest export are withdrawn as of that export."""
+    its fiches missing from the newest export are withdrawn as of that export.  RS fiches left unread
+    (``include_rs`` False, --skip-rs; or the newest export imported so) are not missing: nothing is said of them."""
     prev = con.execute(
-        "SELECT source_sha256, export_date FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
+        "SELECT source_sha256, export_date, skipped_rs FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
         "AND source_sha256 <> ? ORDER BY export_date DESC NULLS LAST, imported_at DESC LIMIT 1",
         [info.series, source.sha256]).fetchone()
     state = {str(c): str(e) for c, e in con.execute(
@@ -370,12 +376,13 @@ def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInf
         "SELECT DISTINCT d.key FROM document_sources x JOIN documents d ON d.id = x.document_id "
         "WHERE x.source_sha256 = ?", [prev[0]]).fetchall()}
     if info.export_date and prev[1] and info.export_date < prev[1]:
-        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn")
+        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn"
+                      and not (prev[2] and c.startswith("RS")))
         rows = [(c, latest[c][1] if c in latest else seen[c], prev[0], prev[1], "withdrawn", now) for c in late]
         back: list[str] = []
         withdrawn = late
     else:
-        withdrawn = sorted(newest - set(seen))
+        withdrawn = sorted(c for c in newest - set(seen) if include_rs or not c.startswith("RS"))
         back = sorted(code for code in seen if state.get(code) == "withdrawn")
         rows = [(c, latest[c][1] if c in latest else "", source.sha256, info.export_date, "withdrawn", now)
                 for c in withdrawn] + [(c, seen[c], source.sha256, info.export_date, "reinstated", now) for c in back]

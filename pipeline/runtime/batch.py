@@ -37,7 +37,7 @@ from typing import TypeVar
 from pipeline.errors import RejectedInput, TransientError
 from pipeline.extract import containers
 from pipeline.extract.sniff import office_format, other_office
-from pipeline.limits import Limits, active, over_memory, over_size
+from pipeline.limits import Limits, active, export_limits, over_memory, over_size
 from pipeline.records import Rejection, SourceFile
 
 T = TypeVar("T")
@@ -178,10 +178,13 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
         if stat.S_ISDIR(st.st_mode):  # a link to a folder inside the drop folder: its files are found there
             return []
         return [_refused(shown, f"not a regular file: {what}")]
-    if (too_big := over_size(st.st_size, options.limits)) is not None:
+    limits = options.limits
+    if over_size(st.st_size, limits) is not None and _is_export(target):
+        limits = export_limits(limits)  # streamed, one fiche in memory at a time: not a document's size
+    if (too_big := over_size(st.st_size, limits)) is not None:
         return [_refused(shown, too_big)]
     try:
-        data, sha, st = _read_regular(target, options.limits, keep=False)
+        data, sha, st = _read_regular(target, limits, keep=False)
     except _PathRefused as exc:
         return [_refused(shown, exc.reason)]
     except _Changed as exc:
@@ -192,6 +195,19 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
     if data is not None:  # a zip
         return _zip_members(whole, data, options)
     return [whole]
+
+
+def _is_export(path: Path) -> bool:
+    """Whether the regular file ``path`` is an RNCP open-data export (its first 4 KB, or a zip's member names)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        try:
+            head = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return containers.rncp_export_supported() and containers.is_rncp_export(str(path), head, [])
 
 
 class _PathRefused(Exception):

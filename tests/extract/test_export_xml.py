@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -95,6 +96,30 @@ def test_malformed_xml_is_rejected_with_line_and_column() -> None:
     with pytest.raises(RejectedInput, match=r"malformed XML at line 87, column \d+") as e:
         read(EXPORTS / "malformed_export_fiches_RNCP_V4_1_2026-12-08.xml")
     assert "rejected whole" in str(e.value)
+
+
+def test_xml_cut_mid_fiche_inside_a_whole_zip_names_the_member_of_the_line(tmp_path: Path) -> None:
+    """A zip that is whole but whose XML stops inside a fiche: the line is the member's, and the member is named."""
+    text = (EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml").read_text(encoding="utf-8")
+    cut = text[:text.index("<INTITULE>Habilitation") + 20]
+    path = tmp_path / "export-fiches-rncp-v4-1-2026-12-09.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("export_fiches_RNCP_V4_1_2026-12-09.xml", cut)
+    line = cut.count("\n") + 1
+    with pytest.raises(RejectedInput, match=rf"malformed XML at line {line}, column \d+ of "
+                                            r"export_fiches_RNCP_V4_1_2026-12-09\.xml: .*rejected whole"):
+        read(path)
+
+
+def test_a_zip_of_two_export_xmls_is_refused_not_read_half(tmp_path: Path) -> None:
+    """The second XML of a zip holding an RNCP and an RS export was never read, and nothing said so."""
+    path = tmp_path / "export-fiches-rncp-v4-1-2026-12-15.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml", "export_fiches_RNCP_V4_1_2026-12-15.xml")
+        z.write(EXPORTS / "export_fiches_RNCP_V3_0_2023-09-10.xml", "export_fiches_RS_V4_1_2026-12-15.xml")
+    with pytest.raises(RejectedInput, match=r"zip holds 2 XML members \(export_fiches_RNCP_V4_1_2026-12-15\.xml, "
+                                            r"export_fiches_RS_V4_1_2026-12-15\.xml\)"):
+        read(path)
 
 
 def test_truncated_zip_is_rejected() -> None:

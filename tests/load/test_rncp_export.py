@@ -232,3 +232,63 @@ def test_a_fiche_with_undecodable_text_is_left_out_and_the_export_goes_on(con: d
     skipped = [n for n in summary.notes if "undecodable" in n]
     assert [n.split()[0] for n in skipped] == codes
     assert "'Ã©'" in skipped[0] and "'\ufffd'" in skipped[1]
+
+
+V41 = EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml"
+
+
+def _week(tmp_path: Path, day: str, text: str) -> Path:
+    path = tmp_path / f"export_fiches_RNCP_V4_1_2026-12-{day}.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_export_holding_no_fiche_is_rejected_and_withdraws_nothing(con: duckdb.DuckDBPyConnection,
+                                                                      tmp_path: Path) -> None:
+    """A well-formed export with an empty FICHES (a stub served in place of the file) would mark every fiche of
+    the previous export withdrawn: it is rejected whole, like a truncated one."""
+    assert import_export(V41, con).status == "loaded"
+    before = counts(con)
+    empty = _week(tmp_path, "14", '<?xml version="1.0" encoding="UTF-8"?>\n<FICHES>\n'
+                                   "    <VERSION_FLUX>4.1</VERSION_FLUX>\n</FICHES>\n")
+    summary = import_export(empty, con)
+    assert summary.status == "rejected" and summary.reason is not None
+    assert "holds no fiche" in summary.reason and "rejected whole" in summary.reason
+    assert con.execute("SELECT count(*) FROM rncp_withdrawals").fetchone() == (0,)
+    after = counts(con)
+    assert {t: n for t, n in after.items() if t != "sources"} == {t: n for t, n in before.items() if t != "sources"}
+
+
+def test_a_fiche_without_its_number_is_named_in_the_summary(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    text = V41.read_text(encoding="utf-8")
+    line = text[:text.rindex("<FICHE>", 0, text.index("<NUMERO_FICHE>RS9002"))].count("\n") + 1  # its <FICHE> tag
+    bad = _week(tmp_path, "14", text.replace("<NUMERO_FICHE>RS9002</NUMERO_FICHE>", "<NUMERO_FICHE> </NUMERO_FICHE>"))
+    summary = import_export(bad, con)
+    assert (summary.status, summary.fiches) == ("loaded", 1)
+    note = f"a fiche without NUMERO_FICHE at line {line} (ID_FICHE 90002) was left out"
+    assert note in summary.notes and note in summary.line()
+    assert con.execute("SELECT notes FROM rncp_exports").fetchone() == ([note],)
+
+
+def test_rs_fiches_skipped_are_not_withdrawn(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """--skip-rs leaves the RS fiches unread: it says nothing of them, least of all that they were withdrawn."""
+    import_export(V41, con)  # RNCP90001 and RS9002
+    text = V41.read_text(encoding="utf-8").replace("Technicien de bancs", "Technicien  de bancs")  # other bytes
+    summary = import_export(_week(tmp_path, "14", text), con, include_rs=False)
+    assert (summary.status, summary.fiches, summary.skipped_rs, summary.withdrawn) == ("loaded", 1, 1, ())
+    assert con.execute("SELECT count(*) FROM rncp_withdrawals").fetchone() == (0,)
+    # an older export imported late, with its RS fiches, after that newer one: not withdrawn as of it either
+    older = _week(tmp_path, "01", V41.read_text(encoding="utf-8").replace("fictifs", "fictifs "))
+    assert import_export(older, con).withdrawn == ()
+    assert con.execute("SELECT count(*) FROM rncp_withdrawals").fetchone() == (0,)
+
+
+def test_show_says_a_fiche_was_withdrawn_from_the_latest_export(con: duckdb.DuckDBPyConnection) -> None:
+    """`refpipe show RNCP7364` showed a fiche gone from France Compétences' list as if nothing had happened."""
+    import_export(WEEK1, con)
+    import_export(WEEK2, con)
+    for code in CHANGES["removed"]:
+        assert show_json(con, code)["withdrawn"] == {"export_date": "2026-11-30", "export": str(WEEK2)}
+    for code in (*CHANGES["modified"], *CHANGES["added"]):
+        assert "withdrawn" not in show_json(con, code)
+    assert "withdrawn" not in show_json(con, f"{next(iter(CHANGES['modified']))}@1")

@@ -48,3 +48,15 @@ def test_an_older_export_imported_late_ends_as_in_date_order(tmp_path: Path) -> 
     assert [c for c, event, _ in late["withdrawn"] if event == "withdrawn"] == sorted(CHANGES["removed"])  # type: ignore[union-attr]
     two = {key for key, ids, _ in late["versions"] if len(ids) == 2}  # type: ignore[union-attr]
     assert two == set(CHANGES["modified"])
+
+
+def test_the_summary_of_an_older_export_imported_late_says_its_changes_are_earlier_versions(tmp_path: Path) -> None:
+    """It read "15 changed (new versions)" though those fiches became version 1, before the later export's."""
+    con = wh.connect(tmp_path / "w.duckdb")
+    try:
+        assert "300 new, 0 changed (new versions)" in import_export(WEEK2, con).line()
+        late = import_export(WEEK1, con)
+        assert late.late and "15 changed (earlier versions: a later export was imported before)" in late.line()
+        assert "3 withdrawn (missing from the later export)" in late.line()
+    finally:
+        con.close()

@@ -61,6 +61,21 @@ def test_a_copy_cut_short_is_partial_with_what_it_shows() -> None:
     assert [b.code for b in doc.rncp.blocks] == ["RNCP34917BC01"]  # the bloc it was cut in, as far as it goes
 
 
+@pytest.mark.parametrize("name", ["RNCP34917.html", "RNCP34917.icons.txt", "RNCP34917.pipes.md",
+                                  "RNCP34917.pipes-leading.md", "RNCP34917.nfiche.txt"])
+def test_a_copy_cut_inside_the_access_routes_table_is_partial(name: str, tmp_path: Path) -> None:
+    """Cut after its "professionnalisation" row: every label the page always prints is there, but the rows after,
+    the statistics, the JO date and the old versions are lost: partial, not loaded."""
+    text = (PAGES / name).read_text(encoding="utf-8")
+    cut = tmp_path / name
+    cut.write_text(text[:text.index("professionnalisation", text.index("Composition des Jurys")) + 25],
+                   encoding="utf-8")
+    doc = extract_document(cut)
+    assert doc.status is Status.PARTIAL and doc.rncp is not None, doc.reasons
+    assert doc.rncp.statistics == () and doc.rncp.replaces == ()
+    assert any("cut short" in r and "Par expérience" in r for r in doc.reasons), doc.reasons
+
+
 def test_the_three_text_copies_and_the_page_give_the_same_fiche() -> None:
     docs = [document_to_json(extract_document(PAGES / n))["rncp"] for n in RENDERINGS[:-1]]
     keys = ("code", "active", "level", "replaces", "replaced_by", "access_routes", "statistics")

@@ -149,6 +149,15 @@ def test_a_spreadsheet_or_presentation_is_refused_whole_not_read_as_a_zip_of_xml
         sniff_format(path.read_bytes(), str(path))
 
 
+@pytest.mark.parametrize("files", [{}, {"dossier/": b""}])
+def test_an_empty_zip_is_refused_not_skipped_in_silence(tmp_path: Path, files: dict[str, bytes]) -> None:
+    """An empty archive (a download cut short, an export replaced by an empty zip) was "nothing to do", exit 0."""
+    _zip(tmp_path / "export-fiches-rncp-v4-1-2026-12-07.zip", files)
+    [found] = discover([tmp_path], Limits())
+    assert found.path.endswith("export-fiches-rncp-v4-1-2026-12-07.zip")
+    assert "empty zip: it holds no file" in (found.rejected or "")
+
+
 def test_an_rncp_export_zip_is_one_source_for_the_export_reader_not_a_container(tmp_path: Path) -> None:
     export = _zip(tmp_path / "export-fiches-rncp-v4-1-2026-11-30.zip",
                   {"export_fiches_RNCP_V4_1_2026-11-30.xml": b"<FICHES/>"})

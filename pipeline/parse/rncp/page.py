@@ -526,13 +526,19 @@ def parse_fiche_page(layout: Layout) -> Document:
         replaces=_codes(body("old_versions")),
         replaced_by=_codes(body("replaced_by")),
     )
-    reasons = reader.reasons + _missing(fiche, by_name, lines[-1].text if lines else "")
+    reasons = reader.reasons + _missing(fiche, by_name, lines[-1].text if lines else "",
+                                        sections[-1].name if sections else None)
     return Document(source=layout.source, kind=Kind.RNCP, rncp=fiche,
                     status=Status.PARTIAL if reasons else Status.LOADED, reasons=tuple(reasons))
 
 
-def _missing(fiche: RncpFiche, by_name: dict[str, list[Section]], last_line: str) -> list[str]:
-    """What the page always prints but this copy lacks (a copy cut short), or prints without a value."""
+def _missing(fiche: RncpFiche, by_name: dict[str, list[Section]], last_line: str,
+             last_section: str | None = None) -> list[str]:
+    """What the page always prints but this copy lacks (a copy cut short), or prints without a value.
+
+    A copy that ends inside the "Voies d'accès" table (its last section, without the table's last row, "Par
+    expérience") is cut short too: every label the page always prints is there, but what follows the table
+    (statistics, the Journal officiel date, the old versions) is lost."""
     reasons: list[str] = []
     if fiche.title is None:
         reasons.append("title: no title line before the 'N° de fiche' tag")
@@ -540,6 +546,9 @@ def _missing(fiche: RncpFiche, by_name: dict[str, list[Section]], last_line: str
     if absent:
         reasons.append(f"copy cut short: no {', '.join(repr(a) for a in absent)} section (the copy ends "
                        f"at '{last_line[:60]}')")
+    elif last_section == "access" and not any(r.route == "VAE" for r in fiche.access_routes):
+        reasons.append("copy cut short: the \"Voies d'accès\" table ends before its last row ('Par expérience') "
+                       f"and nothing follows it (the copy ends at '{last_line[:60]}')")
     empty = {"certifiers": fiche.certifier_details, "capacities": fiche.capacities,
              "end": fiche.registration.end}
     reasons += [f"{name}: section '{by_name[name][0].label.text}' printed but nothing could be read"
