@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, is_interrupt
 from refpipe.app import (
     DEFAULT_WAREHOUSE,
     PdfBackendOpt,
@@ -22,7 +22,6 @@ from refpipe.app import (
     exit_for,
     fail,
     interrupted,
-    is_interrupt,
     out,
     read_warehouse,
     use_pdf_backend,
