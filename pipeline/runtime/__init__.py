@@ -201,6 +201,9 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
                 run_id=run_id or uuid.uuid4().hex, started_at=started, finished_at=utc_now(),
                 trigger=options.trigger, paths=tuple(roots), counts=count_outcomes(outcomes),
                 limits=options.limits, note=note))
+    except BaseException:
+        shutdown(now=True)  # Ctrl-C or a crash: kill the busy extraction processes, do not wait for them
+        raise
     finally:
         if own:
             stages.close()

@@ -7,7 +7,10 @@ already published stay, as designed in ``pipeline.load.publish``)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from golden import FIXTURES
 from pipeline.errors import is_interrupt
 from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
-from pipeline.runtime import IngestOptions, InProcess, ingest_paths
+from pipeline.records import SourceFile
+from pipeline.runtime import Extracted, IngestOptions, InProcess, Pending, executor, ingest_paths
 from pipeline.runtime.batch import attempt
 from pipeline.runtime.links import RecomputeSummary
 
@@ -109,3 +113,64 @@ def test_is_interrupt_knows_duckdbs_two_forms_and_nothing_else() -> None:
     assert is_interrupt(RuntimeError("Query interrupted")) and is_interrupt(KeyboardInterrupt())
     assert not is_interrupt(RuntimeError("query interrupted by a parser bug"))
     assert not is_interrupt(duckdb.CatalogException("Table with name x does not exist"))
+
+
+class BusyChild(InProcess):
+    """The real stages, but the extraction is a child that sleeps for an hour (a long parse)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.pid: int | None = None
+        self.busy = threading.Event()
+
+    def submit_extract(self, sources: list[SourceFile], limits: Limits) -> Pending[list[Extracted]]:
+        def extract() -> list[Extracted]:
+            with executor._checkout() as worker:
+                worker.send(executor.pack(time.sleep, 3600))
+                self.pid = worker.pid
+                self.busy.set()
+                worker.receive(None)
+            raise AssertionError("the child slept an hour")
+
+        return self._pool.submit(extract)
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (a killed child not reaped yet is dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.e2e
+def test_ctrl_c_twice_with_a_busy_extraction_child_leaves_no_child_running(tmp_path: Path) -> None:
+    """The user presses Ctrl-C, then again a second later: the busy child must be dead when the run ends.
+    (Waiting for it to answer, a second Ctrl-C during the wait left it running, reparented to PID 1.)"""
+    stages = BusyChild()
+    second_sent = threading.Event()
+
+    def ctrl_c_twice() -> None:
+        assert stages.busy.wait(60)
+        os.kill(os.getpid(), signal.SIGINT)  # lands while the main thread waits for the chunk
+        time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGINT)
+        second_sent.set()
+
+    threading.Thread(target=ctrl_c_twice, daemon=True).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest_paths([SEEDS[0]], tmp_path / "w.duckdb", IngestOptions(limits=Limits(seconds=3600), workers=1),
+                         stages=stages)
+        try:  # the second Ctrl-C, when the run had already ended on the first
+            second_sent.wait(10)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        assert stages.pid is not None
+        assert not _alive(stages.pid)  # killed when the run ended, not left extracting
+    finally:
+        if stages.pid is not None and _alive(stages.pid):
+            os.kill(stages.pid, signal.SIGKILL)
+        stages.close()
