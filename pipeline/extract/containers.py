@@ -48,6 +48,13 @@ def is_litter(name: str) -> bool:
     return any(fnmatch.fnmatchcase(low, pattern) for pattern in LITTER)
 
 
+def is_litter_path(name: str) -> bool:
+    """True for a zip member whose path has a litter or hidden part (Finder's ``__MACOSX/._export_fiches_….xml``
+    resource forks, a ``.DS_Store``): never a document, nor a part of an export."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return any(is_litter(part) or part.startswith(".") for part in parts)
+
+
 def is_zip(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")
 
@@ -95,8 +102,7 @@ def members(data: bytes, path: str, max_bytes: int) -> list[Member]:
         if max_bytes and total > MAX_TOTAL_FACTOR * max_bytes:
             raise RejectedInput(path, f"zip refused: its members add up to more than {MAX_TOTAL_FACTOR} times "
                                       f"the size limit of {max_bytes:,} bytes (a zip bomb?)")
-        if any(is_litter(part) for part in PurePosixPath(info.filename).parts) or \
-                any(part.startswith(".") for part in PurePosixPath(info.filename).parts):
+        if is_litter_path(info.filename):
             continue
         found.append(Member(info.filename, info.file_size, info.compress_size))
     if not any(not info.is_dir() for info in infos):  # said, not skipped in silence as "nothing to do"

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
+from pipeline.extract.containers import is_litter_path
 from pipeline.extract.export_xml import (
     ROUTES,
     ExportInfo,
@@ -76,7 +77,8 @@ def _part(name: str) -> str | None:
 def is_csv_export(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
-            return any(n.lower().endswith(".csv") and _part(n) == "standard" for n in z.namelist())
+            return any(n.lower().endswith(".csv") and _part(n) == "standard" and not is_litter_path(n)
+                       for n in z.namelist())
     except (zipfile.BadZipFile, OSError):
         return False
 
@@ -130,7 +132,7 @@ class CsvExportReader:
                 parts: dict[str, zipfile.ZipInfo] = {}
                 for info in z.infolist():
                     part = _part(info.filename)
-                    if part and info.filename.lower().endswith(".csv"):
+                    if part and info.filename.lower().endswith(".csv") and not is_litter_path(info.filename):
                         parts.setdefault(part, info)
                 if "standard" not in parts:
                     raise RejectedInput(where, "CSV export without its Standard file")

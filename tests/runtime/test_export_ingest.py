@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
+from cli_runner import refpipe
 from golden import FIXTURES
 
 from pipeline.limits import EXPORT_SIZE_FACTOR, Limits
@@ -60,3 +62,30 @@ def test_an_export_over_the_document_size_limit_is_imported_a_document_that_size
     again = ingest_paths([EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.zip"], warehouse,
                          IngestOptions(links=False, workers=1, limits=small))
     assert again[0].status == "rejected" and "over the size limit of 400,000 bytes" in (again[0].reason or "")
+
+
+def _with_mac_litter(src: Path, out: Path) -> Path:
+    """``src`` zipped again on a Mac: Finder adds a 24-byte AppleDouble ``__MACOSX/._<member>`` per member
+    (written before it here, so a reader that takes the first match takes the litter)."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in z.infolist():
+            dst.writestr(f"__MACOSX/._{info.filename}", b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X" + b"\0" * 8)
+            dst.writestr(info, z.read(info))
+    return out
+
+
+def test_an_export_zipped_on_a_mac_is_imported_whole(tmp_path: Path) -> None:
+    """Finder's ``__MACOSX/._export_fiches_….xml`` was counted as a second XML member: the export was refused."""
+    path = _with_mac_litter(EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip",
+                            tmp_path / "export-fiches-rncp-v4-1-2026-11-23.zip")
+    with zipfile.ZipFile(path) as z:
+        assert [i.file_size for i in z.infolist() if i.filename.startswith("__MACOSX/")] == [24]
+    ran = refpipe("ingest", str(path), "-w", str(tmp_path / "w.duckdb"), "-j", "1")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "300 fiches, 300 new" in ran.stdout
+
+
+def test_a_csv_export_zipped_on_a_mac_is_imported_whole(tmp_path: Path) -> None:
+    path = _with_mac_litter(EXPORTS / "export-fiches-csv-2026-12-07.zip", tmp_path / "export-fiches-csv-2026-12-07.zip")
+    outcomes = ingest_paths([path], tmp_path / "w.duckdb", IngestOptions(links=False, workers=1))
+    assert [o.status for o in outcomes] == ["loaded"] and "2 fiches, 2 new" in (outcomes[0].reason or ""), outcomes
