@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from golden import FIXTURES
 from pipeline.limits import EXPORT_SIZE_FACTOR, Limits
 from pipeline.load import warehouse as wh
 from pipeline.runtime import IngestOptions, ingest_paths
+from pipeline.runtime.batch import discover
 
 EXPORTS = FIXTURES / "rncp-export"
 
@@ -61,7 +64,46 @@ def test_an_export_over_the_document_size_limit_is_imported_a_document_that_size
     small = Limits(max_bytes=10_000)  # 400 KB for an export: this one is over it, and says so
     again = ingest_paths([EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.zip"], warehouse,
                          IngestOptions(links=False, workers=1, limits=small))
-    assert again[0].status == "rejected" and "over the size limit of 400,000 bytes" in (again[0].reason or "")
+    assert again[0].status == "rejected", again
+    # the user learns it is the export's limit, derived from --max-bytes, and how to raise it
+    assert ("over the export size limit of 400,000 bytes (40 times --max-bytes, 10,000 bytes; raise it with "
+            "--max-bytes or REFPIPE_MAX_BYTES)") in (again[0].reason or ""), again[0].reason
+
+
+def test_a_zip_that_merely_holds_a_fiches_csv_is_held_to_a_documents_limit(tmp_path: Path) -> None:
+    """A bundle holding ``liste-des-fiches.csv`` and a large PDF sniffs as an export (a ``*fiches*.csv`` member): it
+    was given 40 times the limit, read whole, then rejected "zip holds no XML member".  Only a file named and
+    made like a published export is."""
+    limits = Limits(max_bytes=10_000)
+    bundle = tmp_path / "cqpm-bundle.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("liste-des-fiches.csv", "Numero_Fiche;Intitule\nRNCP90001;Technicien\n")
+        z.writestr("referentiel.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 200)
+    named = tmp_path / "export-fiches-rncp-v4-1-2026-12-21.zip"  # named like an export, made like a bundle
+    shutil.copy2(bundle, named)
+    assert bundle.stat().st_size > limits.max_bytes
+    for path in (bundle, named):
+        [source] = discover([path], limits)
+        assert source.rejected and "over the size limit of 10,000 bytes" in source.rejected, source
+
+
+def test_an_export_is_hashed_at_discovery_without_holding_its_bytes(tmp_path: Path) -> None:
+    """Discovery kept a whole export zip in memory to hash it (a 315 MB export: 666 MB at the peak)."""
+    path = tmp_path / "export-fiches-rncp-v4-1-2026-11-23.zip"
+    with zipfile.ZipFile(EXPORTS / path.name) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))  # stored: 4.6 MB on disk
+    size = path.stat().st_size
+    assert size > 4_000_000
+    tracemalloc.start()
+    try:
+        [source] = discover([path], Limits(max_bytes=1_000_000))  # over a document's limit: the export's
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert source.rejected is None and source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert source.size == size
+    assert peak < size // 2, f"discovery held {peak:,} bytes for a {size:,}-byte export"
 
 
 def _with_mac_litter(src: Path, out: Path) -> Path:
