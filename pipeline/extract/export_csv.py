@@ -129,11 +129,17 @@ class CsvExportReader:
         where = str(self.path)
         try:
             with zipfile.ZipFile(self.path) as z:
-                parts: dict[str, zipfile.ZipInfo] = {}
+                found: dict[str, list[zipfile.ZipInfo]] = defaultdict(list)
                 for info in z.infolist():
                     part = _part(info.filename)
                     if part and info.filename.lower().endswith(".csv") and not is_litter_path(info.filename):
-                        parts.setdefault(part, info)
+                        found[part].append(info)
+                for part, infos in found.items():
+                    if len(infos) > 1:  # one would be read and the others lost in silence (two exports zipped)
+                        names = ", ".join(unicodedata.normalize("NFC", i.filename) for i in infos)
+                        raise RejectedInput(where, f"zip holds {len(infos)} CSV files of the part {part!r} ({names}); "
+                                                   "a CSV export holds one of each: ingest each export on its own")
+                parts = {part: infos[0] for part, infos in found.items()}
                 if "standard" not in parts:
                     raise RejectedInput(where, "CSV export without its Standard file")
                 member = unicodedata.normalize("NFC", parts["standard"].filename)
