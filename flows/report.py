@@ -81,9 +81,13 @@ class RunReport:
         lines += ["", f"## Loaded ({len(loaded)})", ""]
         lines += [f"- `{_cell(Path(o.path).name)}` ({o.kind or '?'}, {o.status})" + _export_counts(o)
                   for o in loaded] or ["None."]
-        unchanged = self.counts.get("unchanged", 0) + self.counts.get("quarantined", 0)
+        copies = sum(o.new_source for o in self.outcomes)
+        unchanged = self.counts.get("unchanged", 0) + self.counts.get("quarantined", 0) - copies
         if unchanged:
             lines += ["", f"{unchanged} file(s) already known (same bytes) were skipped without being read."]
+        if copies:
+            lines += ["", f"{copies} new file(s) hold a document the warehouse already has (a copy or another "
+                          "rendering): read, and recorded as its sources."]
         return "\n".join(lines) + "\n"
 
     def export_lines(self) -> list[str]:

@@ -557,3 +557,6 @@ class FileOutcome:
     kind: str | None = None
     document_id: str | None = None
     reason: str | None = None
+    #: ``unchanged`` although these bytes are new: read, and their content is a document the warehouse
+    #: already holds (a copy or another rendering), recorded as one more source of it
+    new_source: bool = False

@@ -1,7 +1,8 @@
 """The typer application and what every command shares: consoles, options, error mapping.
 
 Exit codes: 0 success; 1 when an input was rejected or a document/query failed; 2 usage error;
-75 a transient failure (for example the warehouse is locked by another process): try again.
+75 a transient failure (for example the warehouse is locked by another process): try again; 130 a write
+stopped by Ctrl-C (the warehouse as last published).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ T = TypeVar("T")
 DEFAULT_WAREHOUSE = Path("warehouse/referentiels.duckdb")
 DEFAULT_RAW = Path("raw")
 EXIT_TRANSIENT = 75
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 app = typer.Typer(
     name="refpipe",
@@ -114,6 +116,23 @@ def as_of_date(value: str | None) -> date | None:
 
 def exit_for(exc: PipelineError) -> typer.Exit:
     return fail(str(exc), EXIT_TRANSIENT if isinstance(exc, TransientError) else 1)
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """True for Ctrl-C: ``KeyboardInterrupt``, or DuckDB's "Query interrupted" (a ``RuntimeError`` or
+    ``duckdb.InterruptException``) when the signal lands while a statement runs."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    return (type(exc).__name__ == "InterruptException"
+            or (isinstance(exc, RuntimeError) and "query interrupted" in str(exc).lower()))
+
+
+def interrupted(warehouse: Path) -> typer.Exit:
+    """Ctrl-C during a write: say what is kept and what to do (no traceback); exit 130."""
+    err.print(f"[bold yellow]interrupted:[/] {warehouse} is as it was at its last publish (what was loaded "
+              "after it is dropped, never half a document); run the same command again to finish: the files "
+              "already loaded are skipped", markup=True, highlight=False)
+    return typer.Exit(EXIT_INTERRUPTED)
 
 
 def quiet_prefect() -> None:

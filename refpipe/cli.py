@@ -26,6 +26,8 @@ from refpipe.app import (
     exit_for,
     exit_now,
     fail,
+    interrupted,
+    is_interrupt,
     out,
     print_json,
     quiet_prefect,
@@ -150,6 +152,10 @@ def ingest(
                     on_file=on_file, on_discovered=on_discovered)
     except PipelineError as exc:
         raise exit_for(exc) from exc
+    except (KeyboardInterrupt, Exception) as exc:
+        if is_interrupt(exc):
+            raise interrupted(warehouse) from exc
+        raise
     _print_summary(outcomes, read_warehouse(warehouse, wh.summary), warehouse)
     if any(o.status in (Outcome.REJECTED, Outcome.FAILED) for o in outcomes):  # new rejections only, not the quarantine
         raise typer.Exit(1)
@@ -161,6 +167,10 @@ def _print_summary(outcomes: list[FileOutcome], summary: Any, warehouse: Path) -
         counts[o.status] = counts.get(o.status, 0) + 1
     run = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
     out.print(f"[bold]This run:[/] {len(outcomes)} file(s): {run}")
+    copies = sum(o.new_source for o in outcomes)
+    if copies:  # "unchanged" alone would say these bytes were known: they were read, their content was
+        out.print(f"[dim]  {copies} of the unchanged file(s) are new files holding a document the warehouse "
+                  "already has (a copy or another rendering): recorded as its sources, nothing else written[/]")
     from rich.table import Table
 
     table = Table(title=f"Warehouse {warehouse}", title_justify="left")

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,12 +21,19 @@ from refpipe.app import (
     err,
     exit_for,
     fail,
+    interrupted,
+    is_interrupt,
     out,
     read_warehouse,
     use_pdf_backend,
     write_json,
     write_text,
 )
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipeline.load.versions import VersionRow
 
 
 class Format(StrEnum):
@@ -90,6 +97,10 @@ def diff(
         report = compare_warehouse(warehouse, old, new)
     except PipelineError as exc:
         raise exit_for(exc) from exc
+    except (KeyboardInterrupt, Exception) as exc:  # Ctrl-C while files given are ingested
+        if is_interrupt(exc):
+            raise interrupted(warehouse) from exc
+        raise
     if report.old.key != report.new.key:
         err.print(f"[yellow]note:[/] {report.old.label} and {report.new.label} are not versions of one document "
                   "(their keys differ): the report compares two different documents")
@@ -131,8 +142,14 @@ def versions(
 ) -> None:
     """List the versions held in the warehouse: key, version, valid-from date, document, previous one."""
     from pipeline.load.versions import list_versions
+    from pipeline.query.resolve import spelled_key
 
-    rows = read_warehouse(warehouse, lambda con: list_versions(con, key))
+    def read(con: duckdb.DuckDBPyConnection) -> list[VersionRow]:
+        rows = list_versions(con, key)
+        spelled = spelled_key(key) if key and not rows else None  # "CQPM 0195" for the key CQPM-0195
+        return list_versions(con, spelled) if spelled else rows
+
+    rows = read_warehouse(warehouse, read)
     if key and not rows:
         raise fail(f"no versions of {key!r} in {warehouse} (refpipe versions lists the keys)")
     if as_json:
@@ -143,7 +160,8 @@ def versions(
     for r in rows:
         flag = " [yellow]![/]" if r.dated_before_earlier_version else ""
         table.add_row(r.key, f"{r.version}{' (latest)' if r.is_latest else ''}",
-                      f"{r.valid_from or ''} ({r.valid_from_source}){flag}",
+                      (f"{r.valid_from} ({r.valid_from_source}){flag}" if r.valid_from else
+                       f"undated (ingestion order){flag}"),
                       r.document_id, r.previous_id or "", r.title or "", r.source_path)
     out.print(table)
     if any(r.dated_before_earlier_version for r in rows):

@@ -20,7 +20,8 @@ def export(
     target: Annotated[list[str], typer.Argument(
         metavar="[FORMAT] OUT", show_default=False,
         help="The format (parquet, the default, csv, xlsx or sqlite), which may be left out, then where to write: "
-             "for parquet and csv a folder (new, empty, or a previous export: replaced), for xlsx and sqlite "
+             "for parquet and csv a folder (new, empty, or a previous export: replaced, unless it holds other "
+             "files, which are never deleted), for xlsx and sqlite "
              "a file (replaced).")],
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet, csv, xlsx or sqlite "
                                                                    "(same as FORMAT).")] = None,
@@ -41,8 +42,6 @@ def export(
     xlsx: one workbook, a sheet per view and a `dictionary` sheet. sqlite: one SQLite database, a table per
     view (same names: `v_capacities`) and `refpipe_columns` (the dictionary), for Datasette or sqlite-utils.
     """
-    from pipeline.query import export as export_mod
-
     if len(target) > 2:
         raise fail("too many arguments: refpipe export [FORMAT] OUT_DIR", 2)
     chosen, out_dir = (target[0], Path(target[1])) if len(target) == 2 else (None, Path(target[0]))
@@ -55,9 +54,21 @@ def export(
     fmt_ = chosen or fmt or "parquet"
     if excel and fmt_ != "csv":
         raise fail("--excel is for csv (refpipe export csv OUT_DIR --excel); xlsx writes a workbook", 2)
-    if fmt_ in FILE_FORMATS:
-        _export_file(fmt_, out_dir, warehouse)
-        return
+    try:
+        if fmt_ in FILE_FORMATS:
+            _export_file(fmt_, out_dir, warehouse)
+            return
+        _export_folder(fmt_, out_dir, excel, warehouse)
+    except OSError as exc:  # a file where a folder of the path should be, a full disk, no permission
+        blocker = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+        why = (f"{blocker} is a file, not a folder" if blocker is not None
+               else f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+        raise fail(f"cannot write {out_dir}: {why}") from exc
+
+
+def _export_folder(fmt_: str, out_dir: Path, excel: bool, warehouse: Path) -> None:
+    from pipeline.query import export as export_mod
+
     manifest = read_warehouse(warehouse, lambda con: export_mod.export(con, out_dir, fmt_, warehouse=str(warehouse),
                                                                        excel=excel))
     datasets = manifest["datasets"]

@@ -2,7 +2,11 @@
 
 Every change here has entity ``field`` and the contract's JSON path as its key (``last_modified``,
 ``registration.decision``, ``missions``).  A field that goes from null to a value (a date printed in the
-new version only) is a ``changed`` field: what the document states changed.  List items are matched
+new version only) is a ``changed`` field: what the document states changed.  The CQPM header block
+(``pipeline.contract.HEADER_FIELDS``: number, qualification id, category, last modified) is the exception
+the other way: some renderings of a référentiel print it and others leave it out, and a warehouse document
+holds the fullest rendering, so a header field the new version does not print is not a change
+(``cqpm_header_changes``).  List items are matched
 by content (``match.match_texts``) or, for classification codes (ROME, NSF, conventions, formacodes),
 by their code; a list whose items were only re-ordered is not reported.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 
+from pipeline.contract import HEADER_FIELDS
 from pipeline.diff.changes import Locus
 from pipeline.diff.match import Matching, match, match_texts, same_text, text_score
 from pipeline.records import (
@@ -89,6 +94,14 @@ def same_value(a: Value, b: Value) -> bool:
 def scalar_changes(old: dict[str, Value], new: dict[str, Value]) -> list[Change]:
     return [Change(ChangeKind.CHANGED, Entity.FIELD, path, old[path], new.get(path))
             for path in old if not same_value(old[path], new.get(path))]
+
+
+def cqpm_scalar_changes(old: CqpmDocument, new: CqpmDocument) -> list[Change]:
+    """``scalar_changes`` of two référentiels, less the header fields the new version leaves out: a file
+    without the page-header block (a text conversion, a re-saved PDF) says nothing about the number, the
+    qualification id, the category or the date, it does not remove them."""
+    return [c for c in scalar_changes(cqpm_scalars(old), cqpm_scalars(new))
+            if not (c.key in HEADER_FIELDS and c.new is None)]
 
 
 def reading_order(m: Matching) -> Iterator[tuple[int | None, int | None]]:

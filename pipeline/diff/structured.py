@@ -25,7 +25,7 @@ from pipeline.diff.changes import Locus
 from pipeline.diff.fields import (
     coded_by_code,
     coded_by_text,
-    cqpm_scalars,
+    cqpm_scalar_changes,
     reading_order,
     rncp_scalars,
     rncp_v2_scalar_changes,
@@ -136,7 +136,7 @@ def unsplit(m: Matching, old: Sequence[CqpmCapacity], new: Sequence[CqpmCapacity
 
 
 def cqpm_changes(old: CqpmDocument, new: CqpmDocument) -> list[Change]:
-    out = scalar_changes(cqpm_scalars(old), cqpm_scalars(new))
+    out = cqpm_scalar_changes(old, new)
     out += text_list_changes("missions", old.missions, new.missions)
     m = unsplit(match(old.capacities, new.capacities, capacity_score), old.capacities, new.capacities)
     for i, j in reading_order(m):

@@ -23,7 +23,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"II*\x00", "a TIFF image"),
     (b"MM\x00*", "a TIFF image"),
     (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
-    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (Word 97-2003 .doc, .xls: save it as .docx or PDF)"),
     (b"{\\rtf", "an RTF document"),
 )
 
@@ -49,6 +49,11 @@ def is_mhtml(head: bytes) -> bool:
             or b"\nmime-version:" in lower) and b"multipart/related" in lower
 
 
+def is_utf16(data: bytes) -> bool:
+    """Starts with a UTF-16 byte-order mark (Windows "Unicode" text: every other byte of French text is NUL)."""
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff") and len(data) % 2 == 0
+
+
 def sniff_format(data: bytes, path: str) -> str:
     """'pdf', 'html', 'mhtml', 'docx', 'odt' or 'text'; raises RejectedInput for empty files and known
     binary formats."""
@@ -59,6 +64,9 @@ def sniff_format(data: bytes, path: str) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04") and (office := office_format(data)) is not None:
         return office
+    if head.startswith(b"PK\x03\x04") and (other := other_office(data)) is not None:
+        raise RejectedInput(path, f"{other}, not a référentiel or fiche document: save the document as .docx, "
+                                  ".odt or PDF and ingest that")
     if head.startswith(b"\xd0\xcf\x11\xe0") and _ENCRYPTED_OOXML in data:
         raise RejectedInput(path, "password-protected Office document: save it without a password "
                                   "(File > Info > Protect document in Word) and ingest it again")
@@ -68,8 +76,11 @@ def sniff_format(data: bytes, path: str) -> str:
             expected = ", not %PDF-" if path.lower().endswith(".pdf") else ""
             raise RejectedInput(path, f"not a PDF or text document: file starts with the signature of {what} "
                                       f"({shown}){expected}")
-    if b"\x00" in data[:4096]:
-        raise RejectedInput(path, "binary file (NUL bytes), neither a PDF nor a text document")
+    if b"\x00" in data[:4096] and not is_utf16(data):
+        first = data.index(b"\x00")
+        line = data.count(b"\n", 0, first) + 1
+        raise RejectedInput(path, f"binary file (NUL byte at byte {first}, line {line}), neither a PDF nor a "
+                                  "text document")
     if is_html(head):
         return "html"
     if is_mhtml(head):
@@ -85,6 +96,29 @@ def _is_text(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+#: Office packages that hold no running text to read (a zip of XML parts, not an archive of files)
+_OTHER_OFFICE = (("xl/workbook.xml", "an Excel workbook (.xlsx)"),
+                 ("ppt/presentation.xml", "a PowerPoint presentation (.pptx)"))
+_OTHER_ODF = {b"application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods)",
+              b"application/vnd.oasis.opendocument.presentation": "an OpenDocument presentation (.odp)"}
+
+
+def other_office(data: bytes) -> str | None:
+    """What a spreadsheet or presentation package is ("an Excel workbook (.xlsx)"), None for anything else:
+    such a file is refused whole, never opened as a zip of XML members to read one by one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            for part, what in _OTHER_OFFICE:
+                if part in names and "[Content_Types].xml" in names:
+                    return what
+            if "mimetype" in names:
+                return _OTHER_ODF.get(archive.read("mimetype")[:100].strip())
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    return None
 
 
 def office_format(data: bytes) -> str | None:

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
+from pipeline.extract.sniff import is_utf16
 from pipeline.records import Block, BlockKind, Cell, Layout, Marker, Para, Source
 
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
@@ -80,7 +81,14 @@ def parse_cell(raw: str) -> Cell:
 
 
 def decode(data: bytes, path: str) -> tuple[str, str | None]:
-    """UTF-8 text, or Latin-1/cp1252 transcoded when the bytes are not UTF-8; (text, note)."""
+    """UTF-8 text, UTF-16 with its byte-order mark (Notepad's "Unicode"), or Latin-1/cp1252 transcoded
+    when the bytes are not UTF-8; (text, note)."""
+    if is_utf16(data):
+        try:
+            return data.decode("utf-16"), "UTF-16 text (byte-order mark): decoded"
+        except UnicodeDecodeError as exc:
+            raise RejectedInput(path, f"UTF-16 text (byte-order mark) with invalid bytes at byte {exc.start}"
+                                ) from None
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

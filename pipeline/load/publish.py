@@ -17,7 +17,10 @@ open the file while an analyst holds it read-only.  So no writer ever opens the 
 
 A crash at any point (kill -9 included) leaves the published file as it was at the last publish, with
 no WAL beside it; the next ``writing`` discards the leftover staging files and starts again from the
-published file, so a rerun converges to the same rows as an uninterrupted run.
+published file, so a rerun converges to the same rows as an uninterrupted run.  The lock file names the
+writer while it works and is emptied when it finishes; a writer killed, or stopped by an exception inside
+its session (Ctrl-C), leaves it filled, so ``writer`` (``refpipe status``) and the next writer's
+``Session.interrupted`` (its run's note) say that a load did not finish.
 
 Disk: a writer needs room for one extra copy of the warehouse, never more (the staging file; a publish
 renames it, then copies it back).  ``writing`` checks the free space before the staging copy and
@@ -178,7 +181,8 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
         raise wh.WarehouseError(wh.folder_given(published))
     with _unwritable(published.parent):
         published.parent.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(published, _lock_timeout() if timeout is None else timeout, command) as previous:
+    unfinished: list[bool] = []  # the block raised (Ctrl-C, a crash): the lock file keeps who was writing
+    with _writer_lock(published, _lock_timeout() if timeout is None else timeout, command, unfinished) as previous:
         session = Session(published, previous)
         _discard(published)
         _recover_wal(published)
@@ -203,6 +207,9 @@ def writing(warehouse: Path | str, *, timeout: float | None = None, command: str
             yield session
         except keep_on:
             session._finish()
+            raise
+        except BaseException:
+            unfinished.append(True)  # `refpipe status` and the next writer say this one did not finish
             raise
         else:
             session._finish()
@@ -243,7 +250,8 @@ def writer(warehouse: Path | str) -> tuple[bool, WriterInfo | None]:
 
 
 @contextlib.contextmanager
-def _writer_lock(published: Path, timeout: float, command: str) -> Iterator[WriterInfo | None]:
+def _writer_lock(published: Path, timeout: float, command: str, unfinished: list[bool] | None = None
+                 ) -> Iterator[WriterInfo | None]:
     with _unwritable(published.parent):
         fd = os.open(side_file(published, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -267,7 +275,8 @@ def _writer_lock(published: Path, timeout: float, command: str) -> Iterator[Writ
         try:
             yield previous
         finally:
-            os.ftruncate(fd, 0)  # an empty lock file: the last writer finished (kill -9 leaves it filled)
+            if not unfinished:  # an empty lock file: the last writer finished (kill -9, Ctrl-C leave it filled)
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the flock
 
@@ -310,6 +319,10 @@ def _unwritable(folder: Path) -> Iterator[None]:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise wh.WarehouseError(f"cannot write in {folder} ({exc.strerror}): the warehouse folder must be "
                                     "writable (the lock and the staging copy live beside the warehouse)") from exc
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file where a folder of the path should be
+            blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+            raise wh.WarehouseError(f"cannot create the warehouse folder {folder}: {blocker} is a file, not a "
+                                    "folder (give a warehouse path under a folder)") from exc
         raise
 
 

@@ -85,7 +85,12 @@ def last_runs(con: duckdb.DuckDBPyConnection, n: int = 10) -> list[RunRecord]:
 
 
 def quarantine(con: duckdb.DuckDBPyConnection) -> list[QuarantinedSource]:
-    """Every rejected input (the quarantine), by path."""
-    rows = con.execute("SELECT path, reason, ingested_at, sha256 FROM sources WHERE status = 'rejected' "
-                       "ORDER BY path, sha256").fetchall()  # what v_quarantine shows (older warehouses lack it)
+    """Every rejected input (the quarantine), by path, less the ones a later file at the same path has
+    superseded (the user fixed the file: its new bytes loaded; the old bytes stay rejected in
+    ``sources`` / ``v_quarantine``, and are still skipped if they come back, but nothing waits on them)."""
+    rows = con.execute(
+        "SELECT s.path, s.reason, s.ingested_at, s.sha256 FROM sources s WHERE s.status = 'rejected' "
+        "AND NOT EXISTS (SELECT 1 FROM sources t WHERE t.path = s.path AND t.status <> 'rejected' "
+        "                AND t.ingested_at > s.ingested_at) "
+        "ORDER BY s.path, s.sha256").fetchall()
     return [QuarantinedSource(*r) for r in rows]

@@ -103,10 +103,12 @@ def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
     Ingestion order is when the document's first source was recorded (``document_sources.added_at``,
     kept by a replace) or, for a fiche of an open-data export, the date of that export (an older export
     imported after a newer one brings older versions, not newer ones), then its load time.  An undated
-    version sorts at the latest date stated by the versions ingested before it.  The caller owns the
-    transaction."""
+    version sorts at the latest date stated by the versions ingested before it.  At the same date a
+    ``partial`` document (a cut copy: what it shows of the version) sorts before the complete ones, so it
+    never becomes the latest in their place; with a later date it is the later version.  The caller owns
+    the transaction."""
     rows = con.execute(
-        "SELECT d.id, d.valid_from, TRY_CAST(d.version AS INTEGER), d.previous_id, "
+        "SELECT d.id, d.valid_from, TRY_CAST(d.version AS INTEGER), d.previous_id, d.status = 'partial', "
         "(SELECT min(COALESCE(CAST(e.export_date AS TIMESTAMP), x.added_at)) FROM document_sources x "
         " LEFT JOIN rncp_exports e ON e.source_sha256 = x.source_sha256 "
         " WHERE x.document_id = d.id) AS first_seen, d.loaded_at "
@@ -114,14 +116,16 @@ def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
         "ORDER BY first_seen NULLS LAST, d.loaded_at, TRY_CAST(d.version AS INTEGER), d.id", [key]).fetchall()
     latest_stated = date.min
     ranked = []
-    for seq, (doc_id, day, version, previous, *_) in enumerate(rows):
+    for seq, (doc_id, day, version, previous, partial, *_) in enumerate(rows):
         if day is not None:
             latest_stated = max(latest_stated, day)
-        ranked.append((day or latest_stated, seq, str(doc_id), version, previous))
+        # at the same stated date a partial document (a cut copy) comes before the complete ones: it never
+        # hides the complete version as the latest, unless it states a later date
+        ranked.append((day or latest_stated, not partial, seq, str(doc_id), version, previous))
     ranked.sort()
     changed = False
     previous_id: str | None = None
-    for number, (_, _, doc_id, version, previous) in enumerate(ranked, start=1):
+    for number, (_, _, _, doc_id, version, previous) in enumerate(ranked, start=1):
         if version != number or previous != previous_id:
             con.execute("UPDATE documents SET version = ?, previous_id = ? WHERE id = ?",
                         [str(number), previous_id, doc_id])

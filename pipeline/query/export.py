@@ -151,6 +151,26 @@ def _check_target(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise ExportError(f"{out} is not empty and holds no refpipe export ({MANIFEST}): "
                           "export into a new or empty folder, or into a previous export to replace it")
+    if out.is_dir() and (out / MANIFEST).is_file() and (foreign := _foreign_files(out)):
+        shown = ", ".join(foreign[:5]) + (f" … ({len(foreign)} in all)" if len(foreign) > 5 else "")
+        raise ExportError(f"{out} holds a previous export and files it did not write ({shown}): replacing the "
+                          "export would delete them; move them out, or export into another folder")
+
+
+def _foreign_files(out: Path) -> list[str]:
+    """Files under a previous export ``out`` that its manifest does not list (a user's notes, a workbook
+    saved beside the datasets): replacing the export as a whole would delete them."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        written = {MANIFEST, *(f["path"] for d in manifest.get("datasets", []) for f in d.get("files", []))}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []  # not a manifest this refpipe reads: the folder is taken as the previous export it says it is
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if not p.is_dir() and p.relative_to(out).as_posix() not in written and p.name not in _LITTER)
+
+
+#: what file browsers leave in any folder they show: replaced with the export, no one's work
+_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def _publish(tmp: Path, out: Path) -> None:

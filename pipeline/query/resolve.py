@@ -2,8 +2,10 @@
 
 A reference is, in this order: a document id; the path of an existing file (its bytes are hashed and
 looked up, so a copy of an ingested file anywhere resolves to the same document); a version key
-(``CQPM-0195``: its latest version, ``CQPM-0195@2``, ``RNCP28242@latest``); a source path as stored at
-ingestion; an RNCP code; a unique prefix (4+ hex digits) of a document id or source sha256.  A source
+(``CQPM-0195``: its latest version, ``CQPM-0195@2``, ``RNCP28242@latest``; a CQPM number as people write
+it, ``CQPM 0195``, ``CQPM0195``, ``CQPM n° 195``, is its key); a source path as stored at ingestion; an RNCP
+code; a unique prefix (4+ hex digits) of a document id or source sha256; a bare CQPM number (``0195``) that
+is no such prefix.  A source
 holding several documents (an open-data export) designates none of them: give the fiche's code.
 """
 
@@ -20,11 +22,29 @@ from pipeline.load.versions import find_version
 from pipeline.load.warehouse import file_sha256
 from pipeline.query.read import AmbiguousReference, DocumentNotFound
 
-__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "version_ref"]
+__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "spelled_key", "version_ref"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 _KEY = re.compile(r"(CQPM-|RNCP|DOC-)\S+$", re.IGNORECASE)
 _RNCP = re.compile(r"RNCP\s*(\d+)", re.IGNORECASE)
+#: a CQPM number as written in letters and on the fiches: "CQPM 0195", "CQPM0195", "CQPM n° 195", "cqpm-195@2"
+_CQPM = re.compile(r"CQPM\s*(?:n\s*[°ºo]\.?\s*)?-?\s*(\d{1,4})\s*(@\S*)?", re.IGNORECASE)
+
+
+def _cqpm_key(number: str) -> str:
+    """The version key of CQPM ``number`` (numbers are four digits: 195 is 0195)."""
+    return f"CQPM-{number.zfill(4)}"
+
+
+def spelled_key(text: str) -> str | None:
+    """The version key a user means by ``text`` spelled as people write it ("CQPM 0195", "CQPM0195",
+    "RNCP 28242"): ``CQPM-0195``, ``RNCP28242``; None when it is no such spelling."""
+    text = text.strip()
+    if (m := _CQPM.fullmatch(text)) and not m.group(2):
+        return _cqpm_key(m.group(1))
+    if m := _RNCP.fullmatch(text):
+        return f"RNCP{m.group(1)}"
+    return None
 
 
 def _by_sha(con: duckdb.DuckDBPyConnection, sha: str, ref: str) -> str | None:
@@ -109,6 +129,8 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
     found = version_ref(con, text)  # a key first: RNCP28242 is its latest version
     if found:
         return found
+    if (m := _CQPM.fullmatch(text)) and (found := version_ref(con, _cqpm_key(m.group(1)) + (m.group(2) or ""))):
+        return found
 
     ids, paths = _by_path(con, text)
     if len(paths) == 1:
@@ -140,14 +162,16 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         rejected = _rejection(con, "starts_with(sha256, ?)", text.lower())
         if rejected:
             raise DocumentNotFound(f"{text} is {rejected[0]}, rejected at ingestion: {rejected[1]}", text)
+        if text.isdigit() and len(text) == 4 and (found := find_version(con, _cqpm_key(text))):
+            return found  # no id starts with these digits: the CQPM number a user typed
 
     rejected = _rejection(con, "path = ?", text)
     if rejected:
         raise DocumentNotFound(f"{text} was rejected at ingestion: {rejected[1]}", text)
     raise DocumentNotFound(
         f"no document matches {text!r}: it is not a document id, a unique id prefix (4 or more hex digits), a "
-        "stored source path, an RNCP code, a version key (CQPM-0195, CQPM-0195@2: `refpipe versions`) or an "
-        "existing file whose bytes were ingested", text)
+        "stored source path, an RNCP code, a version key (CQPM-0195, CQPM-0195@2: `refpipe versions`), a CQPM "
+        "number (CQPM 0195) or an existing file whose bytes were ingested", text)
 
 
 def version_ref(con: duckdb.DuckDBPyConnection, text: str) -> str | None:

@@ -48,6 +48,7 @@ from pipeline.runtime.links import RecomputeSummary, recompute_warehouse
 from pipeline.runtime.loading import (
     Known,
     export_outcome,
+    forget_read_paths,
     is_export_file,
     known_sources,
     links_stale,
@@ -190,6 +191,9 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
                 _link(stages, staging)
             if any(o.status in (Outcome.LOADED, Outcome.PARTIAL) for o in outcomes):  # a new version is diffed at once
                 _diff_versions(staging)
+            if any(k.unread for k in known.values()) and forget_read_paths(  # paths refused unread before
+                    staging, [s.path for s in sources if s.rejected is None]):
+                session.document_done()  # a path refused unread before (over a limit) read this time
             prev = session.interrupted
             note = (f"the previous writer (pid {prev.pid}, {prev.command}, started {prev.started_at}) was "
                     "interrupted; what it had not published was discarded") if prev else None

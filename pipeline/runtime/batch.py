@@ -36,7 +36,7 @@ from typing import TypeVar
 
 from pipeline.errors import RejectedInput, TransientError
 from pipeline.extract import containers
-from pipeline.extract.sniff import office_format
+from pipeline.extract.sniff import office_format, other_office
 from pipeline.limits import Limits, active, export_limits, over_export_size, over_memory, over_size
 from pipeline.records import Rejection, SourceFile
 
@@ -297,6 +297,10 @@ def _zip_members(whole: SourceFile, data: bytes, options: DiscoveryOptions) -> l
     RNCP export zip stays one source (its own reader), or is refused until this build has that reader."""
     if office_format(data) is not None:  # a .docx / .odt is a zip too, but one document (its front end)
         return [whole]
+    if (other := other_office(data)) is not None:  # a spreadsheet's XML parts are no files of the user's
+        return [SourceFile(path=whole.path, sha256=whole.sha256, size=whole.size, mtime_ns=whole.mtime_ns,
+                           rejected=f"{other}, not a référentiel or fiche document: save the document as .docx, "
+                                    ".odt or PDF and ingest that")]
     if containers.rncp_export_supported() and containers.is_rncp_export(whole.path, data, []):
         return [whole]  # the export reader's own (a broken export gets its reason there)
     try:

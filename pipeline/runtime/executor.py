@@ -36,6 +36,7 @@ import contextlib
 import dataclasses
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -226,7 +227,13 @@ def _widen_pipe(fd: int) -> int:
 
 
 def _child_main(read_fd: int, write_fd: int) -> None:
-    """The child's loop: receive ``sys.path``, say ready, then answer ``(fn, args)`` calls until EOF."""
+    """The child's loop: receive ``sys.path``, say ready, then answer ``(fn, args)`` calls until EOF.
+
+    Ctrl-C in a terminal signals the whole process group: the parent decides (it stops the run, and this
+    child exits at the end of its input), so the child ignores SIGINT instead of printing a
+    ``KeyboardInterrupt`` traceback over the user's terminal or dying, which would read as a crash of the
+    file it was reading."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     recv, send = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     sys.path[:] = recv.recv()
     send.send((True, None))

@@ -35,9 +35,19 @@ def _load(document: Document, con: duckdb.DuckDBPyConnection) -> FileOutcome:
         wh.record_rejection(document.source, str(exc), con)
         return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.REJECTED,
                            kind=document.kind.value, reason=str(exc))
-    return FileOutcome(path=document.source.path, sha256=document.source.sha256,
-                       status=Outcome.of(document.status) if added else Outcome.UNCHANGED, kind=document.kind.value,
-                       document_id=document.id, reason="; ".join(document.reasons) or None)
+    return _outcome(document, added)
+
+
+def _outcome(document: Document, added: bool) -> FileOutcome:
+    """A loaded document's outcome; not ``added``: its content was already held, these bytes are one more
+    source of it (``unchanged``, ``new_source``)."""
+    if not added:
+        return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.UNCHANGED,
+                           kind=document.kind.value, document_id=document.id, new_source=True,
+                           reason=f"the same content as document {document.id}, already in the warehouse: "
+                                  "recorded as one more source of it")
+    return FileOutcome(path=document.source.path, sha256=document.source.sha256, status=Outcome.of(document.status),
+                       kind=document.kind.value, document_id=document.id, reason="; ".join(document.reasons) or None)
 
 
 def is_export_file(path: str) -> bool:
@@ -101,10 +111,7 @@ def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], war
         return None
     finally:
         con.close()
-    return [FileOutcome(path=d.source.path, sha256=d.source.sha256,
-                        status=Outcome.of(d.status) if a else Outcome.UNCHANGED, kind=d.kind.value, document_id=d.id,
-                        reason="; ".join(d.reasons) or None)
-            for d, a in zip(documents, added, strict=True)]
+    return [_outcome(d, a) for d, a in zip(documents, added, strict=True)]
 
 
 #: a transient error (the warehouse file busy) is tried this many times, a second apart, then ``failed``
@@ -167,18 +174,21 @@ class Known:
     reason: str | None
     kind: str | None = None
     document_id: str | None = None
+    path: str | None = None  # the file of this run that brought these bytes (None: an earlier run)
+    unread: bool = False  # a rejection of a path, keyed by path and reason (no bytes were read)
 
 
 def known_sources(warehouse: Path) -> dict[str, Known]:
     """Every sha256 in ``sources`` with its status (read once per run, before anything is extracted)."""
     con = wh.connect(warehouse)
     try:
-        rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id FROM sources s "
+        rows = con.execute("SELECT s.sha256, s.status, s.reason, d.kind, d.id, s.format = 'unread' FROM sources s "
                            "LEFT JOIN document_sources x ON x.source_sha256 = s.sha256 "
                            "LEFT JOIN documents d ON d.id = x.document_id").fetchall()
     finally:
         con.close()
-    return {sha: Known(Status(status), reason, kind, doc_id) for sha, status, reason, kind, doc_id in rows}
+    return {sha: Known(Status(status), reason, kind, doc_id, unread=bool(unread))
+            for sha, status, reason, kind, doc_id, unread in rows}
 
 
 def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantined: bool = False
@@ -191,16 +201,43 @@ def skip_outcome(source: SourceFile, known: dict[str, Known], *, retry_quarantin
     k = known.get(source.sha256)
     if k is None or (k.status is Status.REJECTED and retry_quarantined):
         return None
+    if k.status is Status.REJECTED and k.path is not None:
+        # a copy of a file rejected earlier in this run: as bad, and named (no earlier run quarantined it)
+        why = (k.reason or "rejected").removeprefix(f"{k.path}: ")
+        return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.REJECTED,
+                           reason=f"{source.path}: the same bytes as {k.path}, rejected in this run ({why})")
     if k.status is Status.REJECTED:
         return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.QUARANTINED, reason=k.reason)
     return FileOutcome(path=source.path, sha256=source.sha256, status=Outcome.UNCHANGED, kind=k.kind,
-                       document_id=k.document_id)
+                       document_id=k.document_id, reason=f"the same bytes as {k.path}" if k.path else None)
+
+
+def forget_read_paths(warehouse: Path | str, paths: Sequence[str]) -> int:
+    """Drop the rejections of these paths that had no bytes to key them (``format = 'unread'``: over the
+    size limit, unreadable, not a regular file): this run read bytes at each path, so the path's entry
+    in the quarantine is obsolete (its bytes are now loaded, or rejected under their own sha256).  The
+    number of rows dropped."""
+    if not paths:
+        return 0
+    con = wh.connect(warehouse)
+    try:
+        with wh.transaction(con):
+            stale = con.execute("SELECT count(*) FROM sources WHERE format = 'unread' AND status = 'rejected' "
+                                "AND list_contains(?, path)", [list(paths)]).fetchone()
+            if not stale or not stale[0]:
+                return 0
+            con.execute("DELETE FROM sources WHERE format = 'unread' AND status = 'rejected' "
+                        "AND list_contains(?, path)", [list(paths)])
+            return int(stale[0])
+    finally:
+        con.close()
 
 
 def remember(known: dict[str, Known], outcome: FileOutcome) -> None:
     """Add this run's outcome, so the same bytes met again in the batch are skipped too."""
-    if outcome.status.wrote and outcome.sha256 not in known:
-        known[outcome.sha256] = Known(Status(outcome.status.value), outcome.reason, outcome.kind, outcome.document_id)
+    if (outcome.status.wrote or outcome.new_source) and outcome.sha256 not in known:
+        status = Status.LOADED if outcome.new_source else Status(outcome.status.value)
+        known[outcome.sha256] = Known(status, outcome.reason, outcome.kind, outcome.document_id, outcome.path)
 
 
 def links_stale(warehouse: Path) -> bool:

@@ -54,6 +54,23 @@ def test_header_rendering_only_adds_the_header_metadata() -> None:
     assert {c.key: c.new for c in changes}["last_modified"] == "2007-01-09"
 
 
+def test_a_new_version_without_the_header_block_does_not_remove_the_header() -> None:
+    """The warehouse keeps the fullest rendering of a référentiel (seed 001's header PDF holds its text and
+    plain PDFs), so v1 may carry the page-header fields a v2 file does not print.  Not printing them is no
+    change: the same référentiel in its text rendering after its header rendering differs in nothing, and
+    the revised v2 gives the expected changes, no "number: 0195 → (none)"."""
+    assert diff_documents(parsed(HEADER_PDF_001), parsed(SEED_001)) == ()
+    pair = next(p for p in PAIRS if p.name.startswith("001"))
+    _, new = versions_of(pair)
+    changes = diff_documents(parsed(HEADER_PDF_001), new)
+    assert not [c for c in changes if c.key in ("number", "qualification_id", "category")]
+    got = Counter(change_key(change_json(c)) for c in changes if c.key != "last_modified")
+    want = Counter(change_key(c) for c in expected(pair)["changes"] if c.get("key") != "last_modified")
+    assert got == want
+    dated = [c for c in changes if c.key == "last_modified"]  # both print a date: that is a change
+    assert [(c.old, c.new) for c in dated] == [("2007-01-09", "2021-05-02")]
+
+
 def _reformatted(text: str) -> str:
     """The same words: other spaces, typographic apostrophes, œ, a trailing ' ;'."""
     return "  " + text.replace("'", "’").replace("oe", "œ").replace(" ", "  ") + " ;"

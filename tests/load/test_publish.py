@@ -52,6 +52,29 @@ def test_an_error_discards_the_staging_copy_and_keeps_the_published_file(tmp_pat
     assert count(w) == 1 and leftovers(w) == ["w.duckdb.lock"]
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+                         ids=["ctrl-c", "duckdb-interrupted"])
+def test_a_writer_stopped_mid_session_is_reported_as_interrupted(tmp_path: Path, stop: BaseException) -> None:
+    """Ctrl-C (or a crash) ends the session with an exception: the lock file kept only for kill -9, so
+    `refpipe status` and the next run's note never said that a load had been interrupted, while what it
+    had published mid-batch stayed without a run row."""
+    w = tmp_path / "w.duckdb"
+    with publish.write_connection(w) as con:
+        wh.load(document_from_gold(GOLDS[0]), con)
+    assert publish.writer(w) == (False, None)
+    with pytest.raises(type(stop)), publish.write_connection(w, command="refpipe ingest (cli)") as con:
+        wh.load(document_from_gold(GOLDS[1]), con)
+        raise stop
+    running, info = publish.writer(w)
+    assert not running and info is not None and info.pid == os.getpid() and info.command == "refpipe ingest (cli)"
+    with publish.writing(w) as session:
+        assert session.interrupted is not None and session.interrupted.pid == os.getpid()
+    assert publish.writer(w) == (False, None)  # that one finished
+    with pytest.raises(TransientError), publish.write_connection(w, keep_on=(TransientError,)):
+        raise TransientError("expected: its work is published, the writer finished")
+    assert publish.writer(w) == (False, None)
+
+
 def test_keep_on_publishes_the_committed_work_before_the_error_goes_on(tmp_path: Path) -> None:
     w = tmp_path / "w.duckdb"
     with pytest.raises(TransientError), publish.write_connection(w, keep_on=(TransientError,)) as con:
@@ -186,3 +209,13 @@ def test_a_folder_or_a_file_that_is_not_duckdb_is_refused_naming_the_users_path(
     with pytest.raises(wh.WarehouseError), publish.writing(fake, keep_on=(wh.WarehouseError,)):
         pass  # (refpipe diff keeps what it wrote on such errors: here it wrote nothing, nothing is published)
     assert fake.stat().st_ino == inode and not Path(f"{fake}.staging").exists()
+
+
+@pytest.mark.parametrize("under", ["w.duckdb", "sub/w.duckdb"])
+def test_a_warehouse_path_under_a_file_is_a_clean_error_naming_the_file(tmp_path: Path, under: str) -> None:
+    """`-w notes.txt/w.duckdb`: mkdir of the folder met a file, a FileExistsError traceback."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    with pytest.raises(wh.WarehouseError, match=f"{blocker} is a file, not a folder"), \
+            publish.writing(blocker / under):
+        pass

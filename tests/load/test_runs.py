@@ -49,6 +49,23 @@ def test_the_quarantine_is_the_rejected_sources(con: duckdb.DuckDBPyConnection) 
                                                  ("inbox/b.pdf", "inbox/b.pdf: truncated PDF")]
 
 
+def test_a_rejected_file_fixed_in_place_leaves_the_quarantine_list(con: duckdb.DuckDBPyConnection) -> None:
+    """The user replaces a truncated PDF by a good one at the same path: the new bytes load, and `refpipe
+    status` stops listing the path as quarantined (the old bytes stay rejected in v_quarantine)."""
+    import dataclasses
+    import time
+
+    from gold_documents import document_from_gold, gold_paths
+
+    wh.record_rejection(Source("inbox/a.pdf", "a" * 64, "pdf", None, 3), "inbox/a.pdf: truncated PDF", con)
+    wh.record_rejection(Source("inbox/b.pdf", "b" * 64, "pdf", None, 3), "inbox/b.pdf: empty file", con)
+    time.sleep(0.01)  # a later ingestion
+    good = document_from_gold(gold_paths()[0])
+    assert wh.load(dataclasses.replace(good, source=dataclasses.replace(good.source, path="inbox/a.pdf")), con)
+    assert [q.path for q in runs.quarantine(con)] == ["inbox/b.pdf"]
+    assert con.execute("SELECT count(*) FROM v_quarantine").fetchone() == (2,)
+
+
 def test_runs_and_quarantine_are_documented(con: duckdb.DuckDBPyConnection) -> None:
     views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
     assert views.get("v_runs") and views.get("v_quarantine")

@@ -15,7 +15,7 @@ from parsed import parsed
 from pipeline.load import warehouse as wh
 from pipeline.load.versions import list_versions, refine_keys, rekey, title_version_key
 from pipeline.query.read import read_document
-from pipeline.records import Document
+from pipeline.records import Document, Status
 from pipeline.runtime.compare import compare
 from pipeline.runtime.version_diffs import diff_new_versions
 
@@ -97,6 +97,38 @@ def test_an_undated_version_keeps_its_ingestion_place(con: duckdb.DuckDBPyConnec
     rows = con.execute("SELECT version, document_id, valid_from, ordered_by_ingestion FROM v_versions "
                        "ORDER BY version").fetchall()
     assert rows == [(1, v2.id, date(2021, 5, 2), False), (2, v1.id, None, True)]
+
+
+def _cut_copy(full: Document, *, last_modified: date | None = None) -> Document:
+    """A copy of ``full`` cut short (its first capacities), loaded ``partial`` as the parser would."""
+    assert full.cqpm is not None
+    cqpm = dataclasses.replace(full.cqpm, capacities=full.cqpm.capacities[:3],
+                               last_modified=last_modified or full.cqpm.last_modified)
+    source = dataclasses.replace(full.source, sha256="c" * 64, path="inbox/cut.txt")
+    return dataclasses.replace(full, cqpm=cqpm, source=source, status=Status.PARTIAL, reasons=("a cut copy",))
+
+
+@pytest.mark.parametrize("cut_first", [False, True], ids=["cut-after", "cut-before"])
+def test_a_cut_copy_never_hides_the_complete_version_of_the_same_date(con: duckdb.DuckDBPyConnection,
+                                                                       cut_first: bool) -> None:
+    """A partial copy (a cut file in the inbox) of the version in force states the same date: it became
+    the latest version, so `show CQPM-…`, v_referentiels, links and search saw a référentiel missing
+    capacities.  The complete one stays the latest whatever the ingestion order."""
+    full = doc(CQPM_V2)
+    cut = _cut_copy(full)
+    for d in ([cut, full] if cut_first else [full, cut]):
+        assert wh.load(d, con)
+    rows = versions(con)
+    assert [(r[1], r[2]) for r in rows] == [(1, cut.id), (2, full.id)]
+    assert con.execute("SELECT document_id FROM v_latest").fetchall() == [(full.id,)]
+
+
+def test_a_cut_copy_of_a_later_version_is_the_latest(con: duckdb.DuckDBPyConnection) -> None:
+    full = doc(CQPM_V2)
+    assert full.cqpm is not None and full.cqpm.last_modified is not None
+    later = _cut_copy(full, last_modified=date(2022, 1, 1))
+    assert wh.load(full, con) and wh.load(later, con)
+    assert [(r[1], r[2]) for r in versions(con)] == [(1, full.id), (2, later.id)]
 
 
 def test_the_version_in_force_at_a_date(con: duckdb.DuckDBPyConnection) -> None:

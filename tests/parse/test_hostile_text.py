@@ -62,3 +62,27 @@ def test_bidi_overrides_and_c1_controls_are_not_stored(char: str) -> None:
     rows[1] = row(2, f"Le résultat {char}est conforme")
     got = capacities(document(referentiel(rows)))
     assert got[1][2] == ("Le résultat est conforme",)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_text_with_its_byte_order_mark_reads_like_utf8(encoding: str) -> None:
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark: every other byte of French text is NUL, which
+    made it "binary file (NUL bytes)"."""
+    from pipeline.extract.sniff import sniff_format
+
+    utf8 = referentiel([row(1), row(2, "Les cotes relevées sont justes")])
+    text = utf8.decode("utf-8")
+    data = text.encode(encoding) if encoding == "utf-16" else "\ufeff".encode(encoding) + text.encode(encoding)
+    assert sniff_format(data, "notepad.txt") == "text"
+    doc = document(data)
+    assert capacities(doc) == capacities(document(utf8))
+    assert doc.cqpm is not None and doc.cqpm.title == "Opérateur (trice) de démonstration"
+
+
+def test_a_nul_byte_in_a_text_is_rejected_naming_its_line() -> None:
+    from pipeline.errors import RejectedInput
+    from pipeline.extract.sniff import sniff_format
+
+    data = referentiel([row(1)]).replace("prépare".encode(), b"pr\x00pare")
+    with pytest.raises(RejectedInput, match=r"binary file \(NUL byte at byte \d+, line 7\)"):
+        sniff_format(data, "damaged.txt")

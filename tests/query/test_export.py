@@ -188,6 +188,24 @@ def test_a_previous_export_is_replaced_whole_and_other_folders_are_left_alone(
         export.export(con, tmp_path / "x", "json")
 
 
+def test_a_users_file_inside_a_previous_export_is_never_deleted(con: duckdb.DuckDBPyConnection,
+                                                                 tmp_path: Path) -> None:
+    """An analyst saved notes (or a workbook) in the export folder: replacing the export as a whole deleted
+    them without a word.  The export refuses, naming them; file-browser litter is no one's work."""
+    out = tmp_path / "out"
+    export.export(con, out)
+    (out / "analyse.xlsx").write_bytes(b"my pivot tables")
+    (out / "criteria" / "notes.md").write_text("à revoir", encoding="utf-8")
+    (out / ".DS_Store").write_bytes(b"x")
+    with pytest.raises(export.ExportError, match=r"files it did not write \(analyse.xlsx, criteria/notes.md\)"):
+        export.export(con, out)
+    assert (out / "analyse.xlsx").read_bytes() == b"my pivot tables" and (out / "criteria" / "notes.md").is_file()
+    (out / "analyse.xlsx").unlink()
+    (out / "criteria" / "notes.md").unlink()
+    export.export(con, out, "csv")  # only its own files and litter left: replaced
+    assert (out / "criteria.csv").is_file() and not (out / ".DS_Store").exists()
+
+
 def test_intervals_are_exported_as_seconds(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     con = wh.connect(path)

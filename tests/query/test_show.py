@@ -159,6 +159,27 @@ def test_a_cqpm_key_alone_is_its_latest_version(con: duckdb.DuckDBPyConnection, 
         assert resolve(con, key) == doc_id
 
 
+def test_a_cqpm_number_as_people_write_it_is_its_key(con: duckdb.DuckDBPyConnection, loaded: list[Document]
+                                                    ) -> None:
+    """A certification engineer types the number as the letters and fiches print it, not the key's spelling:
+    "CQPM 0195" resolves like "RNCP 28242" does; a bare four-digit number too, when no id starts with it."""
+    first = next(d for d in loaded if d.cqpm is not None and d.cqpm.number)
+    assert first.cqpm is not None and first.cqpm.number is not None
+    number = first.cqpm.number
+    key = f"CQPM-{number}"
+    doc_id = resolve(con, key)
+    for spelled in (f"CQPM {number}", f"CQPM{number}", f"cqpm n° {number}", f"CQPM {int(number)}",
+                    f"CQPM {number}@1", f"CQPM {number}@latest"):
+        assert resolve(con, spelled) == doc_id, spelled
+    if not con.execute("SELECT 1 FROM documents WHERE starts_with(id, ?) UNION ALL SELECT 1 FROM sources "
+                       "WHERE starts_with(sha256, ?)", [number, number]).fetchone():
+        assert resolve(con, number) == doc_id
+    with pytest.raises(DocumentNotFound, match="no document matches 'CQPM 9999'"):
+        resolve(con, "CQPM 9999")
+    with pytest.raises(DocumentNotFound, match="no version 7 of 'CQPM-" + number):
+        resolve(con, f"CQPM {number}@7")
+
+
 def test_path_ingested_twice_resolves_to_latest(con: duckdb.DuckDBPyConnection) -> None:
     a, b = (document_from_gold(g) for g in GOLDS[:2])
     b = dataclasses.replace(b, source=dataclasses.replace(b.source, path=a.source.path))

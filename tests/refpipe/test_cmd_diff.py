@@ -62,6 +62,26 @@ def test_versions_lists_the_key_and_both_versions(warehouse: Path) -> None:
     assert table.returncode == 0 and "RNCP28242" in table.stdout and "(latest)" in table.stdout
 
 
+def test_versions_takes_the_key_as_people_write_it(warehouse: Path) -> None:
+    want = run("versions", "RNCP28242", "--json", "--warehouse", str(warehouse))
+    for spelled in ("RNCP 28242", "rncp28242"):
+        result = run("versions", spelled, "--json", "--warehouse", str(warehouse))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == want.stdout
+
+
+def test_an_undated_version_says_so_instead_of_an_empty_date(tmp_path: Path) -> None:
+    """A référentiel that prints no date has valid_from NULL (placed by ingestion order): the table said
+    " (ingested_at)", an empty date with the name of a column."""
+    w = tmp_path / "w.duckdb"
+    undated = FIXTURES / "seeds" / "000_8d1bcbb53b7e0a76.txt"
+    assert run("ingest", str(undated), "--warehouse", str(w), "-j", "1").returncode == 0
+    rows = json.loads(run("versions", "--json", "--warehouse", str(w)).stdout)
+    assert [(r["valid_from"], r["valid_from_source"]) for r in rows] == [(None, "ingested_at")]
+    table = run("versions", "--warehouse", str(w)).stdout
+    assert "undated (ingestion order)" in table and " (ingested_at)" not in table
+
+
 def test_diff_by_key_and_version_writes_an_html_file(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "rapport.html"
     result = run("diff", "RNCP28242@1", "RNCP28242", "--format", "html", "--output", str(out),

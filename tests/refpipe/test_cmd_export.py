@@ -80,3 +80,14 @@ def test_dictionary_output_and_check(tmp_path: Path) -> None:
     assert code == 0 and "up to date" in output
     code, output = invoke("dictionary", "-w", str(seed_warehouse(WITH_PDF)))
     assert code == 0 and output == dictionary.schema_only_markdown()
+
+
+def test_an_export_path_under_a_file_is_a_clean_error(tmp_path: Path) -> None:
+    """`refpipe export parquet notes.txt/out`: a NotADirectoryError / FileExistsError traceback before."""
+    warehouse = str(seed_warehouse(WITH_PDF))
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    for fmt, name in (("parquet", "out"), ("csv", "out"), ("xlsx", "r.xlsx"), ("sqlite", "r.sqlite")):
+        code, output = invoke("export", fmt, str(blocker / name), "-w", warehouse)
+        assert code == 1 and "Traceback" not in output, (fmt, output)
+        assert f"{blocker} is a file, not a folder" in " ".join(output.split()), (fmt, output)

@@ -125,6 +125,30 @@ def test_hostile_zips_are_refused_whole(tmp_path: Path, files: dict[str, bytes],
     assert found.path.endswith("bad.zip") and reason in (found.rejected or "")
 
 
+@pytest.mark.parametrize(("name", "files", "what"), [
+    ("notes.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                    "xl/worksheets/sheet1.xml": b"<worksheet/>"}, "an Excel workbook (.xlsx)"),
+    ("slides.pptx", {"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<presentation/>"},
+     "a PowerPoint presentation (.pptx)"),
+    ("table.ods", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"},
+     "an OpenDocument spreadsheet (.ods)"),
+])
+def test_a_spreadsheet_or_presentation_is_refused_whole_not_read_as_a_zip_of_xml_members(
+        tmp_path: Path, name: str, files: dict[str, bytes], what: str) -> None:
+    """An .xlsx is a zip of XML parts: each part was ingested as a text file of its own and rejected as
+    "not a CQPM référentiel" under names such as notes.xlsx!/xl/workbook.xml."""
+    from pipeline.errors import RejectedInput
+    from pipeline.extract.sniff import sniff_format
+
+    path = _zip(tmp_path / name, files)
+    [found] = discover([tmp_path], Limits())
+    assert found.path == str(path) and found.member is None
+    assert (found.rejected or "").startswith(f"{what}, not a référentiel or fiche document: save")
+    assert found.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # quarantined by its bytes
+    with pytest.raises(RejectedInput, match=r"\(\.(xlsx|pptx|ods)\), not a référentiel"):
+        sniff_format(path.read_bytes(), str(path))
+
+
 @pytest.mark.parametrize("files", [{}, {"dossier/": b""}])
 def test_an_empty_zip_is_refused_not_skipped_in_silence(tmp_path: Path, files: dict[str, bytes]) -> None:
     """An empty archive (a download cut short, an export replaced by an empty zip) was "nothing to do", exit 0."""

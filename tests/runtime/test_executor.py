@@ -158,3 +158,20 @@ def test_a_batch_ended_by_an_exception_leaves_no_call_in_flight_for_the_next_bat
     finally:
         executor.shutdown()
     assert [r.path for r in got] == [next_batch.path]  # not the answer to the call sent ahead in the batch before
+
+
+def test_ctrl_c_reaching_the_child_is_left_to_the_parent() -> None:
+    """Ctrl-C signals the whole process group: the child neither dies (a crash of the file it reads, once
+    the parent carries on) nor prints a KeyboardInterrupt traceback; it answers, and exits with its input."""
+    worker = Worker()
+    try:
+        worker.send(pack(_pid_after, 0.5))
+        pid = worker.pid
+        assert pid is not None
+        time.sleep(0.2)  # the child is working
+        os.kill(pid, signal.SIGINT)
+        assert worker.receive(10) == pid
+        os.kill(pid, signal.SIGINT)  # idle, waiting for a call
+        assert worker.call(_pid_after, 0.0, timeout=10) == pid
+    finally:
+        worker.close()
