@@ -105,6 +105,16 @@ def export_limits(limits: Limits) -> Limits:
     return dataclasses.replace(limits, max_bytes=limits.max_bytes * EXPORT_SIZE_FACTOR)
 
 
+def over_export_size(size: int, limits: Limits) -> str | None:
+    """The rejection reason when an open-data export of ``size`` bytes is over the export size limit
+    (``EXPORT_SIZE_FACTOR`` times the document limit ``limits.max_bytes``), else None."""
+    cap = export_limits(limits).max_bytes
+    if cap and size > cap:
+        return (f"export file is {size:,} bytes, over the export size limit of {cap:,} bytes ({EXPORT_SIZE_FACTOR} "
+                f"times --max-bytes, {limits.max_bytes:,} bytes; raise it with --max-bytes or {ENV_MAX_BYTES})")
+    return None
+
+
 def over_size(size: int, limits: Limits) -> str | None:
     """The rejection reason when ``size`` bytes is over the size limit, else None."""
     if limits.max_bytes and size > limits.max_bytes:

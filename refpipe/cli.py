@@ -228,8 +228,9 @@ def show(
                   f"{' -> '.join(data['current_of']['chain'])}[/]")
     if data.get("withdrawn"):
         w = data["withdrawn"]
-        out.print(f"[yellow]withdrawn: {data['rncp']['code']} is missing from the export of {w['export_date'] or '?'} "
-                  f"({w['export']}); its versions stay[/]")
+        export = f" ({w['export']})" if w.get("export") else ""  # not "(None)" when its file is not known
+        out.print(f"[yellow]withdrawn: {data['rncp']['code']} is missing from the export of {w['export_date'] or '?'}"
+                  f"{export}; its versions stay[/]")
     _print_document(data)
 
 

@@ -38,6 +38,9 @@ MAX_TOTAL_FACTOR = 20
 
 _RNCP_EXPORT_GLOBS = ("export-fiches-rncp-*.xml", "export-fiches-csv-*.csv", "export_fiches_csv_*.csv",
                       "export-fiches-rncp-*.csv")
+#: how France Compétences names an export file, the zip or its bare XML (``export-fiches-rncp-v4-1-2026-11-30.zip``,
+#: ``export-fiches-csv-2026-12-07.zip``, ``export_fiches_RNCP_V4_1_2026-11-30.xml``), lower-cased
+EXPORT_FILE_GLOBS = ("export[-_]fiches[-_]*.zip", "export[-_]fiches[-_]*.xml")
 
 #: names skipped silently wherever they are (desktop litter)
 LITTER = ("desktop.ini", "thumbs.db", "~$*", ".ds_store", "__macosx", "._*")
@@ -46,6 +49,13 @@ LITTER = ("desktop.ini", "thumbs.db", "~$*", ".ds_store", "__macosx", "._*")
 def is_litter(name: str) -> bool:
     low = name.lower()
     return any(fnmatch.fnmatchcase(low, pattern) for pattern in LITTER)
+
+
+def is_litter_path(name: str) -> bool:
+    """True for a zip member whose path has a litter or hidden part (Finder's ``__MACOSX/._export_fiches_….xml``
+    resource forks, a ``.DS_Store``): never a document, nor a part of an export."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return any(is_litter(part) or part.startswith(".") for part in parts)
 
 
 def is_zip(head: bytes) -> bool:
@@ -95,8 +105,7 @@ def members(data: bytes, path: str, max_bytes: int) -> list[Member]:
         if max_bytes and total > MAX_TOTAL_FACTOR * max_bytes:
             raise RejectedInput(path, f"zip refused: its members add up to more than {MAX_TOTAL_FACTOR} times "
                                       f"the size limit of {max_bytes:,} bytes (a zip bomb?)")
-        if any(is_litter(part) for part in PurePosixPath(info.filename).parts) or \
-                any(part.startswith(".") for part in PurePosixPath(info.filename).parts):
+        if is_litter_path(info.filename):
             continue
         found.append(Member(info.filename, info.file_size, info.compress_size))
     if not any(not info.is_dir() for info in infos):  # said, not skipped in silence as "nothing to do"
@@ -134,6 +143,26 @@ def is_rncp_export(path: str, data: bytes, names: list[str]) -> bool:
 
         return bool(detect(Path(path), data[:4096]))
     return any(fnmatch.fnmatchcase(PurePosixPath(n).name.lower(), g) for n in names for g in _RNCP_EXPORT_GLOBS)
+
+
+def is_published_export(path: str, head: bytes) -> bool:
+    """Whether the file ``path`` (``head``: its first 4 KB) is an open-data export as France Compétences publishes
+    it: named like one (``EXPORT_FILE_GLOBS``), sniffed as one by the export reader (``is_rncp_export``) and, a
+    zip, holding nothing but XML or CSV files (litter aside).  Only such a file may be as large as an export
+    (``pipeline.limits.export_limits``): a ``cqpm-bundle.zip`` holding a ``liste-des-fiches.csv`` next to a
+    large PDF sniffs as an export (a ``*fiches*.csv`` member) but is held to a document's limit."""
+    if not any(fnmatch.fnmatchcase(PurePosixPath(path).name.lower(), g) for g in EXPORT_FILE_GLOBS):
+        return False
+    if not (rncp_export_supported() and is_rncp_export(path, head, [])):
+        return False
+    if not is_zip(head):
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [i.filename for i in archive.infolist() if not i.is_dir() and not is_litter_path(i.filename)]
+    except (zipfile.BadZipFile, OSError):
+        return True  # cut short (no central directory): the export reader rejects it with its reason
+    return bool(names) and all(n.lower().endswith((".xml", ".csv")) for n in names)
 
 
 def _export_detector() -> Callable[..., object] | None:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
+from pipeline.extract.containers import is_litter_path
 from pipeline.extract.export_xml import (
     ROUTES,
     ExportInfo,
@@ -76,7 +77,8 @@ def _part(name: str) -> str | None:
 def is_csv_export(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
-            return any(n.lower().endswith(".csv") and _part(n) == "standard" for n in z.namelist())
+            return any(n.lower().endswith(".csv") and _part(n) == "standard" and not is_litter_path(n)
+                       for n in z.namelist())
     except (zipfile.BadZipFile, OSError):
         return False
 
@@ -127,11 +129,17 @@ class CsvExportReader:
         where = str(self.path)
         try:
             with zipfile.ZipFile(self.path) as z:
-                parts: dict[str, zipfile.ZipInfo] = {}
+                found: dict[str, list[zipfile.ZipInfo]] = defaultdict(list)
                 for info in z.infolist():
                     part = _part(info.filename)
-                    if part and info.filename.lower().endswith(".csv"):
-                        parts.setdefault(part, info)
+                    if part and info.filename.lower().endswith(".csv") and not is_litter_path(info.filename):
+                        found[part].append(info)
+                for part, infos in found.items():
+                    if len(infos) > 1:  # one would be read and the others lost in silence (two exports zipped)
+                        names = ", ".join(unicodedata.normalize("NFC", i.filename) for i in infos)
+                        raise RejectedInput(where, f"zip holds {len(infos)} CSV files of the part {part!r} ({names}); "
+                                                   "a CSV export holds one of each: ingest each export on its own")
+                parts = {part: infos[0] for part, infos in found.items()}
                 if "standard" not in parts:
                     raise RejectedInput(where, "CSV export without its Standard file")
                 member = unicodedata.normalize("NFC", parts["standard"].filename)

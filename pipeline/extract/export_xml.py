@@ -47,6 +47,7 @@ from typing import IO
 from lxml import etree
 
 from pipeline.errors import RejectedInput
+from pipeline.extract.containers import is_litter_path
 from pipeline.normalize.dates import parse_french_date
 from pipeline.records import (
     AccessRoute,
@@ -133,7 +134,7 @@ def is_export(path: Path, head: bytes) -> bool:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
-                names = [unicodedata.normalize("NFC", n).lower() for n in z.namelist()]
+                names = [unicodedata.normalize("NFC", n).lower() for n in z.namelist() if not is_litter_path(n)]
         except (zipfile.BadZipFile, OSError):  # cut short (no central directory): the first member's header
             size = int.from_bytes(head[26:28], "little")
             first = head[30:30 + size].decode("utf-8", "replace").lower()
@@ -177,7 +178,8 @@ def open_xml(path: Path) -> Iterator[tuple[IO[bytes], str | None]]:
                 yield f, None
             return
         with zipfile.ZipFile(path) as z:
-            members = [i for i in z.infolist() if i.filename.lower().endswith(".xml") and not i.is_dir()]
+            members = [i for i in z.infolist() if i.filename.lower().endswith(".xml") and not i.is_dir()
+                       and not is_litter_path(i.filename)]  # a Mac's __MACOSX/._export_….xml is no member
             if not members:
                 raise RejectedInput(str(path), "zip holds no XML member (an open-data export holds one "
                                                "export_fiches_*.xml)")

@@ -80,7 +80,7 @@ class ExportSummary:
     seconds: float = 0.0
     changed_codes: tuple[str, ...] = field(default=(), repr=False)
     added_codes: tuple[str, ...] = field(default=(), repr=False)
-    late: bool = False  # an export older than one imported before: its changed fiches are earlier versions
+    late: bool = False  # older than an export of its series imported before: its changed fiches are earlier versions
 
     def line(self) -> str:
         """One line for the run summary."""
@@ -287,8 +287,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
     con.execute("INSERT OR REPLACE INTO sources (sha256, path, format, pages, size, ingested_at, status, reason) "
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
-    withdrawn, back = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
-    late = _newer_export_known(con, source, reader.info)
+    withdrawn, back, late = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
     reorder = bool(new_versions) and late
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
@@ -306,14 +305,6 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
                          added=len(added) + len(new_versions), new_versions=len(new_versions), unchanged=unchanged,
                          withdrawn=withdrawn, reinstated=back, skipped_rs=reader.skipped_rs, notes=tuple(notes),
                          changed_codes=tuple(new_versions), added_codes=tuple(added), late=late)
-
-
-def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo) -> bool:
-    if info.export_date is None:
-        return False
-    row = con.execute("SELECT count(*) FROM rncp_exports WHERE export_date > ? AND source_sha256 <> ?",
-                      [info.export_date, source.sha256]).fetchone()
-    return bool(row and row[0])
 
 
 #: a character every match of ``warehouse.MOJIBAKE`` holds: U+FFFD, "Ã" (UTF-8 read as latin-1: "Ã©"), "€" ("â€"); a
@@ -359,11 +350,14 @@ def _today(info: ExportInfo) -> date | None:
 
 def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo, seen: dict[str, str],
                  latest: dict[str, tuple[int, str]], now: object,
-                 include_rs: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                 include_rs: bool = True) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Record the fiches of the previous export of this series missing from this one (withdrawn) and those
-    withdrawn earlier that are back.  An export older than the newest one, imported late, reinstates nothing;
-    its fiches missing from the newest export are withdrawn as of that export.  RS fiches left unread
-    (``include_rs`` False, --skip-rs; or the newest export imported so) are not missing: nothing is said of them."""
+    withdrawn earlier that are back; and say whether this export is late: older than the newest export of its
+    series imported before (the one idea of "late": the summary's wording and the reordering of versions use
+    it; an export of another series, say RS, dated later says nothing of this one's fiches).  A late export
+    reinstates nothing; its fiches missing from the newest export are withdrawn as of that export.  RS fiches
+    left unread (``include_rs`` False, --skip-rs; or the newest export imported so) are not missing: nothing is
+    said of them."""
     prev = con.execute(
         "SELECT source_sha256, export_date, skipped_rs FROM rncp_exports WHERE series IS NOT DISTINCT FROM ? "
         "AND source_sha256 <> ? ORDER BY export_date DESC NULLS LAST, imported_at DESC LIMIT 1",
@@ -371,16 +365,16 @@ def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInf
     state = {str(c): str(e) for c, e in con.execute(
         "SELECT code, arg_max(event, recorded_at) FROM rncp_withdrawals GROUP BY code").fetchall()}
     if prev is None:
-        return (), ()
+        return (), (), False
     newest = {str(r[0]) for r in con.execute(
         "SELECT DISTINCT d.key FROM document_sources x JOIN documents d ON d.id = x.document_id "
         "WHERE x.source_sha256 = ?", [prev[0]]).fetchall()}
-    if info.export_date and prev[1] and info.export_date < prev[1]:
-        late = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn"
-                      and not (prev[2] and c.startswith("RS")))
-        rows = [(c, latest[c][1] if c in latest else seen[c], prev[0], prev[1], "withdrawn", now) for c in late]
+    late = bool(info.export_date and prev[1] and info.export_date < prev[1])
+    if late:
+        withdrawn = sorted(c for c in set(seen) - newest if state.get(c) != "withdrawn"
+                           and not (prev[2] and c.startswith("RS")))
+        rows = [(c, latest[c][1] if c in latest else seen[c], prev[0], prev[1], "withdrawn", now) for c in withdrawn]
         back: list[str] = []
-        withdrawn = late
     else:
         withdrawn = sorted(c for c in newest - set(seen) if include_rs or not c.startswith("RS"))
         back = sorted(code for code in seen if state.get(code) == "withdrawn")
@@ -390,4 +384,4 @@ def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInf
         wh.insert_rows(con, "rncp_withdrawals",
                        ("code", "document_id", "source_sha256", "export_date", "event", "recorded_at"), rows,
                        or_else="REPLACE")
-    return tuple(withdrawn), tuple(back)
+    return tuple(withdrawn), tuple(back), late

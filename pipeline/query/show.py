@@ -31,25 +31,30 @@ def show_json(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str], *, cu
 
     A fiche whose code the latest open-data export that had it no longer holds says so (``withdrawn``:
     ``{"export_date", "export"}``): its versions stay, but it is not in France Compétences' list any more.
+    With ``as_of``, only as of that day: an export dated after it says nothing of the fiche then.
 
     ``as_of``: the version of the same référentiel or fiche in force that day (Archéo Lex style: the
     version whose stated date is the latest on or before it); the JSON says which (``as_of``:
     ``{"date", "key", "version", "valid_from", "valid_to"}``)."""
     doc_id = resolve(con, ref)  # a document read from several files is shown with the one asked for
     data = _show(con, ref, doc_id, current, as_of)
-    if (gone := _withdrawn(con, str(data["id"]))) is not None:
+    if (gone := _withdrawn(con, str(data["id"]), as_of)) is not None:
         data["withdrawn"] = gone
     return data
 
 
-def _withdrawn(con: duckdb.DuckDBPyConnection, doc_id: str) -> JSON | None:
+def _withdrawn(con: duckdb.DuckDBPyConnection, doc_id: str, as_of: date | None = None) -> JSON | None:
     """For a fiche whose code is missing from the latest open-data export that had it (``rncp_withdrawals``, last
-    event ``withdrawn``): ``{"export_date", "export"}``, that export's date and path; else None."""
+    event ``withdrawn``): ``{"export_date", "export"}``, that export's date and path (None when neither
+    ``sources`` nor ``rncp_exports`` knows it); else None.  With ``as_of``, the last event of an export dated
+    on or before that day (an event of no known date cannot be placed: it is not counted)."""
     row = con.execute(
-        "SELECT w.event, w.export_date, s.path FROM rncp_withdrawals w "
+        "SELECT w.event, w.export_date, coalesce(s.path, e.path) FROM rncp_withdrawals w "
         "LEFT JOIN sources s ON s.sha256 = w.source_sha256 "
+        "LEFT JOIN rncp_exports e ON e.source_sha256 = w.source_sha256 "
         "WHERE w.code = (SELECT code FROM rncp_fiches WHERE document_id = ?) "
-        "ORDER BY w.export_date DESC NULLS LAST, w.recorded_at DESC LIMIT 1", [doc_id]).fetchone()
+        "AND (CAST(? AS DATE) IS NULL OR w.export_date <= CAST(? AS DATE)) "
+        "ORDER BY w.export_date DESC NULLS LAST, w.recorded_at DESC LIMIT 1", [doc_id, as_of, as_of]).fetchone()
     if row is None or row[0] != "withdrawn":
         return None
     return {"export_date": row[1].isoformat() if row[1] else None, "export": row[2]}

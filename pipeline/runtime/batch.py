@@ -37,7 +37,7 @@ from typing import TypeVar
 from pipeline.errors import RejectedInput, TransientError, reraise_interrupt
 from pipeline.extract import containers
 from pipeline.extract.sniff import office_format, other_office
-from pipeline.limits import Limits, active, export_limits, over_memory, over_size
+from pipeline.limits import Limits, active, export_limits, over_export_size, over_memory, over_size
 from pipeline.records import Rejection, SourceFile
 
 T = TypeVar("T")
@@ -179,13 +179,12 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
         if stat.S_ISDIR(st.st_mode):  # a link to a folder inside the drop folder: its files are found there
             return []
         return [_refused(shown, f"not a regular file: {what}")]
-    limits = options.limits
-    if over_size(st.st_size, limits) is not None and _is_export(target):
-        limits = export_limits(limits)  # streamed, one fiche in memory at a time: not a document's size
-    if (too_big := over_size(st.st_size, limits)) is not None:
+    export = _is_export(target)  # streamed, one fiche in memory at a time: not held to a document's size
+    too_big = over_export_size(st.st_size, options.limits) if export else over_size(st.st_size, options.limits)
+    if too_big is not None:
         return [_refused(shown, too_big)]
     try:
-        data, sha, st = _read_regular(target, limits, keep=False)
+        data, sha, st = _read_regular(target, options.limits, keep=False, export=export)
     except _PathRefused as exc:
         return [_refused(shown, exc.reason)]
     except _Changed as exc:
@@ -193,13 +192,16 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
     except OSError as exc:
         return [_refused(shown, _os_reason(exc))]
     whole = SourceFile(path=shown, sha256=sha, size=st.st_size, mtime_ns=st.st_mtime_ns)
-    if data is not None:  # a zip
+    if data is not None:  # a zip (not an export: its bytes were not kept)
         return _zip_members(whole, data, options)
     return [whole]
 
 
 def _is_export(path: Path) -> bool:
-    """Whether the regular file ``path`` is an RNCP open-data export (its first 4 KB, or a zip's member names)."""
+    """Whether the regular file ``path`` is an RNCP open-data export as published (``containers.is_published_export``:
+    its name, its first 4 KB, a zip's member names); the name is looked at first, so other files are not opened."""
+    if not any(fnmatch.fnmatchcase(path.name.lower(), g) for g in containers.EXPORT_FILE_GLOBS):
+        return False
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         try:
@@ -208,7 +210,7 @@ def _is_export(path: Path) -> bool:
             os.close(fd)
     except OSError:
         return False
-    return containers.rncp_export_supported() and containers.is_rncp_export(str(path), head, [])
+    return containers.is_published_export(str(path), head)
 
 
 class _PathRefused(Exception):
@@ -246,24 +248,29 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read file: {exc.strerror or exc}"
 
 
-def _read_regular(path: Path, limits: Limits, *, keep: bool = True) -> tuple[bytes | None, str, os.stat_result]:
+def _read_regular(path: Path, limits: Limits, *, keep: bool = True,
+                  export: bool = False) -> tuple[bytes | None, str, os.stat_result]:
     """(the bytes, their sha256, the file's stat) of a regular file, opened without blocking (a FIFO swapped
     in cannot hang the run) and checked again on the open file; at most the size limit (+1) is read.
 
-    ``keep`` False keeps the bytes only for a zip (discovery hashes the others as it reads them)."""
+    ``keep`` False keeps the bytes only for a zip (discovery hashes the others as it reads them).  ``export``
+    True (an open-data export, hundreds of MB): held to the export size limit and hashed as it is read, its
+    bytes never kept, zip or not (its reader streams it from the file)."""
+    cap = export_limits(limits).max_bytes if export else limits.max_bytes
+    keep = keep and not export
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
         if (what := _kind_of(st.st_mode)) is not None:
             raise _PathRefused(f"not a regular file: {what}")
-        left = limits.max_bytes + 1 if limits.max_bytes else -1
+        left = cap + 1 if cap else -1
         digest, chunks, size = hashlib.sha256(), [], 0
         with os.fdopen(os.dup(fd), "rb") as fh:
             while left:
                 chunk = fh.read(1 << 20 if left < 0 else min(left, 1 << 20))
                 if not chunk:
                     break
-                if size == 0:
+                if size == 0 and not export:
                     keep = keep or containers.is_zip(chunk[:4])
                 digest.update(chunk)
                 size += len(chunk)
@@ -273,7 +280,9 @@ def _read_regular(path: Path, limits: Limits, *, keep: bool = True) -> tuple[byt
         after = os.fstat(fd)
     finally:
         os.close(fd)
-    if (too_big := over_size(max(size, after.st_size), limits)) is not None:
+    size_now = max(size, after.st_size)
+    too_big = over_size(size_now, limits) if not export else over_export_size(size_now, limits)
+    if too_big is not None:
         raise _PathRefused(too_big)
     if after.st_size != size or after.st_mtime_ns != st.st_mtime_ns:
         raise _Changed("its size or modification time changed while it was read")

@@ -63,3 +63,17 @@ def test_a_csv_export_without_a_fiche_is_rejected_whole(tmp_path: Path) -> None:
     bad = _without_numbers(tmp_path / "x", {"RS9002", "RNCP90001"})
     with pytest.raises(RejectedInput, match="holds no fiche .*line 2.*line 3.*rejected whole"):
         list(CsvExportReader(bad, Source(str(bad), "0" * 64, "csv", None, 0)))
+
+
+def test_a_zip_of_two_standard_files_is_refused_naming_both(tmp_path: Path) -> None:
+    """Two CSV exports zipped together: the first Standard file was read, the second lost in silence."""
+    path = tmp_path / "export-fiches-csv-2026-12-14.zip"
+    with zipfile.ZipFile(CSV) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        standard = next(i for i in src.infolist() if "Standard" in i.filename)
+        dst.writestr("export_fiches_CSV_Standard_2026_12_14.csv", src.read(standard))
+    with pytest.raises(RejectedInput, match=r"zip holds 2 CSV files of the part 'standard' "
+                                            r"\(export_fiches_CSV_Standard_2026_12_07\.csv, "
+                                            r"export_fiches_CSV_Standard_2026_12_14\.csv\)"):
+        list(CsvExportReader(path, Source(str(path), "0" * 64, "csv", None, 0)))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 from golden import FIXTURES
+from lxml import etree
 
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
@@ -58,5 +59,42 @@ def test_the_summary_of_an_older_export_imported_late_says_its_changes_are_earli
         late = import_export(WEEK1, con)
         assert late.late and "15 changed (earlier versions: a later export was imported before)" in late.line()
         assert "3 withdrawn (missing from the later export)" in late.line()
+    finally:
+        con.close()
+
+
+def _rs_export(tmp: Path, day: str) -> Path:
+    """An RS export (its name says the series) holding the RS fiches of the V4.1 fixture, dated ``day``."""
+    tree = etree.parse(str(EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml"))
+    root = tree.getroot()
+    for fiche in root.findall("FICHE"):
+        if not (fiche.findtext("NUMERO_FICHE") or "").startswith("RS"):
+            root.remove(fiche)
+    assert root.findall("FICHE")
+    path = tmp / f"export-fiches-rs-v4-1-{day}.xml"
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    return path
+
+
+def test_a_later_export_of_another_series_does_not_make_an_export_late(tmp_path: Path) -> None:
+    """A later-dated RS export made the RNCP week 2 read "earlier versions … missing from the later export" (and
+    reorder its versions): lateness was judged across series, the withdrawals within the series."""
+    con = wh.connect(tmp_path / "w.duckdb")
+    try:
+        rs = import_export(_rs_export(tmp_path, "2026-12-20"), con)
+        assert rs.info is not None and rs.info.series == "RS"
+        import_export(WEEK1, con)
+        week2 = import_export(WEEK2, con)
+        assert not week2.late
+        assert "15 changed (new versions)" in week2.line() and "missing from the later export" not in week2.line()
+    finally:
+        con.close()
+    assert _state_of(tmp_path / "w.duckdb")["withdrawn"] == _import(tmp_path, "in_order", WEEK1, WEEK2)["withdrawn"]
+
+
+def _state_of(path: Path) -> dict[str, object]:
+    con = wh.connect(path, read_only=True)
+    try:
+        return _state(con)
     finally:
         con.close()

@@ -171,3 +171,28 @@ def test_older_layout_without_siret_column_and_sans_niveau() -> None:
          "de la métallurgie (UIMM)", None)]
     assert [(c.code, c.text) for c in r.conventions] == [("3109", "Métallurgie")]  # "CCN2 : -" is none
     assert r.registration.end is not None and r.registration.end.isoformat() == "2019-12-31"  # "échance"
+
+
+@pytest.mark.parametrize("name", ["RNCP34917.html", "RNCP34917.icons.txt", "RNCP34917.pipes.md",
+                                  "RNCP34917.pipes-leading.md", "RNCP34917.nfiche.txt"])
+@pytest.mark.parametrize(("cut_after", "lost"), [
+    ("Pour plus d'informations", "statistics"),  # the accordion's heading, nothing under it
+    ("Statistiques", "statistics"),
+    ("Année d'obtention de la cer", "statistics"),  # inside the statistics table's header
+    ("Journal Officiel ou Bulletin Officiel", "journal"),  # the JO date's label, not its date
+    ("Anciennes versions de la certification professionnelle", "replaces"),
+])
+def test_a_copy_cut_after_the_access_routes_table_is_partial(name: str, cut_after: str, lost: str,
+                                                             tmp_path: Path) -> None:
+    """Cut on a heading or inside the statistics, the JO date or the old versions, after a whole "Voies d'accès"
+    table: it loaded as complete, without what the copy lost."""
+    text = (PAGES / name).read_text(encoding="utf-8")
+    cut = tmp_path / name
+    cut.write_text(text[:text.index(cut_after) + len(cut_after)], encoding="utf-8")
+    doc = extract_document(cut)
+    assert doc.status is Status.PARTIAL and doc.rncp is not None, doc.reasons
+    assert any(r.startswith("copy cut short: it ends") for r in doc.reasons), doc.reasons
+    assert len([r for r in doc.rncp.access_routes if r.open is not None]) == 6
+    fiche = doc.rncp
+    assert {"statistics": fiche.statistics, "journal": fiche.registration.journal_officiel,
+            "replaces": fiche.replaces}[lost] in ((), None)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from cli_runner import refpipe
 from gold_documents import document_from_gold, gold_paths, load_gold, source_file
+from golden import FIXTURES
 
 from pipeline.contract import body_id
 from pipeline.errors import PipelineError
 from pipeline.load import warehouse as wh
+from pipeline.load.rncp_export import import_export
 from pipeline.query.resolve import held_key
 from pipeline.query.show import AmbiguousReference, DocumentNotFound, resolve, show_json
 from pipeline.records import Document, Source
@@ -258,3 +263,41 @@ def test_ambiguous_prefix(con: duckdb.DuckDBPyConnection) -> None:
     assert resolve(con, "abcd2") == ids[1]  # a source sha256 prefix designates the source's document
     with pytest.raises(DocumentNotFound, match="no document matches 'abc'"):
         resolve(con, "abc")  # too short to be taken as a prefix
+
+
+EXPORTS = FIXTURES / "rncp-export"
+WEEKS = (EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip", EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.zip")
+CHANGES = EXPORTS / "export-fiches-rncp-v4-1-2026-11-30.changes.json"
+REMOVED = json.loads(CHANGES.read_text(encoding="utf-8"))["removed"]
+
+
+def test_a_fiche_is_withdrawn_only_as_of_the_export_that_left_it_out(con: duckdb.DuckDBPyConnection) -> None:
+    """`show RNCP7364 --as-of` a day before the export of 2026-11-30 said "withdrawn" all the same."""
+    for week in WEEKS:
+        import_export(week, con)
+    for code in REMOVED:
+        assert "withdrawn" not in show_json(con, code, as_of=date(2026, 11, 29))
+        assert show_json(con, code, as_of=date(2026, 11, 30))["withdrawn"] == {"export_date": "2026-11-30",
+                                                                            "export": str(WEEKS[1])}
+        assert show_json(con, code)["withdrawn"]["export_date"] == "2026-11-30"  # type: ignore[index]
+
+
+def test_show_of_a_withdrawal_whose_export_file_is_not_known_prints_no_none(tmp_path: Path) -> None:
+    """The line read "… missing from the export of 2026-11-30 (None); …" when ``sources`` had no row for the export
+    (its path is now taken from ``rncp_exports`` too): with neither, the line leaves the path out."""
+    warehouse = tmp_path / "w.duckdb"
+    con = wh.connect(warehouse)
+    try:
+        for week in WEEKS:
+            import_export(week, con)
+        sha = str(con.execute("SELECT DISTINCT source_sha256 FROM rncp_withdrawals").fetchone()[0])  # type: ignore[index]
+        con.execute("DELETE FROM sources WHERE sha256 = ?", [sha])
+        assert show_json(con, REMOVED[0])["withdrawn"]["export"] == str(WEEKS[1])  # type: ignore[index]
+        con.execute("DELETE FROM rncp_exports WHERE source_sha256 = ?", [sha])
+        assert show_json(con, REMOVED[0])["withdrawn"] == {"export_date": "2026-11-30", "export": None}
+    finally:
+        con.close()
+    ran = refpipe("show", REMOVED[0], "-w", str(warehouse))
+    assert ran.returncode == 0, ran.stderr
+    assert f"withdrawn: {REMOVED[0]} is missing from the export of 2026-11-30; its versions stay" in ran.stdout
+    assert "None" not in ran.stdout.split("withdrawn:")[1].splitlines()[0]

@@ -15,7 +15,7 @@ what it shows and is PARTIAL, its reasons naming the sections it lacks.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -527,28 +527,46 @@ def parse_fiche_page(layout: Layout) -> Document:
         replaced_by=_codes(body("replaced_by")),
     )
     reasons = reader.reasons + _missing(fiche, by_name, lines[-1].text if lines else "",
-                                        sections[-1].name if sections else None)
+                                        sections[-1] if sections else None)
     return Document(source=layout.source, kind=Kind.RNCP, rncp=fiche,
                     status=Status.PARTIAL if reasons else Status.LOADED, reasons=tuple(reasons))
 
 
+#: sections printed only with a value: a copy that ends inside one without it was cut there
+_VALUED: dict[str, Callable[[RncpFiche], object]] = {
+    "statistics": lambda f: f.statistics, "journal": lambda f: f.registration.journal_officiel,
+    "old_versions": lambda f: f.replaces}
+
+
 def _missing(fiche: RncpFiche, by_name: dict[str, list[Section]], last_line: str,
-             last_section: str | None = None) -> list[str]:
+             last: Section | None = None) -> list[str]:
     """What the page always prints but this copy lacks (a copy cut short), or prints without a value.
 
-    A copy that ends inside the "Voies d'accès" table (its last section, without the table's last row, "Par
-    expérience") is cut short too: every label the page always prints is there, but what follows the table
-    (statistics, the Journal officiel date, the old versions) is lost."""
+    A copy is cut short when it lacks a section the page always prints (``_ALWAYS``), or when it ends:
+    - inside the "Voies d'accès" table (its last section, without the table's last row, "Par expérience");
+    - on a heading with nothing under it but, at most, a table's header row ("Pour plus d'informations",
+      "Statistiques", "Références juridiques", "Date du dernier Journal Officiel", "Anciennes versions …");
+    - inside a section printed only with a value (``_VALUED``: statistics, the JO date, the old versions) of
+      which nothing could be read (a header or a line cut in its middle).
+    Not detected: a copy cut just after the whole "Voies d'accès" table (the sections after it are not
+    confirmed on every page, and the fixtures RNCP37001/RNCP28301 end there), nor one cut between two complete
+    rows of the statistics or old-versions tables, or after the last one (what was read is whole)."""
     reasons: list[str] = []
     if fiche.title is None:
         reasons.append("title: no title line before the 'N° de fiche' tag")
     absent = [label for name, label in _ALWAYS if name not in by_name]
+    ends = f"the copy ends at '{last_line[:60]}'"
     if absent:
-        reasons.append(f"copy cut short: no {', '.join(repr(a) for a in absent)} section (the copy ends "
-                       f"at '{last_line[:60]}')")
-    elif last_section == "access" and not any(r.route == "VAE" for r in fiche.access_routes):
+        reasons.append(f"copy cut short: no {', '.join(repr(a) for a in absent)} section ({ends})")
+    elif last is not None and last.name == "access" and not any(r.route == "VAE" for r in fiche.access_routes):
         reasons.append("copy cut short: the \"Voies d'accès\" table ends before its last row ('Par expérience') "
-                       f"and nothing follows it (the copy ends at '{last_line[:60]}')")
+                       f"and nothing follows it ({ends})")
+    elif last is not None and all(line.header for line in last.lines):
+        reasons.append(f"copy cut short: it ends on the heading '{clean(last.label.text)[:60]}' with nothing "
+                       f"under it ({ends})")
+    elif last is not None and last.name in _VALUED and not _VALUED[last.name](fiche):
+        reasons.append(f"copy cut short: it ends inside the section '{clean(last.label.text)[:60]}', of which "
+                       f"nothing could be read ({ends})")
     empty = {"certifiers": fiche.certifier_details, "capacities": fiche.capacities,
              "end": fiche.registration.end}
     reasons += [f"{name}: section '{by_name[name][0].label.text}' printed but nothing could be read"
