@@ -8,6 +8,27 @@ succeed on a retry (a locked warehouse, a flaky disk).
 from __future__ import annotations
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """True for Ctrl-C: ``KeyboardInterrupt``, or DuckDB's form of it when the signal (or
+    ``connection.interrupt()``) lands while a statement runs.  DuckDB 2.0 raises an ordinary ``Exception``
+    then: ``RuntimeError("Query interrupted")`` for SIGINT, ``duckdb.InterruptException`` for
+    ``interrupt()``; a catch-all handler must not take either for a failure of its own (see ``reraise_interrupt``).
+    Recognised by type name and message so that this lowest module does not import duckdb."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if type(exc).__name__ == "InterruptException" and type(exc).__module__.lstrip("_").startswith("duckdb"):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).strip().lower() == "query interrupted"
+
+
+def reraise_interrupt(exc: BaseException) -> None:
+    """Raise ``KeyboardInterrupt`` (from ``exc``) when ``exc`` is a Ctrl-C (``is_interrupt``): the first line
+    of every ``except Exception`` that keeps a run going, so that Ctrl-C stops the run instead of being
+    reported as that step's failure."""
+    if is_interrupt(exc) and not isinstance(exc, KeyboardInterrupt):
+        raise KeyboardInterrupt(str(exc)) from exc
+
+
 class PipelineError(Exception):
     """Base of every error the pipeline raises on purpose."""
 

@@ -118,15 +118,6 @@ def exit_for(exc: PipelineError) -> typer.Exit:
     return fail(str(exc), EXIT_TRANSIENT if isinstance(exc, TransientError) else 1)
 
 
-def is_interrupt(exc: BaseException) -> bool:
-    """True for Ctrl-C: ``KeyboardInterrupt``, or DuckDB's "Query interrupted" (a ``RuntimeError`` or
-    ``duckdb.InterruptException``) when the signal lands while a statement runs."""
-    if isinstance(exc, KeyboardInterrupt):
-        return True
-    return (type(exc).__name__ == "InterruptException"
-            or (isinstance(exc, RuntimeError) and "query interrupted" in str(exc).lower()))
-
-
 def interrupted(warehouse: Path) -> typer.Exit:
     """Ctrl-C during a write: say what is kept and what to do (no traceback); exit 130."""
     err.print(f"[bold yellow]interrupted:[/] {warehouse} is as it was at its last publish (what was loaded "

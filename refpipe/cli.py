@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, is_interrupt
 from pipeline.records import FileOutcome, Outcome
 from refpipe.app import (
     DEFAULT_RAW,
@@ -27,7 +27,6 @@ from refpipe.app import (
     exit_now,
     fail,
     interrupted,
-    is_interrupt,
     out,
     print_json,
     quiet_prefect,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, is_interrupt
 from refpipe.app import (
     DEFAULT_WAREHOUSE,
     PdfBackendOpt,
@@ -22,7 +22,6 @@ from refpipe.app import (
     exit_for,
     fail,
     interrupted,
-    is_interrupt,
     out,
     read_warehouse,
     use_pdf_backend,
@@ -142,12 +141,13 @@ def versions(
 ) -> None:
     """List the versions held in the warehouse: key, version, valid-from date, document, previous one."""
     from pipeline.load.versions import list_versions
-    from pipeline.query.resolve import spelled_key
+    from pipeline.query.resolve import held_key
 
     def read(con: duckdb.DuckDBPyConnection) -> list[VersionRow]:
-        rows = list_versions(con, key)
-        spelled = spelled_key(key) if key and not rows else None  # "CQPM 0195" for the key CQPM-0195
-        return list_versions(con, spelled) if spelled else rows
+        if not key:
+            return list_versions(con)
+        held = held_key(con, key)  # "CQPM 0195" or "0195" for the key CQPM-0195
+        return list_versions(con, held) if held else []
 
     rows = read_warehouse(warehouse, read)
     if key and not rows:

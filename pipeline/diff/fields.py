@@ -5,8 +5,8 @@ Every change here has entity ``field`` and the contract's JSON path as its key (
 new version only) is a ``changed`` field: what the document states changed.  The CQPM header block
 (``pipeline.contract.HEADER_FIELDS``: number, qualification id, category, last modified) is the exception
 the other way: some renderings of a référentiel print it and others leave it out, and a warehouse document
-holds the fullest rendering, so a header field the new version does not print is not a change
-(``cqpm_header_changes``).  List items are matched
+holds the fullest rendering, so a header field the new version does not print is not a change, nor a
+number, qualification id or category the old one does not print (``cqpm_scalar_changes``).  List items are matched
 by content (``match.match_texts``) or, for classification codes (ROME, NSF, conventions, formacodes),
 by their code; a list whose items were only re-ordered is not reported.
 """
@@ -97,11 +97,19 @@ def scalar_changes(old: dict[str, Value], new: dict[str, Value]) -> list[Change]
 
 
 def cqpm_scalar_changes(old: CqpmDocument, new: CqpmDocument) -> list[Change]:
-    """``scalar_changes`` of two référentiels, less the header fields the new version leaves out: a file
+    """``scalar_changes`` of two référentiels, less the header fields one of the two leaves out: a file
     without the page-header block (a text conversion, a re-saved PDF) says nothing about the number, the
-    qualification id, the category or the date, it does not remove them."""
+    qualification id, the category or the date, so the new version not printing one is no change.  The
+    other way, an old version that does not print the number, qualification id or category does not make
+    the new one's new (``refpipe diff text.txt header.pdf``); the date is the exception: a version that
+    starts stating its "Dernière modification" is a change (the version gold: v1 undated, v2 dated).  A
+    header field both print and that differs is a change."""
     return [c for c in scalar_changes(cqpm_scalars(old), cqpm_scalars(new))
-            if not (c.key in HEADER_FIELDS and c.new is None)]
+            if not (c.key in HEADER_FIELDS and (c.new is None or (c.old is None and c.key in _IDENTITY)))]
+
+
+#: the header fields that say which référentiel it is (not when it was revised)
+_IDENTITY = tuple(f for f in HEADER_FIELDS if f != "last_modified")
 
 
 def reading_order(m: Matching) -> Iterator[tuple[int | None, int | None]]:

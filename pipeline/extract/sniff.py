@@ -49,9 +49,30 @@ def is_mhtml(head: bytes) -> bool:
             or b"\nmime-version:" in lower) and b"multipart/related" in lower
 
 
-def is_utf16(data: bytes) -> bool:
-    """Starts with a UTF-16 byte-order mark (Windows "Unicode" text: every other byte of French text is NUL)."""
-    return data[:2] in (b"\xff\xfe", b"\xfe\xff") and len(data) % 2 == 0
+#: the byte-order marks of the Unicode encodings whose text of French is full of NUL bytes, UTF-32's first:
+#: its little-endian mark (FF FE 00 00) starts with UTF-16's (FF FE)
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def unicode_bom(data: bytes) -> str | None:
+    """'utf-32' or 'utf-16' when ``data`` starts with that encoding's byte-order mark (Windows "Unicode"
+    text is UTF-16: every other byte of French text is NUL), else None."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
+def bom_text_encoding(data: bytes, path: str) -> str | None:
+    """The encoding to decode ``data`` with when it starts with a UTF-16/UTF-32 byte-order mark, None when it
+    has none; a length that is no whole number of that encoding's characters (a cut file) is rejected
+    (RejectedInput), not reported as a NUL byte."""
+    encoding = unicode_bom(data)
+    if encoding is None:
+        return None
+    unit = 4 if encoding == "utf-32" else 2
+    if len(data) % unit:
+        raise RejectedInput(path, f"{encoding.upper()} text (byte-order mark) of {len(data)} bytes, not a whole "
+                                  f"number of {unit}-byte characters: the file is cut or damaged")
+    return encoding
 
 
 def sniff_format(data: bytes, path: str) -> str:
@@ -76,7 +97,7 @@ def sniff_format(data: bytes, path: str) -> str:
             expected = ", not %PDF-" if path.lower().endswith(".pdf") else ""
             raise RejectedInput(path, f"not a PDF or text document: file starts with the signature of {what} "
                                       f"({shown}){expected}")
-    if b"\x00" in data[:4096] and not is_utf16(data):
+    if b"\x00" in data[:4096] and bom_text_encoding(data, path) is None:
         first = data.index(b"\x00")
         line = data.count(b"\n", 0, first) + 1
         raise RejectedInput(path, f"binary file (NUL byte at byte {first}, line {line}), neither a PDF nor a "

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from pipeline.errors import RejectedInput
-from pipeline.extract.sniff import is_utf16
+from pipeline.extract.sniff import bom_text_encoding
 from pipeline.records import Block, BlockKind, Cell, Layout, Marker, Para, Source
 
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
@@ -81,13 +81,14 @@ def parse_cell(raw: str) -> Cell:
 
 
 def decode(data: bytes, path: str) -> tuple[str, str | None]:
-    """UTF-8 text, UTF-16 with its byte-order mark (Notepad's "Unicode"), or Latin-1/cp1252 transcoded
-    when the bytes are not UTF-8; (text, note)."""
-    if is_utf16(data):
+    """UTF-8 text, UTF-16 or UTF-32 with its byte-order mark (Notepad's "Unicode" is UTF-16), or
+    Latin-1/cp1252 transcoded when the bytes are not UTF-8; (text, note)."""
+    if encoding := bom_text_encoding(data, path):
+        name = encoding.upper()
         try:
-            return data.decode("utf-16"), "UTF-16 text (byte-order mark): decoded"
+            return data.decode(encoding), f"{name} text (byte-order mark): decoded"
         except UnicodeDecodeError as exc:
-            raise RejectedInput(path, f"UTF-16 text (byte-order mark) with invalid bytes at byte {exc.start}"
+            raise RejectedInput(path, f"{name} text (byte-order mark) with invalid bytes at byte {exc.start}"
                                 ) from None
     try:
         return data.decode("utf-8-sig"), None

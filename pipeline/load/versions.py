@@ -18,7 +18,8 @@ RNCP: date of the registration decision, else its effective date, else its Journ
 fiche of an open-data export: the export's date), and by ingestion order only where a document states
 no date (``valid_from`` NULL: an ingestion date is never mixed in).  ``order_versions`` renumbers a
 key's versions 1, 2, … after every load: a version ingested later with an older stated date becomes the
-earlier version and ``previous_id`` follows; an undated version sorts after the versions ingested before
+earlier version and ``previous_id`` follows (skipping a partial copy stating the same date as a complete
+version: ``order_versions``); an undated version sorts after the versions ingested before
 it (the latest date stated by them), so it keeps its ingestion place.  Nothing is overwritten, old
 versions stay in the warehouse (``v_versions``, ``v_latest``).  A document re-loaded with
 ``replace=True`` keeps its place.  Loads are assumed to have a single writer (the flow's load step):
@@ -105,8 +106,11 @@ def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
     imported after a newer one brings older versions, not newer ones), then its load time.  An undated
     version sorts at the latest date stated by the versions ingested before it.  At the same date a
     ``partial`` document (a cut copy: what it shows of the version) sorts before the complete ones, so it
-    never becomes the latest in their place; with a later date it is the later version.  The caller owns
-    the transaction."""
+    never becomes the latest in their place; with a later date it is the later version.  Such a cut copy
+    of a complete version (same key, same date) keeps a version number (``versions`` lists it) but stays
+    out of the chain of changes: its ``previous_id`` is NULL and no version's ``previous_id`` is it, so
+    the stored diffs go from the version before it to the complete one and never show what the cut lacks
+    as removed, then added.  The caller owns the transaction."""
     rows = con.execute(
         "SELECT d.id, d.valid_from, TRY_CAST(d.version AS INTEGER), d.previous_id, d.status = 'partial', "
         "(SELECT min(COALESCE(CAST(e.export_date AS TIMESTAMP), x.added_at)) FROM document_sources x "
@@ -123,14 +127,18 @@ def order_versions(con: duckdb.DuckDBPyConnection, key: str) -> bool:
         # hides the complete version as the latest, unless it states a later date
         ranked.append((day or latest_stated, not partial, seq, str(doc_id), version, previous))
     ranked.sort()
+    complete_days = {day for day, complete, *_ in ranked if complete}
     changed = False
     previous_id: str | None = None
-    for number, (_, _, _, doc_id, version, previous) in enumerate(ranked, start=1):
-        if version != number or previous != previous_id:
+    for number, (day, complete, _, doc_id, version, previous) in enumerate(ranked, start=1):
+        shadowed = not complete and day in complete_days  # a cut copy of a complete version: not a change
+        chained = None if shadowed else previous_id
+        if version != number or previous != chained:
             con.execute("UPDATE documents SET version = ?, previous_id = ? WHERE id = ?",
-                        [str(number), previous_id, doc_id])
+                        [str(number), chained, doc_id])
             changed = True
-        previous_id = doc_id
+        if not shadowed:
+            previous_id = doc_id
     return changed
 
 

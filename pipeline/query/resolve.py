@@ -4,8 +4,9 @@ A reference is, in this order: a document id; the path of an existing file (its 
 looked up, so a copy of an ingested file anywhere resolves to the same document); a version key
 (``CQPM-0195``: its latest version, ``CQPM-0195@2``, ``RNCP28242@latest``; a CQPM number as people write
 it, ``CQPM 0195``, ``CQPM0195``, ``CQPM n° 195``, is its key); a source path as stored at ingestion; an RNCP
-code; a unique prefix (4+ hex digits) of a document id or source sha256; a bare CQPM number (``0195``) that
-is no such prefix.  A source
+code; a unique prefix (4+ hex digits) of a document id or source sha256; a bare CQPM number (``0195``):
+the key ``CQPM-0195`` when the warehouse holds it (ambiguous, naming both, when it is also the prefix of
+another document's id or source), else an id prefix.  A source
 holding several documents (an open-data export) designates none of them: give the fiche's code.
 """
 
@@ -18,33 +19,42 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.load.versions import find_version
+from pipeline.load.versions import cqpm_key, find_version
 from pipeline.load.warehouse import file_sha256
 from pipeline.query.read import AmbiguousReference, DocumentNotFound
 
-__all__ = ["AmbiguousReference", "DocumentNotFound", "referenced_source", "resolve", "spelled_key", "version_ref"]
+__all__ = ["AmbiguousReference", "DocumentNotFound", "held_key", "referenced_source", "resolve", "spelled_key",
+           "version_ref"]
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 _KEY = re.compile(r"(CQPM-|RNCP|DOC-)\S+$", re.IGNORECASE)
 _RNCP = re.compile(r"RNCP\s*(\d+)", re.IGNORECASE)
 #: a CQPM number as written in letters and on the fiches: "CQPM 0195", "CQPM0195", "CQPM n° 195", "cqpm-195@2"
 _CQPM = re.compile(r"CQPM\s*(?:n\s*[°ºo]\.?\s*)?-?\s*(\d{1,4})\s*(@\S*)?", re.IGNORECASE)
-
-
-def _cqpm_key(number: str) -> str:
-    """The version key of CQPM ``number`` (numbers are four digits: 195 is 0195)."""
-    return f"CQPM-{number.zfill(4)}"
+_BARE_CQPM = re.compile(r"\d{4}")  # "0195": a CQPM number, or the start of a hex id
 
 
 def spelled_key(text: str) -> str | None:
     """The version key a user means by ``text`` spelled as people write it ("CQPM 0195", "CQPM0195",
-    "RNCP 28242"): ``CQPM-0195``, ``RNCP28242``; None when it is no such spelling."""
+    "cqpm n° 195@2", "RNCP 28242", a bare "0195"): ``CQPM-0195``, ``CQPM-0195@2``, ``RNCP28242``; None when it
+    is no such spelling.  A bare number may also be an id prefix: ``resolve`` decides."""
     text = text.strip()
-    if (m := _CQPM.fullmatch(text)) and not m.group(2):
-        return _cqpm_key(m.group(1))
+    if m := _CQPM.fullmatch(text):
+        return cqpm_key(m.group(1)) + (m.group(2) or "")
+    if _BARE_CQPM.fullmatch(text):
+        return cqpm_key(text)
     if m := _RNCP.fullmatch(text):
         return f"RNCP{m.group(1)}"
     return None
+
+
+def held_key(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The version key of the warehouse ``text`` names, as stored: the key itself (any case) or as people
+    write it (``spelled_key``); None when the warehouse holds no such key."""
+    forms = [text.strip()] + ([spelled] if (spelled := spelled_key(text)) else [])
+    row = con.execute("SELECT key FROM documents WHERE upper(key) IN (SELECT upper(unnest(?))) "
+                      "ORDER BY upper(key) = upper(?) DESC LIMIT 1", [forms, forms[0]]).fetchone()
+    return str(row[0]) if row else None
 
 
 def _by_sha(con: duckdb.DuckDBPyConnection, sha: str, ref: str) -> str | None:
@@ -129,7 +139,8 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
     found = version_ref(con, text)  # a key first: RNCP28242 is its latest version
     if found:
         return found
-    if (m := _CQPM.fullmatch(text)) and (found := version_ref(con, _cqpm_key(m.group(1)) + (m.group(2) or ""))):
+    spelled = spelled_key(text)
+    if _CQPM.fullmatch(text) and spelled and (found := version_ref(con, spelled)):
         return found
 
     ids, paths = _by_path(con, text)
@@ -155,6 +166,14 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         rows = con.execute("SELECT id FROM documents WHERE starts_with(id, ?) UNION SELECT document_id FROM "
                            "document_sources WHERE starts_with(source_sha256, ?) ORDER BY 1",
                            [text.lower(), text.lower()]).fetchall()
+        if _BARE_CQPM.fullmatch(text) and spelled and (numbered := find_version(con, spelled)):
+            others = sorted({str(r[0]) for r in rows} - {numbered})
+            if others:  # with thousands of ids, any four digits may start one: never guess
+                raise AmbiguousReference(
+                    f"{text!r} is both the CQPM number of {spelled} (document {numbered}) and a prefix of "
+                    f"{', '.join(others[:5])}{' …' if len(others) > 5 else ''}: give {spelled} or more of the id",
+                    text, [numbered, *others])
+            return numbered
         if len(rows) == 1:
             return str(rows[0][0])
         if rows:
@@ -162,8 +181,6 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | os.PathLike[str]) -> str:
         rejected = _rejection(con, "starts_with(sha256, ?)", text.lower())
         if rejected:
             raise DocumentNotFound(f"{text} is {rejected[0]}, rejected at ingestion: {rejected[1]}", text)
-        if text.isdigit() and len(text) == 4 and (found := find_version(con, _cqpm_key(text))):
-            return found  # no id starts with these digits: the CQPM number a user typed
 
     rejected = _rejection(con, "path = ?", text)
     if rejected:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from pipeline.errors import TransientError
+from pipeline.errors import TransientError, reraise_interrupt
 from pipeline.limits import Limits
 from pipeline.load import warehouse as wh
 from pipeline.load.publish import writing
@@ -201,6 +201,9 @@ def ingest_paths(paths: Sequence[str | Path], warehouse: str | Path, options: In
                 run_id=run_id or uuid.uuid4().hex, started_at=started, finished_at=utc_now(),
                 trigger=options.trigger, paths=tuple(roots), counts=count_outcomes(outcomes),
                 limits=options.limits, note=note))
+    except BaseException:
+        shutdown(now=True)  # Ctrl-C or a crash: kill the busy extraction processes, do not wait for them
+        raise
     finally:
         if own:
             stages.close()
@@ -214,6 +217,7 @@ def _link(stages: Stages, warehouse: str) -> None:
     try:
         stages.link(warehouse)
     except Exception as exc:  # noqa: BLE001 - the documents are what the run is for
+        reraise_interrupt(exc)  # Ctrl-C stops the run, it is not a links failure
         _log.warning("links and findings not brought up to date (%s: %s); the next `refpipe ingest` does it",
                      type(exc).__name__, exc)
 
@@ -228,6 +232,7 @@ def _diff_versions(warehouse: str) -> None:
         finally:
             con.close()
     except Exception as exc:  # noqa: BLE001 - the documents are what the run is for
+        reraise_interrupt(exc)
         _log.warning("version diffs not stored (%s: %s); the next `refpipe ingest` that loads a file does it",
                      type(exc).__name__, exc)
 
@@ -308,6 +313,7 @@ def _results(chunk: list[SourceFile], pending: Pending[list[Extracted]], limits:
     try:
         return pending.result(timeout=wait)
     except Exception as exc:  # noqa: BLE001 - the runner's failure is not the files': report it, go on
+        reraise_interrupt(exc)
         return [FileOutcome(path=s.path, sha256=s.sha256, status=Outcome.FAILED,
                             reason=f"{s.path}: extraction did not complete ({type(exc).__name__}: {exc})")
                 for s in chunk]

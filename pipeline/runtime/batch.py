@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from pipeline.errors import RejectedInput, TransientError
+from pipeline.errors import RejectedInput, TransientError, reraise_interrupt
 from pipeline.extract import containers
 from pipeline.extract.sniff import office_format, other_office
 from pipeline.limits import Limits, active, export_limits, over_export_size, over_memory, over_size
@@ -55,6 +55,7 @@ def attempt(stage: Callable[..., T], *args: object) -> T | Rejection:
         path = next((str(a) for a in args if isinstance(a, (str, Path))), "?")
         return Rejection(path=path, reason=f"{path}: {over_memory(active())}")
     except Exception as exc:  # noqa: BLE001 - a parser bug must not crash the batch
+        reraise_interrupt(exc)  # Ctrl-C is not this file's rejection
         path = next((str(a) for a in args if isinstance(a, (str, Path))), "?")
         return Rejection(path=path, reason=f"{path}: internal error {type(exc).__name__}: {exc}")
 

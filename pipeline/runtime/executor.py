@@ -190,6 +190,14 @@ class Worker:
             self._proc.wait()
             self._proc = None
 
+    def stop(self) -> None:
+        """SIGKILL the child, from any thread: the one waiting for its answer gets ``WorkerDied`` (its own
+        ``kill`` then cleans up).  Unlike ``kill``, it leaves the pipes to that thread."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+
     def close(self) -> None:
         """Let the child exit on its own (end of its input), then make sure it is gone."""
         self.end_input()
@@ -438,8 +446,18 @@ def pool_size() -> int:
         return sum(1 for w in _pool if w.pid is not None)
 
 
-def shutdown() -> None:
-    """Stop every extraction process of this process (the flow calls it at the end of a run)."""
+def shutdown(now: bool = False) -> None:
+    """Stop every extraction process of this process (the flow calls it at the end of a run).
+
+    ``now``: the run ends on an exception (Ctrl-C, a crash): kill them (SIGKILL) instead of letting each
+    finish the file it is on; a busy child ignores SIGINT, so ending its input would make the user wait for
+    its answer (up to the time limit, the threads waiting for it included) and a second Ctrl-C during that
+    wait would leave it running with no parent to enforce its limit."""
+    if now:
+        with _lock:
+            busy = list(_pool)
+        for worker in busy:  # the threads waiting for their answers see them die and end at once
+            worker.stop()
     with _lock:
         workers = list(_pool)
         _pool.clear()

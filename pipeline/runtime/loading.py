@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.errors import RejectedInput, TransientError
+from pipeline.errors import RejectedInput, TransientError, reraise_interrupt
 from pipeline.load import warehouse as wh
 from pipeline.records import Document, FileOutcome, Outcome, Rejection, Source, SourceFile, Status
 
@@ -107,7 +107,8 @@ def _load_together(items: Sequence[tuple[SourceFile, Document | Rejection]], war
         return None
     try:
         added = wh.load_together(documents, con)
-    except Exception:  # noqa: BLE001 - rolled back: the one-at-a-time path says which document and why
+    except Exception as exc:  # noqa: BLE001 - rolled back: the one-at-a-time path says which document and why
+        reraise_interrupt(exc)  # Ctrl-C is not a reason to retry the files one by one
         return None
     finally:
         con.close()

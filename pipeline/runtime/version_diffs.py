@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.diff.changes import DIFFER_VERSION
+from pipeline.errors import reraise_interrupt
 from pipeline.load.versions import list_versions
 
 _log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def diff_new_versions(con: duckdb.DuckDBPyConnection) -> DiffSummary:
         try:
             report = compare(con, old_id, new_id)
         except Exception as exc:  # noqa: BLE001 - one pair's failure must not cost the others
+            reraise_interrupt(exc)
             failed.append(f"{old_id} -> {new_id}: {type(exc).__name__}: {exc}")
             _log.warning("diff of %s -> %s not stored (%s: %s)", old_id, new_id, type(exc).__name__, exc)
             continue

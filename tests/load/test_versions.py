@@ -123,6 +123,25 @@ def test_a_cut_copy_never_hides_the_complete_version_of_the_same_date(con: duckd
     assert con.execute("SELECT document_id FROM v_latest").fetchall() == [(full.id,)]
 
 
+def test_a_cut_copy_loaded_after_both_versions_stays_out_of_the_chain_of_changes(
+        con: duckdb.DuckDBPyConnection) -> None:
+    """v1, then v2, then a cut copy of v2 (same date): the chain was v1 -> cut -> v2, so the stored diffs
+    showed the capacities the cut lacks as removed (v1 -> cut) then added (cut -> v2).  The cut copy is
+    listed but chains nowhere: v2 follows v1, and the only stored diff is v1 -> v2."""
+    v1, v2 = doc(CQPM_V1), doc(CQPM_V2)
+    cut = _cut_copy(v2)
+    for d in (v1, v2, cut):
+        assert wh.load(d, con)
+    diff_new_versions(con)
+    chain = {r[2]: (r[1], r[4]) for r in versions(con)}
+    assert chain[v1.id][1] is None and chain[v2.id][1] == v1.id  # v2 follows v1, not the cut
+    assert chain[cut.id][1] is None  # the cut copy is no change of anything
+    assert [c[0] for c in sorted(chain.values())] == [1, 2, 3]
+    assert chain[v2.id][0] == 3  # the complete version is the latest
+    assert con.execute("SELECT document_id FROM v_latest").fetchall() == [(v2.id,)]
+    assert con.execute("SELECT old_document_id, document_id FROM diff_runs").fetchall() == [(v1.id, v2.id)]
+
+
 def test_a_cut_copy_of_a_later_version_is_the_latest(con: duckdb.DuckDBPyConnection) -> None:
     full = doc(CQPM_V2)
     assert full.cqpm is not None and full.cqpm.last_modified is not None

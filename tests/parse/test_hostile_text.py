@@ -64,10 +64,11 @@ def test_bidi_overrides_and_c1_controls_are_not_stored(char: str) -> None:
     assert got[1][2] == ("Le résultat est conforme",)
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
 def test_a_utf16_text_with_its_byte_order_mark_reads_like_utf8(encoding: str) -> None:
     """Notepad's "Unicode" is UTF-16 with a byte-order mark: every other byte of French text is NUL, which
-    made it "binary file (NUL bytes)"."""
+    made it "binary file (NUL bytes)".  UTF-32 too (its little-endian mark starts with UTF-16's: it was
+    read as UTF-16 and ended "not a CQPM référentiel")."""
     from pipeline.extract.sniff import sniff_format
 
     utf8 = referentiel([row(1), row(2, "Les cotes relevées sont justes")])
@@ -77,6 +78,21 @@ def test_a_utf16_text_with_its_byte_order_mark_reads_like_utf8(encoding: str) ->
     doc = document(data)
     assert capacities(doc) == capacities(document(utf8))
     assert doc.cqpm is not None and doc.cqpm.title == "Opérateur (trice) de démonstration"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_cut_utf16_or_utf32_text_is_rejected_saying_so(encoding: str) -> None:
+    """A UTF-16 file of an odd number of bytes (cut) was rejected as "NUL byte at byte 1, line 1"."""
+    from pipeline.errors import RejectedInput
+    from pipeline.extract.sniff import sniff_format
+
+    data = referentiel([row(1)]).decode("utf-8").encode(encoding)[:-1]
+    name = encoding.upper()
+    with pytest.raises(RejectedInput, match=rf"{name} text \(byte-order mark\) of {len(data)} bytes, not a whole "
+                                            "number of .*: the file is cut or damaged"):
+        sniff_format(data, "cut.txt")
+    with pytest.raises(RejectedInput, match=f"{name} text .* cut or damaged"):
+        document(data)
 
 
 def test_a_nul_byte_in_a_text_is_rejected_naming_its_line() -> None:

@@ -19,6 +19,7 @@ from pipeline.contract import body_id
 from pipeline.errors import PipelineError
 from pipeline.load import warehouse as wh
 from pipeline.load.rncp_export import import_export
+from pipeline.query.resolve import held_key
 from pipeline.query.show import AmbiguousReference, DocumentNotFound, resolve, show_json
 from pipeline.records import Document, Source
 
@@ -162,7 +163,7 @@ def test_a_cqpm_key_alone_is_its_latest_version(con: duckdb.DuckDBPyConnection, 
 def test_a_cqpm_number_as_people_write_it_is_its_key(con: duckdb.DuckDBPyConnection, loaded: list[Document]
                                                     ) -> None:
     """A certification engineer types the number as the letters and fiches print it, not the key's spelling:
-    "CQPM 0195" resolves like "RNCP 28242" does; a bare four-digit number too, when no id starts with it."""
+    "CQPM 0195" resolves like "RNCP 28242" does; a bare four-digit number too."""
     first = next(d for d in loaded if d.cqpm is not None and d.cqpm.number)
     assert first.cqpm is not None and first.cqpm.number is not None
     number = first.cqpm.number
@@ -171,13 +172,36 @@ def test_a_cqpm_number_as_people_write_it_is_its_key(con: duckdb.DuckDBPyConnect
     for spelled in (f"CQPM {number}", f"CQPM{number}", f"cqpm n° {number}", f"CQPM {int(number)}",
                     f"CQPM {number}@1", f"CQPM {number}@latest"):
         assert resolve(con, spelled) == doc_id, spelled
-    if not con.execute("SELECT 1 FROM documents WHERE starts_with(id, ?) UNION ALL SELECT 1 FROM sources "
-                       "WHERE starts_with(sha256, ?)", [number, number]).fetchone():
-        assert resolve(con, number) == doc_id
+    assert resolve(con, number) == doc_id  # a bare number: its key, whether or not an id starts with it
     with pytest.raises(DocumentNotFound, match="no document matches 'CQPM 9999'"):
         resolve(con, "CQPM 9999")
     with pytest.raises(DocumentNotFound, match="no version 7 of 'CQPM-" + number):
         resolve(con, f"CQPM {number}@7")
+
+
+def test_a_bare_cqpm_number_that_also_starts_another_documents_id_is_ambiguous(
+        con: duckdb.DuckDBPyConnection, loaded: list[Document]) -> None:
+    """With thousands of ids any four digits may start one: `show 0195` showed that unrelated document.
+    The key CQPM-0195 is meant unless another document's id or source also starts with the digits: then
+    both are named."""
+    first = next(d for d in loaded if d.cqpm is not None and d.cqpm.number)
+    assert first.cqpm is not None and first.cqpm.number is not None
+    number = first.cqpm.number
+    doc_id = resolve(con, f"CQPM-{number}")
+    assert resolve(con, number) == doc_id
+    other = next(d for d in loaded if d.id != doc_id and d.cqpm is not None)
+    assert other.cqpm is not None
+    sha = number + "f" * (64 - len(number))  # a source whose sha256 starts with the number's digits
+    clash = dataclasses.replace(other, source=dataclasses.replace(other.source, sha256=sha, path="raw/clash.txt"),
+                                cqpm=dataclasses.replace(other.cqpm, title="Un autre référentiel", number=None))
+    assert wh.load(clash, con)
+    with pytest.raises(AmbiguousReference, match=f"CQPM number of CQPM-{number}") as e:
+        resolve(con, number)
+    assert e.value.candidates == (doc_id, clash.id)
+    assert resolve(con, f"CQPM {number}") == doc_id  # spelled out, it is the key
+    for spelled in (number, f"cqpm {number}", f"cqpm-{number}"):  # what `refpipe versions` lists
+        assert held_key(con, spelled) == f"CQPM-{number}", spelled
+    assert held_key(con, "CQPM 9999") is None
 
 
 def test_path_ingested_twice_resolves_to_latest(con: duckdb.DuckDBPyConnection) -> None:
