@@ -147,12 +147,10 @@ def is_rncp_export(path: str, data: bytes, names: list[str]) -> bool:
 
 def is_published_export(path: str, head: bytes) -> bool:
     """Whether the file ``path`` (``head``: its first 4 KB) is an open-data export as France Compétences publishes
-    it: named like one (``EXPORT_FILE_GLOBS``), sniffed as one by the export reader (``is_rncp_export``) and, a
-    zip, holding nothing but XML or CSV files (litter aside).  Only such a file may be as large as an export
-    (``pipeline.limits.export_limits``): a ``cqpm-bundle.zip`` holding a ``liste-des-fiches.csv`` next to a
-    large PDF sniffs as an export (a ``*fiches*.csv`` member) but is held to a document's limit."""
-    if not any(fnmatch.fnmatchcase(PurePosixPath(path).name.lower(), g) for g in EXPORT_FILE_GLOBS):
-        return False
+    it, by its content: sniffed as one by the export reader (``is_rncp_export``) and, a zip, holding nothing but
+    XML or CSV files (litter aside).  Only such a file may be as large as an export
+    (``pipeline.limits.export_limits``): a ``cqpm-bundle.zip`` holding a ``liste-des-fiches.csv`` next to a large
+    PDF sniffs as an export (a ``*fiches*.csv`` member) but is held to a document's limit."""
     if not (rncp_export_supported() and is_rncp_export(path, head, [])):
         return False
     if not is_zip(head):

@@ -179,7 +179,8 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
         if stat.S_ISDIR(st.st_mode):  # a link to a folder inside the drop folder: its files are found there
             return []
         return [_refused(shown, f"not a regular file: {what}")]
-    export = _is_export(target)  # streamed, one fiche in memory at a time: not held to a document's size
+    # an export is streamed, one fiche in memory at a time: not held to a document's size
+    export = _is_export(target, oversized=over_size(st.st_size, options.limits) is not None)
     too_big = over_export_size(st.st_size, options.limits) if export else over_size(st.st_size, options.limits)
     if too_big is not None:
         return [_refused(shown, too_big)]
@@ -197,10 +198,13 @@ def _source(shown: str, path: Path, root: Path | None, options: DiscoveryOptions
     return [whole]
 
 
-def _is_export(path: Path) -> bool:
-    """Whether the regular file ``path`` is an RNCP open-data export as published (``containers.is_published_export``:
-    its name, its first 4 KB, a zip's member names); the name is looked at first, so other files are not opened."""
-    if not any(fnmatch.fnmatchcase(path.name.lower(), g) for g in containers.EXPORT_FILE_GLOBS):
+def _is_export(path: Path, *, oversized: bool) -> bool:
+    """Whether the regular file ``path`` is an RNCP open-data export (``containers.is_published_export``: its first
+    4 KB, a zip's member names).  A file of a document's size is opened for this only when it is named like an
+    export (the others are read as any file, where an export among them is found by its content); one over a
+    document's size limit always is, so that an export saved under another name is not refused for its size."""
+    named = any(fnmatch.fnmatchcase(path.name.lower(), g) for g in containers.EXPORT_FILE_GLOBS)
+    if not (named or oversized):
         return False
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))

@@ -70,6 +70,17 @@ def test_an_export_over_the_document_size_limit_is_imported_a_document_that_size
             "--max-bytes or REFPIPE_MAX_BYTES)") in (again[0].reason or ""), again[0].reason
 
 
+def test_an_export_saved_under_another_name_is_still_held_to_the_export_limit(tmp_path: Path) -> None:
+    """Over a document's size, a file is recognised as an export by its content, not only by France Compétences'
+    name: a real export renamed or re-saved (``fiches-rncp.zip``) was refused for its size."""
+    renamed = tmp_path / "fiches-rncp.zip"
+    shutil.copy2(EXPORTS / "export-fiches-rncp-v4-1-2026-11-23.zip", renamed)  # 560,746 bytes
+    outcomes = ingest_paths([renamed], tmp_path / "w.duckdb",
+                            IngestOptions(links=False, workers=1, limits=Limits(max_bytes=100_000)))
+    assert [(o.status, o.kind) for o in outcomes] == [("loaded", "export")], outcomes
+    assert "300 fiches, 300 new" in (outcomes[0].reason or "")
+
+
 def test_a_zip_that_merely_holds_a_fiches_csv_is_held_to_a_documents_limit(tmp_path: Path) -> None:
     """A bundle holding ``liste-des-fiches.csv`` and a large PDF sniffs as an export (a ``*fiches*.csv`` member): it
     was given 40 times the limit, read whole, then rejected "zip holds no XML member".  Only a file named and
