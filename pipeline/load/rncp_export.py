@@ -288,7 +288,7 @@ def _import(reader: ExportReader | CsvExportReader, source: Source, con: duckdb.
                 "VALUES (?, ?, ?, NULL, ?, ?, 'loaded', NULL)",
                 [sha, source.path, source.format, source.size, now])
     withdrawn, back, late = _withdrawals(con, source, reader.info, seen, latest, now, include_rs=reader.include_rs)
-    reorder = bool(new_versions) and late
+    reorder = bool(new_versions) and _newer_export_known(con, source, reader.info)
     notes += list(getattr(reader, "notes", ()))
     info = reader.info
     con.execute(
@@ -348,13 +348,24 @@ def _today(info: ExportInfo) -> date | None:
     return info.export_date
 
 
+def _newer_export_known(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo) -> bool:
+    """Whether an export dated after this one was imported before, of any series: the versions of a fiche are
+    ordered by date whatever export brought them (a CSV export's name states no series), so its new versions may
+    be earlier ones.  Lateness for the withdrawals and the summary is judged within the series (``_withdrawals``)."""
+    if info.export_date is None:
+        return False
+    row = con.execute("SELECT count(*) FROM rncp_exports WHERE export_date > ? AND source_sha256 <> ?",
+                      [info.export_date, source.sha256]).fetchone()
+    return bool(row and row[0])
+
+
 def _withdrawals(con: duckdb.DuckDBPyConnection, source: Source, info: ExportInfo, seen: dict[str, str],
                  latest: dict[str, tuple[int, str]], now: object,
                  include_rs: bool = True) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Record the fiches of the previous export of this series missing from this one (withdrawn) and those
     withdrawn earlier that are back; and say whether this export is late: older than the newest export of its
-    series imported before (the one idea of "late": the summary's wording and the reordering of versions use
-    it; an export of another series, say RS, dated later says nothing of this one's fiches).  A late export
+    series imported before (what the summary's wording uses; an export of another series, say RS, dated later
+    says nothing of this one's withdrawals; versions are ordered across series: ``_newer_export_known``).  A late export
     reinstates nothing; its fiches missing from the newest export are withdrawn as of that export.  RS fiches
     left unread (``include_rs`` False, --skip-rs; or the newest export imported so) are not missing: nothing is
     said of them."""

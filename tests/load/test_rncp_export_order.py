@@ -98,3 +98,34 @@ def _state_of(path: Path) -> dict[str, object]:
         return _state(con)
     finally:
         con.close()
+
+
+def test_an_older_export_of_no_stated_series_imported_late_gives_earlier_versions(tmp_path: Path) -> None:
+    """A CSV export's name states no series (``export-fiches-csv-…``): imported after a later RNCP export, its
+    changed fiches were numbered after that export's and became the latest, so ``show`` gave the older content.
+    Versions are ordered by date whatever the series; only the withdrawals are judged within one."""
+    later = EXPORTS / "export_fiches_RNCP_V4_1_2026-12-07.xml"
+    tree = etree.parse(str(later))
+    fiche = next(f for f in tree.getroot().findall("FICHE")
+                 if (f.findtext("NUMERO_FICHE") or "").startswith("RNCP") and f.find("INTITULE") is not None)
+    code = fiche.findtext("NUMERO_FICHE")
+    title = fiche.find("INTITULE")
+    assert title is not None
+    title.text = "Intitulé d'une version antérieure"
+    older = tmp_path / "export_fiches_V4_1_2026-11-01.xml"
+    tree.write(str(older), xml_declaration=True, encoding="UTF-8")
+    con = wh.connect(tmp_path / "w.duckdb")
+    try:
+        first = import_export(later, con)
+        second = import_export(older, con)
+        assert first.info is not None and second.info is not None
+        assert (first.info.series, second.info.series) == ("RNCP", None)
+        assert second.new_versions == 1
+        rows = con.execute("SELECT version, is_latest, document_id FROM v_versions WHERE key = ? ORDER BY version",
+                           [code]).fetchall()
+        titles = {d: t for d, t in con.execute("SELECT document_id, title FROM rncp_fiches").fetchall()}
+    finally:
+        con.close()
+    assert [(v, latest, titles[d] == "Intitulé d'une version antérieure") for v, latest, d in rows] == [
+        (1, False, True), (2, True, False)]
+
